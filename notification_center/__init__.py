@@ -1,0 +1,1 @@
+"""Notification Center: real-time notifications over SSE, built with Reflex."""

@@ -1,0 +1,72 @@
+"""Command line: `python -m notification_center create-user|prestart|migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+
+from notification_center.auth.users import UserInputError, count_users, upsert_user
+from notification_center.db import session_scope
+from notification_center.migrations import upgrade_to_head
+from notification_center.models import Role
+from notification_center.settings import secrets_file_path, write_local_secret
+
+
+def create_user(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        user = upsert_user(session=session, username=args.username, password=args.password, role=args.role)
+        print(f"user {user.username!r} ({user.role}) is ready")
+    return 0
+
+
+def bootstrap_admin() -> None:
+    """First run: with no users at all, create `admin` with a random password, shown once."""
+    with session_scope() as session:
+        if count_users(session=session):
+            return
+        password = secrets.token_urlsafe(12)
+        upsert_user(session=session, username="admin", password=password, role=Role.OPERATOR)
+    write_local_secret("admin_password", password)
+    print(
+        "\n  First run: created operator account 'admin' with password:\n\n"
+        f"      {password}\n\n"
+        f"  (also saved in {secrets_file_path()}). Sign in at /login, then open /operator.\n",
+        flush=True,
+    )
+
+
+def prestart(_args: argparse.Namespace) -> int:
+    upgrade_to_head()
+    bootstrap_admin()
+    return 0
+
+
+def migrate(_args: argparse.Namespace) -> int:
+    upgrade_to_head()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m notification_center")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("create-user", help="create a user, or update password and role")
+    p.add_argument("username")
+    p.add_argument("--password", required=True)
+    p.add_argument("--role", choices=[r.value for r in Role], default=Role.USER.value)
+    p.set_defaults(func=create_user)
+
+    commands.add_parser("prestart", help="apply migrations; create the first admin").set_defaults(func=prestart)
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(func=migrate)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UserInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The HTTP API (auth, notifications, stream, health, metrics) as one Starlette app.
+
+Reflex mounts its own backend beneath it through `rx.App(api_transformer=...)`, so these
+routes are matched first and everything else falls through to Reflex.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from notification_center.api import auth_routes, health_routes, notification_routes, stream
+from notification_center.api.deps import ApiError, api_error_handler
+
+
+def build_api() -> Starlette:
+    return Starlette(
+        routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
+        exception_handlers={ApiError: api_error_handler},
+    )

@@ -1,0 +1,89 @@
+"""POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from notification_center.api.deps import ApiError, client_ip, json_body, require_user
+from notification_center.auth.rate_limit import get_login_rate_limiter
+from notification_center.auth.sessions import COOKIE_NAME, create_session, revoke_session
+from notification_center.auth.users import authenticate
+from notification_center.db import session_scope
+from notification_center.models import User
+from notification_center.settings import get_settings
+
+
+def user_json(user: User) -> dict[str, str]:
+    return {"id": user.id, "username": user.username, "role": user.role}
+
+
+def _sign_in(username: str, password: str) -> tuple[dict[str, str], str] | None:
+    with session_scope() as session:
+        user = authenticate(session=session, username=username, password=password)
+        if user is None:
+            return None
+        return user_json(user), create_session(session=session, user=user)
+
+
+async def login(request: Request) -> Response:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise ApiError(422, "body must be a JSON object with username and password", field="body")
+    for field in ("username", "password"):
+        if not isinstance(body.get(field), str) or not body[field]:
+            raise ApiError(422, f"{field}: required, a non-empty string", field=field)
+    username, password = body["username"], body["password"]
+    if len(username) > 64 or len(password) > 1024:
+        raise ApiError(422, "username or password too long", field="username")
+
+    limiter = get_login_rate_limiter()
+    ip = client_ip(request)
+    if (wait := await limiter.retry_after(username, ip)) is not None:
+        return JSONResponse(
+            {"error": "too many failed sign-in attempts; try again later", "retryAfter": wait},
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
+    result = await run_in_threadpool(_sign_in, username, password)
+    if result is None:
+        await limiter.record_failure(username, ip)
+        raise ApiError(401, "invalid username or password")
+    user, cookie = result
+    response = JSONResponse(user)
+    response.set_cookie(
+        COOKIE_NAME,
+        cookie,
+        max_age=get_settings().session_ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+    )
+    return response
+
+
+def _revoke(cookie: str) -> None:
+    with session_scope() as session:
+        revoke_session(session=session, cookie_value=cookie)
+
+
+async def logout(request: Request) -> Response:
+    if cookie := request.cookies.get(COOKIE_NAME):
+        await run_in_threadpool(_revoke, cookie)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
+
+
+async def me(request: Request) -> Response:
+    return JSONResponse(user_json(await require_user(request)))
+
+
+routes = [
+    Route("/api/auth/login", login, methods=["POST"]),
+    Route("/api/auth/logout", logout, methods=["POST"]),
+    Route("/api/auth/me", me, methods=["GET"]),
+]

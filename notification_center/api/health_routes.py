@@ -1,0 +1,45 @@
+"""GET /api/health (database and Redis reachability) and GET /metrics (Prometheus)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from notification_center.db import get_engine
+from notification_center.realtime.broadcaster import get_notification_broadcaster
+
+
+def _db_ok() -> bool:
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+async def health(_request: Request) -> Response:
+    db_ok = await run_in_threadpool(_db_ok)
+    try:
+        redis = await asyncio.wait_for(get_notification_broadcaster().transport.health(), 2.0)
+    except Exception:
+        redis = "error"
+    healthy = db_ok and redis != "error"
+    body = {"status": "ok" if healthy else "degraded", "db": "ok" if db_ok else "error", "redis": redis}
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def metrics(_request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+routes = [
+    Route("/api/health", health, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

@@ -1,0 +1,179 @@
+"""GET /api/notifications/stream: one user's live notifications over SSE.
+
+Per connection, sse-starlette races the event generator below against its own ping
+task and the client's disconnect. The generator:
+
+1. registers the client with the broadcaster *before* reading history, so nothing
+   published meanwhile is missed;
+2. sends `connected` with the cursor it resumes from, then replays from the database
+   everything after that cursor;
+3. goes live, keeping `cursor` = the last notification written. A live event at or below
+   it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
+   publish raced, Redis was away) and the gap is filled from the database first. Cursors
+   are gap-free per user (see notifications/service.py), so this is exact.
+4. every ping interval re-checks the session (logout/expiry end the stream), the age
+   limit, and the database's latest cursor (a safety net for lost publishes).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+import time
+from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from notification_center import metrics
+from notification_center.api.deps import optional_user
+from notification_center.auth.sessions import COOKIE_NAME, is_session_live
+from notification_center.db import session_scope
+from notification_center.models import utcnow
+from notification_center.notifications import service
+from notification_center.notifications.serialize import to_wire
+from notification_center.realtime import events
+from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.realtime.client import CLOSED, RESYNC, StreamClient
+from notification_center.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _latest(user_id: str) -> int:
+    with session_scope() as session:
+        return service.latest_cursor(session=session, user_id=user_id)
+
+
+def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
+    with session_scope() as session:
+        rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto)
+        return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
+
+
+def _session_live(cookie: str) -> bool:
+    with session_scope() as session:
+        return is_session_live(session=session, cookie_value=cookie)
+
+
+def _requested_cursor(request: Request) -> str | None:
+    return request.headers.get("last-event-id") or request.query_params.get("lastEventId")
+
+
+def _observe(event: events.StreamEvent) -> None:
+    metrics.EVENTS_DELIVERED.labels(event.type).inc()
+    if event.type == events.NOTIFICATION and event.id is not None:
+        created = event.data.get("createdAt")
+        if isinstance(created, str):
+            from datetime import datetime
+
+            age = (utcnow() - datetime.fromisoformat(created.replace("Z", "+00:00"))).total_seconds()
+            metrics.DELIVERY_LATENCY.observe(max(age, 0.0))
+
+
+class _Stream:
+    """The state of one connection's generator; see the module docstring."""
+
+    def __init__(self, user_id: str, cookie: str, client: StreamClient, cursor: int) -> None:
+        self.user_id = user_id
+        self.cookie = cookie
+        self.client = client
+        self.cursor = cursor
+
+    async def catch_up(self, upto: int | None = None) -> list[events.StreamEvent]:
+        missed = await run_in_threadpool(_after, self.user_id, self.cursor, upto)
+        if missed:
+            self.cursor = int(missed[-1].id or self.cursor)
+        return missed
+
+    async def accept(self, event: events.StreamEvent) -> list[events.StreamEvent]:
+        """What to write for one live event: nothing (duplicate), it, or gap + it."""
+        if event.type != events.NOTIFICATION or event.id is None:
+            return [event]
+        seq = int(event.id)
+        if seq <= self.cursor:
+            return []
+        if seq == self.cursor + 1:
+            self.cursor = seq
+            return [event]
+        return await self.catch_up(upto=seq)
+
+
+async def stream(request: Request) -> Response:
+    settings = get_settings()
+    user = await optional_user(request)
+    if user is None:
+        return JSONResponse({"error": "not signed in"}, status_code=401)
+    cookie = request.cookies[COOKIE_NAME]
+
+    broadcaster = get_notification_broadcaster()
+    client = StreamClient(user.id, settings.client_buffer_size)
+    cleanup = await broadcaster.connect(user.id, client, client.id, settings.max_connections_per_user)
+    if cleanup is None:
+        limit = settings.max_connections_per_user
+        return JSONResponse(
+            {"error": f"too many open streams for this user (limit {limit})", "limit": limit},
+            status_code=429,
+        )
+
+    async def generate() -> AsyncIterator[ServerSentEvent]:
+        try:
+            latest = await run_in_threadpool(_latest, user.id)
+            requested = service.parse_cursor(_requested_cursor(request))
+            resumed = requested is not None and requested <= latest
+            state = _Stream(user.id, cookie, client, requested if resumed else latest)
+            yield events.connected_event(str(state.cursor), resumed).to_sse(retry_ms=settings.retry_ms)
+            for event in await state.catch_up():
+                _observe(event)
+                yield event.to_sse()
+
+            started = time.monotonic()
+            max_age = settings.max_connection_age_seconds
+            interval = settings.ping_interval_seconds
+            ends_at = started + max_age if max_age else float("inf")
+            next_check = started + interval
+            while True:
+                item = await client.next(timeout=max(0.0, min(next_check, ends_at) - time.monotonic()))
+                if item is CLOSED:
+                    metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
+                    return
+                now = time.monotonic()
+                if now >= ends_at:
+                    metrics.STREAMS_DROPPED.labels("max_age").inc()
+                    return
+                if now >= next_check:  # periodic: logout/expiry end the stream; lost publishes
+                    next_check = now + interval
+                    if not await run_in_threadpool(_session_live, cookie):
+                        metrics.STREAMS_DROPPED.labels("session_ended").inc()
+                        return
+                    if item is None:
+                        item = RESYNC
+                if item is None:
+                    continue
+                batch = await state.catch_up() if item is RESYNC else await state.accept(item)
+                for event in batch:
+                    _observe(event)
+                    yield event.to_sse()
+        finally:
+            with anyio.CancelScope(shield=True):  # a cancelled stream must still free its slot
+                await cleanup()
+
+    return EventSourceResponse(
+        generate(),
+        headers=HEADERS,
+        media_type="text/event-stream; charset=utf-8",
+        ping=settings.ping_interval_seconds,
+        ping_message_factory=lambda: events.ping_event().to_sse(),
+        send_timeout=30,
+        background=BackgroundTask(cleanup),  # also when the generator never started
+    )
+
+
+routes = [Route("/api/notifications/stream", stream, methods=["GET"])]

@@ -1,0 +1,92 @@
+"""Server-side sign-in sessions: revocable, expiring, referenced by a signed cookie.
+
+The cookie holds a random token signed with NC_SECRET_KEY (itsdangerous), so forged
+cookies are rejected before touching the database; the database stores only the token's
+SHA-256, so a leaked database does not leak live sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, Signer
+from sqlmodel import Session, select
+
+from notification_center.models import AuthSession, User, utcnow
+from notification_center.settings import get_settings
+
+COOKIE_NAME = "nc_session"
+
+
+def _signer() -> Signer:
+    return Signer(get_settings().secret_key, salt="nc-session")
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _unsign(cookie_value: str) -> str | None:
+    try:
+        return _signer().unsign(cookie_value.encode()).decode()
+    except (BadSignature, UnicodeError):
+        return None
+
+
+def create_session(*, session: Session, user: User) -> str:
+    """Start a session for `user`; returns the cookie value."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AuthSession(
+            id=_token_id(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=get_settings().session_ttl_seconds),
+        )
+    )
+    return _signer().sign(token.encode()).decode()
+
+
+def _as_aware(value: datetime) -> datetime:
+    # SQLite hands timezone-aware columns back naive; they were written in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+def _live_session(session: Session, cookie_value: str | None) -> AuthSession | None:
+    token = _unsign(cookie_value) if cookie_value else None
+    if token is None:
+        return None
+    auth = session.get(AuthSession, _token_id(token))
+    if auth is None or auth.revoked_at is not None or _as_aware(auth.expires_at) <= utcnow():
+        return None
+    return auth
+
+
+def user_for_cookie(*, session: Session, cookie_value: str | None) -> User | None:
+    """The signed-in user behind a cookie, or None if forged, unknown, revoked or expired."""
+    auth = _live_session(session, cookie_value)
+    return session.get(User, auth.user_id) if auth else None
+
+
+def is_session_live(*, session: Session, cookie_value: str | None) -> bool:
+    return _live_session(session, cookie_value) is not None
+
+
+def revoke_session(*, session: Session, cookie_value: str | None) -> None:
+    auth = _live_session(session, cookie_value)
+    if auth is not None:
+        auth.revoked_at = utcnow()
+        session.add(auth)
+
+
+def revoke_all_sessions(*, session: Session, user_id: str) -> None:
+    rows = session.exec(
+        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at == None)  # noqa: E711
+    )
+    now = utcnow()
+    for auth in rows:
+        auth.revoked_at = now
+        session.add(auth)

@@ -1,0 +1,59 @@
+"""User accounts: create or update, authenticate, look up by username."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from notification_center.auth.passwords import hash_password, verify_password
+from notification_center.models import Role, User
+
+USERNAME_MAX = 64
+PASSWORD_MIN = 8
+
+
+class UserInputError(ValueError):
+    """A username, password or role that cannot be accepted."""
+
+
+def validate_username(username: str) -> str:
+    name = username.strip()
+    if not name or len(name) > USERNAME_MAX:
+        raise UserInputError(f"username must be 1-{USERNAME_MAX} characters")
+    if not all(ch.isalnum() or ch in "._-" for ch in name):
+        raise UserInputError("username may contain only letters, digits, '.', '_' and '-'")
+    if name.lower() == "all":
+        raise UserInputError("'all' is reserved (it addresses every user)")
+    return name
+
+
+def upsert_user(*, session: Session, username: str, password: str, role: str = Role.USER) -> User:
+    """Create the user, or update password and role of an existing one (idempotent)."""
+    name = validate_username(username)
+    if len(password) < PASSWORD_MIN:
+        raise UserInputError(f"password must be at least {PASSWORD_MIN} characters")
+    if role not in (Role.USER, Role.OPERATOR):
+        raise UserInputError("role must be 'user' or 'operator'")
+    user = get_user_by_username(session=session, username=name)
+    if user is None:
+        user = User(username=name, password_hash=hash_password(password), role=str(role))
+    else:
+        user.password_hash = hash_password(password)
+        user.role = str(role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_username(*, session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The user if the password matches; None otherwise, in the same time either way."""
+    user = get_user_by_username(session=session, username=username)
+    ok = verify_password(user.password_hash if user else None, password)
+    return user if ok and user else None
+
+
+def count_users(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User)).one()

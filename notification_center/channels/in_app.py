@@ -1,0 +1,65 @@
+"""The in-app channel: persist the notification, then publish it to the user's streams.
+
+Status: a notification is written as `sent` in the same transaction that gives it its
+cursor, and only then published. Publishing is best-effort by design: the database is
+the source of truth, and any stream that misses the live message (a worker restarting,
+Redis away) gets it by replay from its Last-Event-ID. It becomes `read` when read.
+`pending`, `delivered` and `failed` are reserved for channels with an outside provider.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from starlette.concurrency import run_in_threadpool
+
+from notification_center import metrics
+from notification_center.channels.base import register_channel
+from notification_center.db import session_scope
+from notification_center.models import Notification, Status, User
+from notification_center.notifications.service import Draft, create_notification
+from notification_center.realtime.broadcaster import get_notification_broadcaster
+
+logger = logging.getLogger(__name__)
+
+
+def _persist(draft: Draft, user_ids: list[str]) -> list[Notification]:
+    with session_scope() as session:
+        created = [
+            create_notification(session=session, user_id=uid, draft=draft, status=Status.SENT) for uid in user_ids
+        ]
+    return created
+
+
+class InAppChannelHandler:
+    name = "in_app"
+
+    async def deliver(self, notification: Draft, recipient: User | str) -> Notification:
+        """Persist `notification` for `recipient` and broadcast it to their streams."""
+        (created,) = await self.deliver_many(notification, [recipient])
+        return created
+
+    async def deliver_many(self, notification: Draft, recipients: Sequence[User | str]) -> list[Notification]:
+        """All recipients in one transaction (all or nothing), then one publish each."""
+        user_ids = [r.id if isinstance(r, User) else r for r in recipients]
+        created = await run_in_threadpool(_persist, notification, user_ids)
+        metrics.NOTIFICATIONS_SENT.inc(len(created))
+        broadcaster = get_notification_broadcaster()
+        for item in created:
+            try:
+                await broadcaster.broadcast_to_user(item.user_id, item)
+            except Exception:  # persisted already; streams catch up on resume
+                logger.exception("publishing notification %s failed", item.id)
+        return created
+
+
+_handler: InAppChannelHandler | None = None
+
+
+def get_in_app_channel_handler() -> InAppChannelHandler:
+    global _handler
+    if _handler is None:
+        _handler = InAppChannelHandler()
+        register_channel(_handler)
+    return _handler

@@ -1,0 +1,19 @@
+"""Prometheus metrics (prometheus_client), served at GET /metrics.
+
+Each worker process reports its own numbers; scrape every worker or aggregate with
+labels of your deployment. See README "Metrics".
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CONNECTIONS = Gauge("nc_stream_connections", "Open notification streams in this process")
+NOTIFICATIONS_SENT = Counter("nc_notifications_sent_total", "Notifications persisted and published")
+EVENTS_DELIVERED = Counter("nc_stream_events_delivered_total", "Events written to streams", ["type"])
+STREAMS_DROPPED = Counter("nc_stream_dropped_total", "Streams ended by the server", ["reason"])
+DELIVERY_LATENCY = Histogram(
+    "nc_delivery_latency_seconds",
+    "From a notification's creation to its write on a live stream",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)

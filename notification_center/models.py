@@ -1,0 +1,96 @@
+"""SQLModel tables. Wire shapes (camelCase JSON) live in notifications/serialize.py."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _tz_column(nullable: bool = False, index: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class Role(StrEnum):
+    USER = "user"
+    OPERATOR = "operator"
+
+
+class NotificationType(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ALERT = "alert"
+    MESSAGE = "message"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: str = Field(default_factory=lambda: new_public_id("user"), primary_key=True, max_length=40)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default=Role.USER.value, max_length=16)
+    # Highest stream cursor handed out to this user's notifications. Bumped in the same
+    # transaction as the insert, so cursors are contiguous and commit in order per user.
+    last_seq: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class AuthSession(SQLModel, table=True):
+    __tablename__ = "auth_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie token
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    expires_at: datetime = Field(sa_column=_tz_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "seq", name="uq_notifications_user_seq"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    id: str = Field(default_factory=lambda: new_public_id("notif"), primary_key=True, max_length=40)
+    user_id: str = Field(foreign_key="users.id", max_length=40)
+    # Per-user, gap-free, increasing: the SSE `id:` and the pagination cursor.
+    # The unique (user_id, seq) index also serves "this user's newest first".
+    seq: int
+    type: str = Field(default=NotificationType.INFO.value, max_length=16)
+    priority: str = Field(default=Priority.NORMAL.value, max_length=16)
+    title: str = Field(max_length=200)
+    content: str = Field(default="", max_length=5000)
+    channels: str = Field(default="in_app", max_length=200)  # comma-separated channel names
+    status: str = Field(default=Status.PENDING.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    read_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))

@@ -1,0 +1,50 @@
+"""Validation of what operators send (pydantic), with messages that name the field."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from notification_center.models import NotificationType, Priority
+
+TITLE_MAX = 200
+CONTENT_MAX = 5000
+
+
+class SendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    content: str = Field(default="", max_length=CONTENT_MAX)
+    type: NotificationType = NotificationType.INFO
+    priority: Priority = Priority.NORMAL
+    recipients: list[str] | Literal["all"]
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients_not_empty(cls, value: list[str] | str) -> list[str] | str:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("must name at least one username, or be \"all\"")
+            if any(not isinstance(v, str) or not v.strip() for v in value):
+                raise ValueError("usernames must be non-empty strings")
+        return value
+
+
+def describe_errors(error: ValidationError) -> tuple[str, list[dict[str, str]]]:
+    """A one-line message naming the first bad field, and every problem in detail."""
+    details = []
+    for err in error.errors():
+        field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "body"
+        field = field.split(".")[0] if field.startswith("recipients") else field
+        details.append({"field": field, "message": err["msg"]})
+    first = details[0]
+    return f"{first['field']}: {first['message']}", details

@@ -1,0 +1,157 @@
+"""Notification data functions: create, list, mark read. Routes and UI state call these;
+nothing else writes notification SQL. Each takes the SQL session as `session=`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from notification_center.models import Notification, Status, User, utcnow
+
+
+class UnknownRecipientsError(LookupError):
+    def __init__(self, usernames: Sequence[str]) -> None:
+        super().__init__(", ".join(usernames))
+        self.usernames = list(usernames)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a sender provides; the service adds ids, cursors and timestamps."""
+
+    title: str
+    content: str = ""
+    type: str = "info"
+    priority: str = "normal"
+    channels: tuple[str, ...] = ("in_app",)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Notification]
+    unread_count: int
+    next_cursor: str | None
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """Cursors are opaque to clients; here they are the per-user sequence number."""
+    if raw is None or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+def resolve_recipients(*, session: Session, recipients: Sequence[str] | str) -> list[User]:
+    """Usernames (or "all") to users, de-duplicated; unknown names raise, naming each."""
+    if recipients == "all":
+        return list(session.exec(select(User).order_by(User.username)))
+    wanted = list(dict.fromkeys(name.strip() for name in recipients))
+    found = {u.username: u for u in session.exec(select(User).where(col(User.username).in_(wanted)))}
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise UnknownRecipientsError(missing)
+    return [found[name] for name in wanted]
+
+
+def _next_seq(session: Session, user_id: str) -> int:
+    # Row-locking increment: concurrent creators for one user serialize here, so cursors
+    # are gap-free and commit in order. RETURNING works on SQLite >= 3.35 and PostgreSQL.
+    result = session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(last_seq=User.last_seq + 1)
+        .returning(User.last_seq)
+    )
+    return int(result.scalar_one())
+
+
+def create_notification(*, session: Session, user_id: str, draft: Draft, status: Status) -> Notification:
+    now = utcnow()
+    notification = Notification(
+        user_id=user_id,
+        seq=_next_seq(session, user_id),
+        type=draft.type,
+        priority=draft.priority,
+        title=draft.title,
+        content=draft.content,
+        channels=",".join(draft.channels),
+        status=status.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(notification)
+    return notification
+
+
+def latest_cursor(*, session: Session, user_id: str) -> int:
+    return session.exec(select(User.last_seq).where(User.id == user_id)).one_or_none() or 0
+
+
+def notifications_after(
+    *, session: Session, user_id: str, after: int, upto: int | None = None, limit: int = 1000
+) -> list[Notification]:
+    """This user's notifications with cursor in (after, upto], oldest first (for replay)."""
+    query = select(Notification).where(Notification.user_id == user_id, Notification.seq > after)
+    if upto is not None:
+        query = query.where(Notification.seq <= upto)
+    return list(session.exec(query.order_by(col(Notification.seq)).limit(limit)))
+
+
+def unread_count(*, session: Session, user_id: str) -> int:
+    query = select(func.count()).where(Notification.user_id == user_id, Notification.read_at == None)  # noqa: E711
+    return session.exec(query).one()
+
+
+def list_page(
+    *, session: Session, user_id: str, limit: int = 20, before: int | None = None, unread_only: bool = False
+) -> Page:
+    """Newest first; `before` is the cursor of the last item of the previous page."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if before is not None:
+        query = query.where(Notification.seq < before)
+    if unread_only:
+        query = query.where(Notification.read_at == None)  # noqa: E711
+    rows = list(session.exec(query.order_by(col(Notification.seq).desc()).limit(limit + 1)))
+    has_more = len(rows) > limit
+    items = rows[:limit]
+    next_cursor = str(items[-1].seq) if has_more and items else None
+    return Page(items=items, unread_count=unread_count(session=session, user_id=user_id), next_cursor=next_cursor)
+
+
+def get_for_user(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
+    """The notification if it belongs to `user_id`; another user's id is simply not found."""
+    notification = session.get(Notification, notification_id)
+    return notification if notification and notification.user_id == user_id else None
+
+
+def mark_read(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
+    notification = get_for_user(session=session, user_id=user_id, notification_id=notification_id)
+    if notification is None or notification.read_at is not None:
+        return notification
+    now = utcnow()
+    notification.read_at = now
+    notification.updated_at = now
+    notification.status = Status.READ.value
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def mark_all_read(*, session: Session, user_id: str) -> list[str]:
+    """Mark every unread notification of the user read; returns the ids changed."""
+    ids = list(
+        session.exec(
+            select(Notification.id).where(Notification.user_id == user_id, Notification.read_at == None)  # noqa: E711
+        )
+    )
+    if ids:
+        now = utcnow()
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id).in_(ids))
+            .values(read_at=now, updated_at=now, status=Status.READ.value)
+        )
+    return ids

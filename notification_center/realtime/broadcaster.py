@@ -1,0 +1,181 @@
+"""The notification broadcaster: who is connected in this process, and fan-out to them.
+
+The Python twin of the original `NotificationBroadcaster`: a process-wide singleton with a
+map of user id -> connected clients. Publishing goes through a transport (in-memory, or
+Redis when `REFLEX_REDIS_URL` is set) so that every worker's broadcaster receives every
+message and hands it to its own local clients.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
+
+from notification_center import metrics
+from notification_center.models import Notification
+from notification_center.notifications.serialize import to_wire
+from notification_center.realtime import events
+from notification_center.realtime.messages import Message, notification_message, read_message
+from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
+
+logger = logging.getLogger(__name__)
+
+
+class Client(Protocol):
+    """What the broadcaster needs of a connection (the original's stream controller)."""
+
+    def enqueue(self, frame: events.StreamEvent) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NotificationBroadcaster:
+    def __init__(self, transport: Transport | None = None) -> None:
+        self._clients: dict[str, set[Client]] = {}
+        self.transport = transport or InMemoryTransport()
+        self.transport.bind(self._dispatch, self._resync_all)
+
+    # -- connections ------------------------------------------------------------------
+    def register_client(self, user_id: str, client: Client) -> Callable[[], None]:
+        """Add a local client; returns an idempotent cleanup that removes it."""
+        self._clients.setdefault(user_id, set()).add(client)
+        metrics.CONNECTIONS.inc()
+        done = False
+
+        def cleanup() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            clients = self._clients.get(user_id)
+            if clients is not None:
+                clients.discard(client)
+                if not clients:
+                    del self._clients[user_id]
+            metrics.CONNECTIONS.dec()
+
+        return cleanup
+
+    async def connect(
+        self, user_id: str, client: Client, client_id: str, limit: int
+    ) -> Callable[[], Awaitable[None]] | None:
+        """Register a stream if the user is under `limit` cluster-wide, else None.
+
+        The returned async cleanup unregisters the client and frees its slot.
+        """
+        if not await self.transport.try_acquire(user_id, client_id, limit):
+            return None
+        unregister = self.register_client(user_id, client)
+        released = False
+
+        async def cleanup() -> None:
+            nonlocal released
+            unregister()
+            if not released:
+                released = True
+                await self.transport.release(user_id, client_id)
+
+        return cleanup
+
+    def get_total_client_count(self) -> int:
+        return sum(len(c) for c in self._clients.values())
+
+    def get_user_client_count(self, user_id: str) -> int:
+        return len(self._clients.get(user_id, ()))
+
+    def get_connected_user_ids(self) -> list[str]:
+        return list(self._clients)
+
+    async def cluster_stats(self) -> ConnectionStats:
+        """Connections on every worker and node sharing the transport."""
+        return await self.transport.stats()
+
+    # -- publishing -------------------------------------------------------------------
+    async def broadcast_to_user(self, user_id: str, notification: Notification | dict[str, Any]) -> None:
+        """Send one notification to every stream of `user_id`, on every worker.
+
+        A persisted `Notification` carries its cursor, so streams can de-duplicate and
+        fill gaps from the database; a plain dict is delivered as-is, without a cursor.
+        """
+        if isinstance(notification, Notification):
+            message = notification_message(user_id, to_wire(notification), notification.seq)
+        else:
+            message = notification_message(user_id, dict(notification), None)
+        await self.transport.publish(message)
+
+    async def broadcast_to_users(self, user_ids: Iterable[str], notification: Notification | dict[str, Any]) -> None:
+        for user_id in dict.fromkeys(user_ids):
+            await self.broadcast_to_user(user_id, notification)
+
+    async def publish_read_state(self, user_id: str, ids: list[str], unread_count: int) -> None:
+        """Tell every tab of the user that these notifications are now read."""
+        await self.transport.publish(read_message(user_id, ids, unread_count))
+
+    # -- receiving from the transport -------------------------------------------------
+    def _dispatch(self, message: Message) -> None:
+        clients = self._clients.get(message["userId"])
+        if not clients:
+            return
+        if message["kind"] == "notification":
+            cursor = message["cursor"]  # type: ignore[typeddict-item]
+            event = events.notification_event(
+                message["notification"],  # type: ignore[typeddict-item]
+                None if cursor is None else str(cursor),
+            )
+        elif message["kind"] == "read":
+            event = events.read_event(message["ids"], message["unreadCount"])  # type: ignore[typeddict-item]
+        else:
+            logger.warning("ignoring unknown message kind %r", message["kind"])
+            return
+        for client in list(clients):
+            client.enqueue(event)
+
+    def _resync_all(self) -> None:
+        """The transport may have dropped messages: every stream catches up from the DB."""
+        for clients in list(self._clients.values()):
+            for client in list(clients):
+                resync = getattr(client, "resync", None)
+                if resync is not None:
+                    resync()
+                else:  # a client that cannot catch up resumes by reconnecting
+                    client.close()
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.transport.start()
+
+    async def stop(self) -> None:
+        """Server shutdown: end every stream (clients resume elsewhere) and the transport."""
+        for clients in list(self._clients.values()):
+            for client in list(clients):
+                client.close()
+        await self.transport.stop()
+
+
+_broadcaster: NotificationBroadcaster | None = None
+
+
+def _transport_from_settings() -> Transport:
+    from notification_center.settings import get_settings
+
+    settings = get_settings()
+    if settings.redis_url:
+        from notification_center.realtime.redis_transport import RedisTransport
+
+        return RedisTransport(settings.redis_url)
+    return InMemoryTransport()
+
+
+def get_notification_broadcaster() -> NotificationBroadcaster:
+    """The process-wide broadcaster; its transport is chosen by `REFLEX_REDIS_URL`."""
+    global _broadcaster
+    if _broadcaster is None:
+        _broadcaster = NotificationBroadcaster(_transport_from_settings())
+    return _broadcaster
+
+
+def reset_notification_broadcaster() -> None:
+    """Forget the singleton (tests). Does not close clients; call `stop()` for that."""
+    global _broadcaster
+    _broadcaster = None

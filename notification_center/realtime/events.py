@@ -1,0 +1,57 @@
+"""SSE wire format: the JSON envelope of CONTRACT section 4, framed by sse-starlette.
+
+Pure functions and values only, so the exact bytes are unit-tested apart from the route.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sse_starlette import ServerSentEvent
+
+from notification_center.timefmt import iso_ms
+
+CONNECTED = "connected"
+NOTIFICATION = "notification"
+PING = "ping"
+# Read-state sync: another tab (or the API) marked notifications read.
+READ = "read"
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One event for one stream: envelope type and data, and the SSE `id:` cursor if any."""
+
+    type: str
+    data: dict[str, Any]
+    id: str | None = None
+    timestamp: str = field(default_factory=iso_ms)
+
+    def envelope(self) -> str:
+        body = {"type": self.type, "data": self.data, "timestamp": self.timestamp}
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+    def to_sse(self, retry_ms: int | None = None) -> ServerSentEvent:
+        return ServerSentEvent(data=self.envelope(), id=self.id, retry=retry_ms)
+
+    def encode(self, retry_ms: int | None = None) -> bytes:
+        return self.to_sse(retry_ms).encode()
+
+
+def connected_event(cursor: str, resumed: bool) -> StreamEvent:
+    data = {"message": "Connected to notification stream", "resumed": resumed}
+    return StreamEvent(CONNECTED, data, id=cursor)
+
+
+def notification_event(notification: dict[str, Any], cursor: str | None) -> StreamEvent:
+    return StreamEvent(NOTIFICATION, notification, id=cursor)
+
+
+def ping_event() -> StreamEvent:
+    return StreamEvent(PING, {"message": "ping"})
+
+
+def read_event(ids: list[str], unread_count: int) -> StreamEvent:
+    return StreamEvent(READ, {"ids": ids, "unreadCount": unread_count})

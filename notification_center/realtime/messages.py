@@ -1,0 +1,34 @@
+"""What travels over a transport between workers: small JSON-able dicts.
+
+A message names the user it is for; the broadcaster of every worker turns it into a
+StreamEvent for its local streams of that user.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class NotificationMessage(TypedDict):
+    kind: str  # "notification"
+    userId: str
+    cursor: int | None  # None for ad-hoc broadcasts that were never persisted
+    notification: dict[str, Any]
+
+
+class ReadMessage(TypedDict):
+    kind: str  # "read"
+    userId: str
+    ids: list[str]
+    unreadCount: int
+
+
+Message = NotificationMessage | ReadMessage
+
+
+def notification_message(user_id: str, notification: dict[str, Any], cursor: int | None) -> NotificationMessage:
+    return {"kind": "notification", "userId": user_id, "cursor": cursor, "notification": notification}
+
+
+def read_message(user_id: str, ids: list[str], unread_count: int) -> ReadMessage:
+    return {"kind": "read", "userId": user_id, "ids": ids, "unreadCount": unread_count}

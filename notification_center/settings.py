@@ -1,0 +1,131 @@
+"""All configuration in one typed object, read once from the environment.
+
+rxconfig.py, Alembic's env.py, the CLI and the app all call `get_settings()`, so a
+variable means the same thing everywhere. `NC_SECRET_KEY` is never committed: when it
+is unset we generate one into a git-ignored file on first use and warn about it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_URL = "sqlite:///notification_center.db"
+
+
+def _int_env(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float_env(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def secrets_file_path() -> Path:
+    """The git-ignored file holding generated secrets (secret key, first admin password)."""
+    return Path(os.environ.get("NC_SECRETS_FILE", PROJECT_ROOT / ".nc_secrets.json"))
+
+
+def read_local_secrets() -> dict[str, str]:
+    path = secrets_file_path()
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())
+
+
+def write_local_secret(name: str, value: str) -> None:
+    """Add one entry to the local secrets file, readable by the owner only."""
+    path = secrets_file_path()
+    data = read_local_secrets()
+    data[name] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("NC_SECRET_KEY", "").strip():
+        return key
+    stored = read_local_secrets().get("NC_SECRET_KEY")
+    if stored:
+        return stored
+    key = secrets.token_urlsafe(48)
+    write_local_secret("NC_SECRET_KEY", key)
+    logger.warning(
+        "NC_SECRET_KEY is not set: generated one into %s. Set NC_SECRET_KEY in production "
+        "so every node signs sessions with the same key.",
+        secrets_file_path(),
+    )
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    redis_url: str | None
+    port: int
+    secret_key: str
+    ping_interval_seconds: float
+    max_connections_per_user: int
+    max_connection_age_seconds: float
+    retry_ms: int
+    session_ttl_seconds: int
+    client_buffer_size: int
+    login_rate_limit: str
+    cookie_secure: bool
+
+    @property
+    def redis_enabled(self) -> bool:
+        return bool(self.redis_url)
+
+
+def load_settings() -> Settings:
+    """Read the environment now (tests call this after changing os.environ)."""
+    return Settings(
+        db_url=os.environ.get("REFLEX_DB_URL", "").strip() or DEFAULT_DB_URL,
+        redis_url=os.environ.get("REFLEX_REDIS_URL", "").strip() or None,
+        port=_int_env("PORT", 3000, minimum=1),
+        secret_key=_secret_key(),
+        ping_interval_seconds=_float_env("NC_PING_INTERVAL_SECONDS", 30.0, minimum=0.05),
+        max_connections_per_user=_int_env("NC_MAX_CONNECTIONS_PER_USER", 10, minimum=1),
+        max_connection_age_seconds=_float_env("NC_MAX_CONNECTION_AGE_SECONDS", 0.0),
+        retry_ms=_int_env("NC_RETRY_MS", 3000),
+        session_ttl_seconds=_int_env("NC_SESSION_TTL_SECONDS", 7 * 24 * 3600, minimum=1),
+        client_buffer_size=_int_env("NC_CLIENT_BUFFER_SIZE", 256, minimum=1),
+        # "N per window" per username and per client address; see auth/rate_limit.py.
+        login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "10/minute"),
+        cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
