@@ -99,7 +99,9 @@ class Settings:
     retry_ms: int
     session_ttl_seconds: int
     client_buffer_size: int
+    send_timeout_seconds: float
     login_rate_limit: str
+    login_ip_rate_limit: str
     cookie_secure: bool
 
     @property
@@ -120,8 +122,11 @@ def load_settings() -> Settings:
         retry_ms=_int_env("NC_RETRY_MS", 3000),
         session_ttl_seconds=_int_env("NC_SESSION_TTL_SECONDS", 7 * 24 * 3600, minimum=1),
         client_buffer_size=_int_env("NC_CLIENT_BUFFER_SIZE", 256, minimum=1),
-        # "N per window" per username and per client address; see auth/rate_limit.py.
-        login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "10/minute"),
+        # A stream whose socket accepts nothing for this long is cut (a stalled reader).
+        send_timeout_seconds=_float_env("NC_SEND_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+        # Failed sign-ins allowed per username / per client address ("N/window", the `limits` syntax).
+        login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "5/minute"),
+        login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "30/minute"),
         cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
     )
 

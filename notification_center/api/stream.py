@@ -24,6 +24,8 @@ import time
 from collections.abc import AsyncIterator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import SendTimeoutError
+from starlette.types import Receive, Scope, Send
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -76,6 +78,17 @@ def _observe(event: events.StreamEvent) -> None:
 
             age = (utcnow() - datetime.fromisoformat(created.replace("Z", "+00:00"))).total_seconds()
             metrics.DELIVERY_LATENCY.observe(max(age, 0.0))
+
+
+class NotificationStreamResponse(EventSourceResponse):
+    """An EventSourceResponse that treats a stalled reader as routine, not as an error."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except SendTimeoutError:
+            metrics.STREAMS_DROPPED.labels("send_timeout").inc()
+            logger.info("cut off a stream whose client stopped reading")
 
 
 class _Stream:
@@ -165,13 +178,13 @@ async def stream(request: Request) -> Response:
             with anyio.CancelScope(shield=True):  # a cancelled stream must still free its slot
                 await cleanup()
 
-    return EventSourceResponse(
+    return NotificationStreamResponse(
         generate(),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
         ping=settings.ping_interval_seconds,
         ping_message_factory=lambda: events.ping_event().to_sse(),
-        send_timeout=30,
+        send_timeout=settings.send_timeout_seconds,
         background=BackgroundTask(cleanup),  # also when the generator never started
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -19,28 +19,26 @@ from notification_center.settings import get_settings
 
 
 class LoginRateLimiter:
-    def __init__(self, storage: Storage, limit: str) -> None:
+    def __init__(self, storage: Storage, per_user: str, per_ip: str) -> None:
         self._limiter = MovingWindowRateLimiter(storage)
-        self._limit = parse(limit)
+        self._per_user = parse(per_user)
+        self._per_ip = parse(per_ip)
 
-    def _keys(self, username: str, client_ip: str) -> list[tuple[str, str]]:
-        return [("login-user", username.lower()), ("login-ip", client_ip)]
+    def _keys(self, username: str, client_ip: str) -> list[tuple[RateLimitItem, str, str]]:
+        return [(self._per_user, "login-user", username.lower()), (self._per_ip, "login-ip", client_ip)]
 
     async def retry_after(self, username: str, client_ip: str) -> int | None:
         """Seconds until another attempt is allowed, or None if one is allowed now."""
         waits = []
-        for key in self._keys(username, client_ip):
-            if not await self._limiter.test(self._limit, *key):
-                stats = await self._limiter.get_window_stats(self._limit, *key)
+        for limit, *key in self._keys(username, client_ip):
+            if not await self._limiter.test(limit, *key):
+                stats = await self._limiter.get_window_stats(limit, *key)
                 waits.append(max(1, int(stats.reset_time - time.time()) + 1))
         return max(waits) if waits else None
 
     async def record_failure(self, username: str, client_ip: str) -> None:
-        for key in self._keys(username, client_ip):
-            await self._limiter.hit(self._limit, *key)
-
-    async def reset(self) -> None:
-        await self._limiter.storage.reset()
+        for limit, *key in self._keys(username, client_ip):
+            await self._limiter.hit(limit, *key)
 
 
 @lru_cache(maxsize=1)
@@ -51,4 +49,4 @@ def get_login_rate_limiter() -> LoginRateLimiter:
         storage: Storage = RedisStorage(uri, implementation="redispy", key_prefix="nc-limits")
     else:
         storage = MemoryStorage()
-    return LoginRateLimiter(storage, settings.login_rate_limit)
+    return LoginRateLimiter(storage, settings.login_rate_limit, settings.login_ip_rate_limit)

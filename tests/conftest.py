@@ -1,0 +1,100 @@
+"""Shared fixtures: real services started once per session, users made per test.
+
+Environment variables are set before the app package is imported (unit tests build
+settings from them), following the litestar-fullstack habit.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_UNIT_TMP = Path(tempfile.mkdtemp(prefix="nc-unit-"))
+os.environ.setdefault("NC_SECRETS_FILE", str(_UNIT_TMP / "secrets.json"))
+os.environ.setdefault("NC_SECRET_KEY", "unit-test-secret")
+os.environ.pop("REFLEX_REDIS_URL", None)
+
+import pytest  # noqa: E402
+
+from tests.support.processes import AppServer, PostgresServer, RedisServer, free_port  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# The shared app's stream settings are short so ping/limit/age tests run in seconds.
+APP_ENV = {
+    "NC_PING_INTERVAL_SECONDS": "1",
+    "NC_MAX_CONNECTIONS_PER_USER": "4",
+    "NC_CLIENT_BUFFER_SIZE": "32",
+    "NC_LOGIN_RATE_LIMIT": "5/minute",
+    "NC_LOGIN_IP_RATE_LIMIT": "1000/minute",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The folder says the layer: tests/e2e -> e2e, tests/integration -> integration."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for layer in ("unit", "integration", "e2e"):
+            if layer in parts:
+                item.add_marker(getattr(pytest.mark, layer))
+
+
+@dataclass
+class Account:
+    username: str
+    password: str
+    role: str
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nc")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_root: Path) -> Iterator[AppServer]:
+    """The app as `make run` serves it: SQLite, in-memory transport, one worker."""
+    server = AppServer(tmp_root / "app", dict(APP_ENV)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_account(app_server: AppServer) -> Callable[..., Account]:
+    """Create a fresh user (unique name) on the shared app server."""
+
+    def make(role: str = "user", prefix: str = "u") -> Account:
+        account = Account(f"{prefix}{secrets.token_hex(4)}", secrets.token_urlsafe(12), role)
+        app_server.create_user(account.username, account.password, role)
+        return account
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    # Not under pytest's tmp tree: that is root-only (0700), and the server runs as the
+    # `postgres` user when the tests run as root, so it could not reach its data folder.
+    data_dir = Path(tempfile.mkdtemp(prefix="nc-pg-"))
+    server = PostgresServer(free_port(), data_dir).start()
+    yield server
+    server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,121 @@
+"""Sign-in over real HTTP: login, me, logout, revocation, forged/expired cookies, brute force."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import httpx
+
+from tests.support.api_server import ApiServer
+
+
+def test_login_sets_an_httponly_lax_session_cookie(app_server, make_account):
+    account = make_account()
+    r = httpx.post(app_server.url + "/api/auth/login", json={"username": account.username, "password": account.password})
+    assert r.status_code == 200
+    assert r.json()["username"] == account.username
+    assert r.json()["role"] == "user"
+    assert r.json()["id"].startswith("user_")
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("nc_session=")
+    for attribute in ("HttpOnly", "Path=/", "SameSite=lax"):
+        assert attribute.lower() in cookie.lower()
+
+
+def test_me_returns_the_signed_in_user(sign_in, make_account):
+    account = make_account(role="operator")
+    me = sign_in(account).get("/api/auth/me")
+    assert me.status_code == 200
+    assert me.json()["username"] == account.username
+    assert me.json()["role"] == "operator"
+
+
+def test_me_without_session_is_401(app_server):
+    r = httpx.get(app_server.url + "/api/auth/me")
+    assert r.status_code == 401
+    assert "error" in r.json()
+
+
+def test_wrong_password_and_unknown_user_answer_the_same(app_server, make_account):
+    account = make_account()
+    wrong = httpx.post(app_server.url + "/api/auth/login", json={"username": account.username, "password": "nope-nope"})
+    unknown = httpx.post(app_server.url + "/api/auth/login", json={"username": "ghost-user", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert "set-cookie" not in wrong.headers
+
+
+def test_malformed_login_bodies_are_rejected_with_clear_errors(app_server):
+    url = app_server.url + "/api/auth/login"
+    assert httpx.post(url, content=b"not json", headers={"content-type": "application/json"}).status_code in (400, 422)
+    missing = httpx.post(url, json={"username": "x"})
+    assert missing.status_code == 422
+    assert "password" in missing.json()["error"]
+    assert httpx.post(url, json=["x", "y"]).status_code == 422
+    assert httpx.post(url, json={"username": 1, "password": 2}).status_code == 422
+
+
+def test_logout_revokes_the_session_server_side(app_server, sign_in, make_account):
+    client = sign_in(make_account())
+    stolen_cookie = client.cookies["nc_session"]
+    assert client.post("/api/auth/logout").status_code in (200, 204)
+    # The browser's copy is cleared, and a copy kept elsewhere no longer works either.
+    assert client.get("/api/auth/me").status_code == 401
+    replay = httpx.get(app_server.url + "/api/auth/me", cookies={"nc_session": stolen_cookie})
+    assert replay.status_code == 401
+
+
+def test_logout_without_session_succeeds(app_server):
+    assert httpx.post(app_server.url + "/api/auth/logout").status_code in (200, 204)
+
+
+def test_forged_cookie_is_401(app_server, sign_in, make_account):
+    real = sign_in(make_account()).cookies["nc_session"]
+    token, signature = real.rsplit(".", 1)
+    for forged in (token + ".AAAA", "x" + real, "garbage", token):
+        r = httpx.get(app_server.url + "/api/notifications", cookies={"nc_session": forged})
+        assert r.status_code == 401, forged
+
+
+def test_expired_session_is_401(app_server, sign_in, make_account):
+    account = make_account()
+    client = sign_in(account)
+    assert client.get("/api/auth/me").status_code == 200
+    engine = sa.create_engine(f"sqlite:///{app_server.workdir / 'app.db'}")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE auth_sessions SET expires_at = '2000-01-01 00:00:00.000000' "
+                "WHERE user_id = (SELECT id FROM users WHERE username = :u)"
+            ),
+            {"u": account.username},
+        )
+    engine.dispose()
+    assert client.get("/api/auth/me").status_code == 401
+    assert client.get("/api/notifications").status_code == 401
+
+
+def test_failed_sign_ins_per_username_are_limited_with_429(app_server, make_account):
+    account = make_account()
+    url = app_server.url + "/api/auth/login"
+    codes = [httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code for _ in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    # Even the right password waits now: brute force can't tell when it guessed right.
+    blocked = httpx.post(url, json={"username": account.username, "password": account.password})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert "error" in blocked.json()
+
+
+def test_failed_sign_ins_per_client_address_are_limited(tmp_root):
+    server = ApiServer(tmp_root / "ratelimit", {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "8/minute"})
+    server.start()
+    try:
+        codes = [
+            httpx.post(server.url + "/api/auth/login", json={"username": f"guess{i}", "password": "x"}).status_code
+            for i in range(9)
+        ]
+        assert codes[:8] == [401] * 8
+        assert codes[8] == 429
+    finally:
+        server.stop()

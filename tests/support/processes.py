@@ -1,0 +1,213 @@
+"""Real services for tests: the app as the run command serves it, redis-server, PostgreSQL.
+
+Each is started on a free loopback port in its own temp folder and stopped (whole process
+group) when the test scope ends. Nothing here is a fake.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    if proc.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+def _wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text()[-4000:] if log and log.exists() else ""
+            raise RuntimeError(f"{what} exited with {proc.returncode}:\n{tail}")
+        with suppress(Exception):
+            if check():
+                return
+        time.sleep(0.2)
+    tail = log.read_text()[-4000:] if log and log.exists() else ""
+    raise TimeoutError(f"{what} not ready after {timeout}s\n{tail}")
+
+
+@dataclass
+class RedisServer:
+    port: int
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.proc = subprocess.Popen(
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        _wait_until(self._ping, 10, "redis-server", self.proc)
+        return self
+
+    def _ping(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop_group(self.proc)
+
+
+def postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@dataclass
+class PostgresServer:
+    port: int
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        cmd = list(args)
+        if os.geteuid() == 0:  # the server refuses to run as root
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+
+    def start(self) -> PostgresServer:
+        bindir = postgres_bin()
+        if bindir is None:
+            raise RuntimeError("PostgreSQL server binaries not found; run scripts/bootstrap.sh --test")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.data_dir, "postgres", "postgres")
+            self.data_dir.chmod(0o700)
+        self._run(str(bindir / "initdb"), "-D", str(self.data_dir), "-A", "trust", "-U", "postgres")
+        opts = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-o", opts, "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        with suppress(Exception):
+            self._run(str(postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop")
+
+    def create_database(self, name: str) -> str:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+
+@dataclass
+class AppServer:
+    """The app started exactly as `make run` starts it (prestart, then reflex prod single-port)."""
+
+    workdir: Path
+    env_overrides: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"app-{self.port}.log"
+
+    def env(self) -> dict[str, str]:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.update(
+            {
+                "PORT": str(self.port),
+                "REFLEX_DB_URL": f"sqlite:///{self.workdir / 'app.db'}",
+                "NC_SECRETS_FILE": str(self.workdir / "secrets.json"),
+                "NC_SECRET_KEY": "test-secret-key-" + self.workdir.name,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.pop("REFLEX_REDIS_URL", None)
+        env.update(self.env_overrides)
+        return env
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "notification_center", *args],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=check,
+        )
+
+    def start(self, timeout: float = 300) -> AppServer:
+        self.cli("prestart")
+        reflex = str(Path(sys.executable).with_name("reflex"))
+        cmd = [reflex, "run", "--env", "prod", "--single-port"]
+        cmd += ["--frontend-port", str(self.port), "--backend-port", str(self.port)]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait_until(self.ready, timeout, f"app on port {self.port}", self.proc, self.log_path)
+        return self
+
+    def ready(self) -> bool:
+        health = httpx.get(self.url + "/api/health", timeout=2)
+        page = httpx.get(self.url + "/", timeout=2)
+        return health.status_code == 200 and page.status_code == 200
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop_group(self.proc)
+            self.proc = None
+
+    def create_user(self, username: str, password: str, role: str = "user") -> None:
+        self.cli("create-user", username, f"--password={password}", f"--role={role}")
+
+    def login(self, username: str, password: str) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=10)
+        r = client.post("/api/auth/login", json={"username": username, "password": password})
+        r.raise_for_status()
+        return client
+
+    def async_login(self, username: str, password: str) -> httpx.AsyncClient:
+        """An AsyncClient carrying the session cookie of a fresh sign-in."""
+        sync = self.login(username, password)
+        cookies = dict(sync.cookies)
+        sync.close()
+        return httpx.AsyncClient(base_url=self.url, timeout=10, cookies=cookies)

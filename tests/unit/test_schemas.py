@@ -1,0 +1,44 @@
+import pytest
+from pydantic import ValidationError
+
+from notification_center.notifications.schemas import SendRequest, describe_errors
+
+
+def _error(body: dict) -> tuple[str, list[dict]]:
+    with pytest.raises(ValidationError) as info:
+        SendRequest.model_validate(body)
+    return describe_errors(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipients": "all"}, "title"),
+        ({"title": "", "recipients": "all"}, "title"),
+        ({"title": "   ", "recipients": "all"}, "title"),
+        ({"title": "x" * 201, "recipients": "all"}, "title"),
+        ({"title": "t", "content": "x" * 5001, "recipients": "all"}, "content"),
+        ({"title": "t", "type": "shout", "recipients": "all"}, "type"),
+        ({"title": "t", "priority": "meh", "recipients": "all"}, "priority"),
+        ({"title": "t"}, "recipients"),
+        ({"title": "t", "recipients": []}, "recipients"),
+        ({"title": "t", "recipients": "everyone"}, "recipients"),
+        ({"title": "t", "recipients": [""]}, "recipients"),
+        ({"title": 5, "recipients": "all"}, "title"),
+        ({"title": "t", "recipients": "all", "extra": 1}, "extra"),
+    ],
+)
+def test_invalid_input_names_the_field(body, field):
+    message, details = _error(body)
+    assert message.startswith(f"{field}:")
+    assert details[0]["field"] == field
+
+
+def test_defaults():
+    req = SendRequest.model_validate({"title": "Hi", "recipients": ["alice"]})
+    assert (req.content, req.type.value, req.priority.value) == ("", "info", "normal")
+
+
+def test_limits_are_inclusive():
+    req = SendRequest.model_validate({"title": "x" * 200, "content": "y" * 5000, "recipients": "all"})
+    assert len(req.title) == 200

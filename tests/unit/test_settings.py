@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+from notification_center import settings as settings_module
+
+
+def test_secret_key_is_generated_once_into_the_secrets_file(tmp_path, monkeypatch, caplog):
+    secrets_file = tmp_path / "secrets.json"
+    monkeypatch.setenv("NC_SECRETS_FILE", str(secrets_file))
+    monkeypatch.delenv("NC_SECRET_KEY", raising=False)
+
+    first = settings_module.load_settings().secret_key
+    assert "NC_SECRET_KEY is not set" in caplog.text
+    assert json.loads(secrets_file.read_text())["NC_SECRET_KEY"] == first
+    assert secrets_file.stat().st_mode & 0o077 == 0  # owner-only
+    assert settings_module.load_settings().secret_key == first
+
+
+def test_environment_secret_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("NC_SECRETS_FILE", str(tmp_path / "s.json"))
+    monkeypatch.setenv("NC_SECRET_KEY", "from-env")
+    assert settings_module.load_settings().secret_key == "from-env"
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_defaults(monkeypatch):
+    for name in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT", "NC_PING_INTERVAL_SECONDS", "NC_RETRY_MS"):
+        monkeypatch.delenv(name, raising=False)
+    s = settings_module.load_settings()
+    assert s.db_url == "sqlite:///notification_center.db"
+    assert s.redis_url is None and not s.redis_enabled
+    assert (s.port, s.ping_interval_seconds, s.retry_ms) == (3000, 30.0, 3000)
+    assert (s.max_connections_per_user, s.max_connection_age_seconds) == (10, 0.0)
+
+
+@pytest.mark.parametrize(("name", "value"), [("PORT", "abc"), ("NC_MAX_CONNECTIONS_PER_USER", "0")])
+def test_bad_values_are_named(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        settings_module.load_settings()
