@@ -239,6 +239,7 @@ async def test_logout_ends_open_streams(alice):
     assert again.status_code == 401
 
 
+@pytest.mark.slow
 async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, alice, op):
     account, client = alice
     healthy = await StreamReader(client).start()
@@ -258,7 +259,7 @@ async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, ali
         # the stalled stream, while the healthy one keeps receiving every notification.
         ids: list[str] = []
         cut = False
-        for batch in range(30):
+        for _batch in range(60):
             for i in range(100):
                 ids += await send(op, account.username, f"big {batch}.{i}", content="x" * 5000)
             await healthy.wait_notifications(len(ids), timeout=20)

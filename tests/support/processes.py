@@ -86,6 +86,8 @@ class RedisServer:
 
 
 def postgres_bin() -> Path | None:
+    if bindir := os.environ.get("NC_PG_BINDIR"):  # set by scripts/bootstrap.sh
+        return Path(bindir)
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
 
@@ -115,7 +117,9 @@ class PostgresServer:
             self.data_dir.chmod(0o700)
         self._run(str(bindir / "initdb"), "-D", str(self.data_dir), "-A", "trust", "-U", "postgres")
         opts = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-o", opts, "-w", "start")
+        # -l: the server must not inherit our capture pipes, or pg_ctl's caller never sees EOF.
+        log = str(self.data_dir / "server.log")
+        self._run(str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", log, "-o", opts, "-w", "start")
         return self
 
     def stop(self) -> None:

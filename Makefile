@@ -1,0 +1,30 @@
+# Every target is a thin wrapper around scripts/: the scripts install what is missing.
+# Extra pytest arguments: make test ARGS='-k stream -x'
+.PHONY: run test test-fast lint format bench clean
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh $(ARGS)
+
+# Unit and integration tests without the browser and the long ones.
+test-fast:
+	scripts/test.sh -m "not e2e and not slow" --ignore=tests/e2e $(ARGS)
+
+lint:
+	scripts/test.sh --lint-only
+
+format:
+	scripts/bootstrap.sh -- ruff format .
+	scripts/bootstrap.sh -- ruff check --fix .
+
+bench:
+	@if [ -e bench/__main__.py ]; then scripts/bootstrap.sh --test -- python -m bench $(ARGS); \
+	else echo "no benchmarks yet (bench/__main__.py)"; fi
+
+# Build output and caches only: keeps .venv/.tools (slow to rebuild), the database and
+# .nc_secrets.json (the generated secret key and first admin password).
+clean:
+	rm -rf .web .states .pytest_cache .ruff_cache test-artifacts bench/results/tmp
+	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

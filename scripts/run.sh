@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run the app: install what's missing, apply migrations (and create the first admin on
+# an empty database), build the production frontend and serve it together with the
+# backend (websocket + /api routes) on one port: http://localhost:${PORT:-3000}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+# shellcheck source=/dev/null
+. .venv/nc-env.sh
+
+# rxconfig.py reads PORT too, so the app and the CLI flags agree.
+export PORT="${PORT:-3000}"
+python -m notification_center prestart
+# --single-port (prod only) serves frontend and backend on one port; Reflex insists
+# that both port flags are then equal.
+exec reflex run --env prod --single-port --frontend-port "$PORT" --backend-port "$PORT"
