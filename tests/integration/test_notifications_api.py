@@ -1,0 +1,196 @@
+"""The notifications REST routes over real HTTP: listing, read state, sending, stats."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.support.sse import StreamReader
+
+
+def send(op: httpx.Client, recipients, title: str = "Hi", **extra) -> httpx.Response:
+    return op.post("/api/notifications", json={"title": title, "recipients": recipients, **extra})
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/notifications"),
+        ("POST", "/api/notifications"),
+        ("POST", "/api/notifications/read-all"),
+        ("POST", "/api/notifications/notif_x/read"),
+        ("GET", "/api/notifications/stats"),
+    ],
+)
+def test_every_route_needs_a_session(app_server, method, path):
+    r = httpx.request(method, app_server.url + path, json={})
+    assert r.status_code == 401
+    assert r.json()["error"]
+
+
+def test_pagination_newest_first_without_overlaps(sign_in, make_account, operator):
+    user = make_account()
+    client = sign_in(user)
+    sent = [send(operator, [user.username], f"n{i}").json()["ids"][0] for i in range(7)]
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 3} | ({"before": cursor} if cursor else {})
+        page = client.get("/api/notifications", params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        assert page["unreadCount"] == 7
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == list(reversed(sent))
+
+
+def test_unread_filter_and_total_unread_count(sign_in, make_account, operator):
+    user = make_account()
+    client = sign_in(user)
+    ids = send(operator, [user.username], "a").json()["ids"] + send(operator, [user.username], "b").json()["ids"]
+    assert client.post(f"/api/notifications/{ids[0]}/read").status_code == 200
+
+    unread = client.get("/api/notifications", params={"unread": "true"}).json()
+    assert [i["id"] for i in unread["items"]] == [ids[1]]
+    assert unread["unreadCount"] == 1
+    everything = client.get("/api/notifications").json()
+    assert len(everything["items"]) == 2
+    assert everything["unreadCount"] == 1
+
+
+def test_mark_read_returns_the_updated_notification(sign_in, make_account, operator):
+    user = make_account()
+    client = sign_in(user)
+    (nid,) = send(operator, [user.username]).json()["ids"]
+    r = client.post(f"/api/notifications/{nid}/read")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["id"] == nid
+    assert body["status"] == "read"
+    assert body["readAt"] is not None
+    assert body["updatedAt"] >= body["createdAt"]
+    again = client.post(f"/api/notifications/{nid}/read")  # idempotent
+    assert again.status_code == 200 and again.json()["readAt"] == body["readAt"]
+
+
+def test_another_users_notification_is_404_and_unchanged(sign_in, make_account, operator):
+    owner, intruder = make_account(), make_account()
+    (nid,) = send(operator, [owner.username]).json()["ids"]
+    r = sign_in(intruder).post(f"/api/notifications/{nid}/read")
+    assert r.status_code == 404
+    assert r.json()["error"]
+    assert sign_in(owner).get("/api/notifications").json()["items"][0]["readAt"] is None
+    assert sign_in(intruder).get("/api/notifications").json()["items"] == []
+
+
+def test_read_all(sign_in, make_account, operator):
+    user = make_account()
+    client = sign_in(user)
+    for i in range(3):
+        send(operator, [user.username], f"x{i}")
+    assert client.post("/api/notifications/read-all").json() == {"updated": 3}
+    assert client.get("/api/notifications").json()["unreadCount"] == 0
+    assert client.post("/api/notifications/read-all").json() == {"updated": 0}
+
+
+def test_send_deduplicates_recipients_and_all_means_everyone(app_server, sign_in, make_account, operator):
+    user = make_account()
+    r = send(operator, [user.username, user.username])
+    assert r.status_code == 201
+    assert r.json()["count"] == 1 and len(r.json()["ids"]) == 1
+
+    everyone = send(operator, "all", "broadcast")
+    assert everyone.status_code == 201
+    # Every account on the server, operators included, got exactly one.
+    assert everyone.json()["count"] == len(set(everyone.json()["ids"])) >= 2
+    titles = [i["title"] for i in sign_in(user).get("/api/notifications").json()["items"]]
+    assert titles.count("broadcast") == 1
+
+
+def test_non_operators_cannot_send_or_see_stats(sign_in, make_account):
+    client = sign_in(make_account())
+    assert send(client, "all").status_code == 403
+    assert client.get("/api/notifications/stats").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipients": "all"}, "title"),
+        ({"title": "", "recipients": "all"}, "title"),
+        ({"title": "x" * 201, "recipients": "all"}, "title"),
+        ({"title": "t", "content": "x" * 5001, "recipients": "all"}, "content"),
+        ({"title": "t", "type": "nope", "recipients": "all"}, "type"),
+        ({"title": "t", "priority": "nope", "recipients": "all"}, "priority"),
+        ({"title": "t"}, "recipients"),
+        ({"title": "t", "recipients": []}, "recipients"),
+        ({"title": "t", "recipients": "everybody"}, "recipients"),
+        ({"title": "t", "recipients": [42]}, "recipients"),
+    ],
+)
+def test_invalid_send_is_422_naming_the_field(operator, body, field):
+    r = operator.post("/api/notifications", json=body)
+    assert r.status_code == 422
+    assert r.json()["field"] == field
+    assert r.json()["error"].startswith(field)
+
+
+def test_non_json_and_non_object_bodies(operator):
+    r = operator.post("/api/notifications", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422)
+    assert "JSON" in r.json()["error"]
+    assert operator.post("/api/notifications", json=["a"]).status_code == 422
+
+
+def test_unknown_recipient_is_422_naming_it_and_nothing_is_sent(sign_in, make_account, operator):
+    user = make_account()
+    r = send(operator, [user.username, "no-such-user-1"], "should not arrive")
+    assert r.status_code == 422
+    assert "no-such-user-1" in r.json()["error"]
+    assert r.json()["unknown"] == ["no-such-user-1"]
+    assert sign_in(user).get("/api/notifications").json()["items"] == []
+
+
+def test_title_and_content_are_stored_verbatim_as_plain_text(sign_in, make_account, operator):
+    user = make_account()
+    title = "<script>alert(1)</script> & <b>bold</b>"
+    send(operator, [user.username], title, content="line1\nline2 <i>x</i>")
+    item = sign_in(user).get("/api/notifications").json()["items"][0]
+    assert item["title"] == title
+    assert item["content"] == "line1\nline2 <i>x</i>"
+
+
+def test_bad_query_parameters_are_422(sign_in, make_account):
+    client = sign_in(make_account())
+    for params, field in (({"limit": "0"}, "limit"), ({"limit": "abc"}, "limit"), ({"before": "x"}, "before"),
+                          ({"unread": "maybe"}, "unread")):
+        r = client.get("/api/notifications", params=params)
+        assert r.status_code == 422, params
+        assert r.json()["field"] == field
+
+
+async def test_marking_read_tells_the_users_other_tabs(app_server, make_account):
+    user = make_account()
+    op_account = make_account(role="operator", prefix="op")
+    async with app_server.async_login(user.username, user.password) as tab, app_server.async_login(
+        op_account.username, op_account.password
+    ) as op:
+        ids = (await op.post("/api/notifications", json={"title": "t", "recipients": [user.username]})).json()["ids"]
+        await op.post("/api/notifications", json={"title": "t2", "recipients": [user.username]})
+        other_tab = await StreamReader(tab).start()
+        try:
+            await other_tab.wait_for(lambda r: r.events)
+            assert (await tab.post(f"/api/notifications/{ids[0]}/read")).status_code == 200
+            await other_tab.wait_for(lambda r: r.of_type("read"))
+            assert other_tab.of_type("read")[0].data == {"ids": ids, "unreadCount": 1}
+            assert (await tab.post("/api/notifications/read-all")).json() == {"updated": 1}
+            await other_tab.wait_for(lambda r: len(r.of_type("read")) == 2)
+            assert other_tab.of_type("read")[1].data["unreadCount"] == 0
+        finally:
+            await other_tab.close()
+            await asyncio.sleep(0)
