@@ -259,7 +259,7 @@ async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, ali
         # the stalled stream, while the healthy one keeps receiving every notification.
         ids: list[str] = []
         cut = False
-        for _batch in range(60):
+        for batch in range(60):
             for i in range(100):
                 ids += await send(op, account.username, f"big {batch}.{i}", content="x" * 5000)
             await healthy.wait_notifications(len(ids), timeout=20)
