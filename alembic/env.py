@@ -2,10 +2,10 @@
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import notification_center.models  # noqa: F401  (registers the tables)
+from alembic import context
 from notification_center.db import make_engine
 from notification_center.settings import get_settings
 

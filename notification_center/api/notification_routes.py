@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from pydantic import ValidationError
 
 from notification_center.api.deps import ApiError, json_body, require_operator, require_user
 from notification_center.channels.in_app import get_in_app_channel_handler
@@ -107,7 +106,9 @@ async def send(request: Request) -> Response:
         users = await run_in_threadpool(recipients)
     except service.UnknownRecipientsError as exc:
         names = ", ".join(exc.usernames)
-        raise ApiError(422, f"recipients: unknown user(s): {names}", field="recipients", unknown=exc.usernames) from None
+        raise ApiError(
+            422, f"recipients: unknown user(s): {names}", field="recipients", unknown=exc.usernames
+        ) from None
     draft = service.Draft(title=req.title, content=req.content, type=req.type.value, priority=req.priority.value)
     created = await get_in_app_channel_handler().deliver_many(draft, users)
     return JSONResponse({"count": len(created), "ids": [n.id for n in created]}, status_code=201)

@@ -18,19 +18,18 @@ task and the client's disconnect. The generator:
 from __future__ import annotations
 
 import logging
-
-import anyio
 import time
 from collections.abc import AsyncIterator
 
+import anyio
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import SendTimeoutError
-from starlette.types import Receive, Scope, Send
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
 from notification_center.api.deps import optional_user

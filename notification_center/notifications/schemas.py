@@ -33,7 +33,7 @@ class SendRequest(BaseModel):
     def _recipients_not_empty(cls, value: list[str] | str) -> list[str] | str:
         if isinstance(value, list):
             if not value:
-                raise ValueError("must name at least one username, or be \"all\"")
+                raise ValueError('must name at least one username, or be "all"')
             if any(not isinstance(v, str) or not v.strip() for v in value):
                 raise ValueError("usernames must be non-empty strings")
         return value

@@ -60,10 +60,7 @@ def _next_seq(session: Session, user_id: str) -> int:
     # Row-locking increment: concurrent creators for one user serialize here, so cursors
     # are gap-free and commit in order. RETURNING works on SQLite >= 3.35 and PostgreSQL.
     result = session.execute(
-        update(User)
-        .where(col(User.id) == user_id)
-        .values(last_seq=User.last_seq + 1)
-        .returning(User.last_seq)
+        update(User).where(col(User.id) == user_id).values(last_seq=User.last_seq + 1).returning(User.last_seq)
     )
     return int(result.scalar_one())
 

@@ -64,7 +64,7 @@ class Transport(ABC):
 
     @abstractmethod
     async def health(self) -> str:
-        """"ok", "error", or "disabled" (no shared bus configured)."""
+        """ "ok", "error", or "disabled" (no shared bus configured)."""
 
 
 class InMemoryTransport(Transport):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import httpx
+import sqlalchemy as sa
 
 from tests.support.api_server import ApiServer
 
 
 def test_login_sets_an_httponly_lax_session_cookie(app_server, make_account):
     account = make_account()
-    r = httpx.post(app_server.url + "/api/auth/login", json={"username": account.username, "password": account.password})
+    r = httpx.post(
+        app_server.url + "/api/auth/login", json={"username": account.username, "password": account.password}
+    )
     assert r.status_code == 200
     assert r.json()["username"] == account.username
     assert r.json()["role"] == "user"
@@ -70,7 +72,7 @@ def test_logout_without_session_succeeds(app_server):
 
 def test_forged_cookie_is_401(app_server, sign_in, make_account):
     real = sign_in(make_account()).cookies["nc_session"]
-    token, signature = real.rsplit(".", 1)
+    token, _signature = real.rsplit(".", 1)
     for forged in (token + ".AAAA", "x" + real, "garbage", token):
         r = httpx.get(app_server.url + "/api/notifications", cookies={"nc_session": forged})
         assert r.status_code == 401, forged
@@ -97,7 +99,9 @@ def test_expired_session_is_401(app_server, sign_in, make_account):
 def test_failed_sign_ins_per_username_are_limited_with_429(app_server, make_account):
     account = make_account()
     url = app_server.url + "/api/auth/login"
-    codes = [httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code for _ in range(6)]
+    codes = [
+        httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code for _ in range(6)
+    ]
     assert codes[:5] == [401] * 5
     assert codes[5] == 429
     # Even the right password waits now: brute force can't tell when it guessed right.
@@ -108,7 +112,9 @@ def test_failed_sign_ins_per_username_are_limited_with_429(app_server, make_acco
 
 
 def test_failed_sign_ins_per_client_address_are_limited(tmp_root):
-    server = ApiServer(tmp_root / "ratelimit", {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "8/minute"})
+    server = ApiServer(
+        tmp_root / "ratelimit", {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "8/minute"}
+    )
     server.start()
     try:
         codes = [

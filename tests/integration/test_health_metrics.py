@@ -12,9 +12,10 @@ def test_health_reports_db_and_redis_disabled(app_server):
 async def test_metrics_count_connections_and_sent_notifications(app_server, make_account):
     user = make_account()
     op = make_account(role="operator")
-    async with app_server.async_login(user.username, user.password) as client, app_server.async_login(
-        op.username, op.password
-    ) as op_client:
+    async with (
+        app_server.async_login(user.username, user.password) as client,
+        app_server.async_login(op.username, op.password) as op_client,
+    ):
         reader = await StreamReader(client).start()
         try:
             await op_client.post("/api/notifications", json={"title": "m", "recipients": [user.username]})

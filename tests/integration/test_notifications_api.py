@@ -167,8 +167,12 @@ def test_title_and_content_are_stored_verbatim_as_plain_text(sign_in, make_accou
 
 def test_bad_query_parameters_are_422(sign_in, make_account):
     client = sign_in(make_account())
-    for params, field in (({"limit": "0"}, "limit"), ({"limit": "abc"}, "limit"), ({"before": "x"}, "before"),
-                          ({"unread": "maybe"}, "unread")):
+    for params, field in (
+        ({"limit": "0"}, "limit"),
+        ({"limit": "abc"}, "limit"),
+        ({"before": "x"}, "before"),
+        ({"unread": "maybe"}, "unread"),
+    ):
         r = client.get("/api/notifications", params=params)
         assert r.status_code == 422, params
         assert r.json()["field"] == field
@@ -177,9 +181,10 @@ def test_bad_query_parameters_are_422(sign_in, make_account):
 async def test_marking_read_tells_the_users_other_tabs(app_server, make_account):
     user = make_account()
     op_account = make_account(role="operator", prefix="op")
-    async with app_server.async_login(user.username, user.password) as tab, app_server.async_login(
-        op_account.username, op_account.password
-    ) as op:
+    async with (
+        app_server.async_login(user.username, user.password) as tab,
+        app_server.async_login(op_account.username, op_account.password) as op,
+    ):
         ids = (await op.post("/api/notifications", json={"title": "t", "recipients": [user.username]})).json()["ids"]
         await op.post("/api/notifications", json={"title": "t2", "recipients": [user.username]})
         other_tab = await StreamReader(tab).start()

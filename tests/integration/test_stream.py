@@ -213,7 +213,7 @@ async def _stats(op: httpx.AsyncClient) -> dict:
 
 
 async def test_stats_count_streams_and_return_to_zero_after_clients_leave(alice, op):
-    account, client = alice
+    _, client = alice
     me = (await client.get("/api/auth/me")).json()["id"]
     readers = [await StreamReader(client).start() for _ in range(3)]
     stats = await _stats(op)

@@ -25,7 +25,9 @@ class ApiServer(AppServer):
         cmd = [granian, "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(self.port)]
         cmd.append("notification_center.api:build_api")
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         _wait_until(self.ready, timeout, f"API on port {self.port}", self.proc, self.log_path)
         return self
 

@@ -186,7 +186,9 @@ class AppServer:
         cmd = [reflex, "run", "--env", "prod", "--single-port"]
         cmd += ["--frontend-port", str(self.port), "--backend-port", str(self.port)]
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         _wait_until(self.ready, timeout, f"app on port {self.port}", self.proc, self.log_path)
         return self
 

@@ -48,7 +48,11 @@ class StreamReader:
                 headers["Last-Event-ID"] = self.last_event_id
         try:
             async with aconnect_sse(
-                self.client, "GET", "/api/notifications/stream", headers=headers, params=params,
+                self.client,
+                "GET",
+                "/api/notifications/stream",
+                headers=headers,
+                params=params,
                 timeout=httpx.Timeout(10, read=None),
             ) as source:
                 self.status = source.response.status_code
