@@ -4,11 +4,18 @@ import reflex as rx
 
 from notification_center.api import build_api
 from notification_center.lifespan import realtime_lifespan
+from notification_center.pages.index import index_page
+from notification_center.pages.login import login_page
+from notification_center.pages.operator import operator_page
+from notification_center.state.auth_state import AuthState
+from notification_center.state.notifications_state import NotificationsState
+from notification_center.state.operator_state import OperatorState
 
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(realtime_lifespan)
 
-
-@rx.page(route="/")
-def index() -> rx.Component:
-    return rx.text("Notification Center")
+app.add_page(index_page, route="/", title="Notifications", on_load=NotificationsState.load)
+app.add_page(
+    login_page, route="/login", title="Sign in · Notification Center", on_load=AuthState.check_already_signed_in
+)
+app.add_page(operator_page, route="/operator", title="Operator · Notification Center", on_load=OperatorState.load)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from notification_center.auth.passwords import hash_password, verify_password
 from notification_center.models import Role, User
@@ -57,3 +57,11 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
 
 def count_users(*, session: Session) -> int:
     return session.exec(select(func.count()).select_from(User)).one()
+
+
+def usernames_by_id(*, session: Session, user_ids: list[str]) -> dict[str, str]:
+    """Usernames of the given user ids (unknown ids are left out)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(User.id, User.username).where(col(User.id).in_(user_ids)))
+    return dict(rows.all())

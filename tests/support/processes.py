@@ -162,6 +162,9 @@ class AppServer:
                 "REFLEX_DB_URL": f"sqlite:///{self.workdir / 'app.db'}",
                 "NC_SECRETS_FILE": str(self.workdir / "secrets.json"),
                 "NC_SECRET_KEY": "test-secret-key-" + self.workdir.name,
+                # Each instance builds its own frontend: the build bakes in the port, and a
+                # shared .web would be rewritten under a running server.
+                "REFLEX_WEB_WORKDIR": str(self.workdir / "web"),
                 "PYTHONUNBUFFERED": "1",
             }
         )

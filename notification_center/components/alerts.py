@@ -1,0 +1,111 @@
+"""What a new notification does besides joining the list: toast, sound, desktop notification.
+
+Each returns an event for the browser. Text from notifications is only ever passed as a
+JSON string literal (never spliced into HTML or code), so a title like
+`<img src=x onerror=...>` stays text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+import reflex as rx
+from reflex.event import EventSpec
+
+TOAST_SECONDS = 8
+URGENT = "urgent"
+
+
+class Alertable(Protocol):
+    id: str
+    type: str
+    priority: str
+    title: str
+    content: str
+
+
+def toast(item: Alertable) -> EventSpec:
+    """A sonner toast with title and content; urgent ones stay until dismissed."""
+    show = {
+        "success": rx.toast.success,
+        "warning": rx.toast.warning,
+        "alert": rx.toast.error,
+    }.get(item.type, rx.toast.info)
+    options: dict = {
+        "id": item.id,
+        "close_button": True,
+        "duration": float("inf") if item.priority == URGENT else TOAST_SECONDS * 1000,
+    }
+    if item.content:
+        options["description"] = item.content
+    return show(item.title, **options)
+
+
+# One short beep per second at most across all tabs of the browser (each tab receives the
+# notification; only the first to claim the slot in localStorage plays).
+_SOUND_JS = """
+(() => {
+  try {
+    const now = Date.now();
+    if (now - Number(localStorage.getItem("nc_sound_at") || 0) < 1000) return;
+    localStorage.setItem("nc_sound_at", String(now));
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    const ctx = window.__ncAudio || (window.__ncAudio = new Context());
+    if (ctx.state === "suspended") ctx.resume();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = "sine";
+    osc.frequency.value = %(pitch)d;
+    gain.gain.setValueAtTime(0.0001, ctx.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.2, ctx.currentTime + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.35);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.4);
+  } catch (error) {
+    console.debug("notification sound failed", error);
+  }
+})()
+"""
+
+
+def sound(priority: str = "normal") -> EventSpec:
+    return rx.call_script(_SOUND_JS % {"pitch": 1175 if priority == URGENT else 880})
+
+
+# Only for hidden tabs; `tag` makes the browser show one desktop notification even when
+# several hidden tabs of this app receive the same notification.
+_DESKTOP_JS = """
+(() => {
+  if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
+  try {
+    new Notification(%(title)s, {body: %(body)s, tag: %(tag)s});
+  } catch (error) {
+    console.debug("desktop notification failed", error);
+  }
+})()
+"""
+
+
+def desktop_script(item: Alertable) -> str:
+    return _DESKTOP_JS % {"title": json.dumps(item.title), "body": json.dumps(item.content), "tag": json.dumps(item.id)}
+
+
+def desktop(item: Alertable) -> EventSpec:
+    return rx.call_script(desktop_script(item))
+
+
+# Resolves to "granted", "denied", "default" or "unsupported".
+REQUEST_DESKTOP_PERMISSION_JS = """
+(async () => {
+  if (!("Notification" in window)) return "unsupported";
+  if (Notification.permission !== "default") return Notification.permission;
+  try {
+    return await Notification.requestPermission();
+  } catch (error) {
+    return "denied";
+  }
+})()
+"""

@@ -1,0 +1,131 @@
+"""One notification in the list: type icon and colour, priority badge, relative time,
+plain-text title and content, and its mark-read control.
+
+Title and content are rendered with `rx.text` (React escapes them), never as HTML or
+Markdown: they are user-supplied plain text.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from notification_center import styles
+from notification_center.components.layout import testid
+from notification_center.state.notifications_state import NotificationsState, NotificationView
+
+
+def _by_type(item_type: rx.Var, values: dict[str, rx.Component | str], default: rx.Component | str):
+    return rx.match(item_type, *[(name, value) for name, value in values.items()], default)
+
+
+def type_icon(item_type: rx.Var) -> rx.Component:
+    icons = {
+        name: rx.icon(icon, size=18, color=f"var(--{color}-11)") for name, (color, icon) in styles.TYPE_STYLES.items()
+    }
+    color, icon = styles.TYPE_STYLES[styles.DEFAULT_TYPE]
+    return _by_type(item_type, icons, rx.icon(icon, size=18, color=f"var(--{color}-11)"))
+
+
+def type_color(item_type: rx.Var, step: int) -> rx.Var:
+    colors = {name: f"var(--{color}-{step})" for name, (color, _icon) in styles.TYPE_STYLES.items()}
+    return _by_type(item_type, colors, f"var(--{styles.TYPE_STYLES[styles.DEFAULT_TYPE][0]}-{step})")
+
+
+def priority_badge(priority: rx.Var) -> rx.Component:
+    badges = [
+        (name, rx.badge(name, color_scheme=color, variant="soft" if name == "low" else "solid", size="1"))
+        for name, color in styles.PRIORITY_COLORS.items()
+    ]
+    return rx.match(priority, *badges, rx.fragment())
+
+
+def relative_time(created_at: rx.Var) -> rx.Component:
+    """ "3 minutes ago", kept fresh; the exact local time on hover."""
+    return rx.moment(
+        created_at,
+        from_now=True,
+        interval=30_000,
+        with_title=True,
+        title_format="YYYY-MM-DD HH:mm:ss",
+        font_size="0.8rem",
+        color="var(--gray-11)",
+        white_space="nowrap",
+    )
+
+
+def notification_item(item: NotificationView) -> rx.Component:
+    return rx.flex(
+        rx.flex(
+            type_icon(item.type),
+            rx.cond(
+                ~item.read,
+                rx.box(width="8px", height="8px", border_radius="50%", background="var(--accent-9)", title="Unread"),
+            ),
+            direction="column",
+            align="center",
+            spacing="2",
+            padding_top="2px",
+            flex_shrink="0",
+        ),
+        rx.flex(
+            rx.flex(
+                rx.text(
+                    item.title,
+                    weight=rx.cond(item.read, "regular", "bold"),
+                    size="3",
+                    style=styles.plain_text_style,
+                    custom_attrs={"data-testid": "notification-title"},
+                ),
+                priority_badge(item.priority),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.cond(
+                item.content != "",
+                rx.text(
+                    item.content,
+                    size="2",
+                    color="var(--gray-11)",
+                    style=styles.plain_text_style,
+                    custom_attrs={"data-testid": "notification-content"},
+                ),
+            ),
+            relative_time(item.created_at),
+            direction="column",
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        rx.button(
+            rx.cond(item.read, rx.icon("check-check", size=16), rx.icon("check", size=16)),
+            rx.text(rx.cond(item.read, "Read", "Mark read"), display=["none", "inline"]),
+            size="1",
+            variant=rx.cond(item.read, "ghost", "soft"),
+            disabled=item.read,
+            on_click=NotificationsState.mark_read(item.id),
+            aria_label=rx.cond(item.read, "Read", "Mark as read"),
+            flex_shrink="0",
+            **testid("mark-read"),
+        ),
+        spacing="3",
+        align="start",
+        width="100%",
+        padding=["0.75rem", "0.9rem 1rem"],
+        border_left_width="4px",
+        border_left_style="solid",
+        border_left_color=type_color(item.type, 9),
+        border_radius="var(--radius-3)",
+        background=rx.cond(item.read, "var(--gray-a2)", "var(--accent-a3)"),
+        opacity=rx.cond(item.read, "0.85", "1"),
+        role="listitem",
+        **testid(
+            "notification-item",
+            **{
+                "data-notification-id": item.id,
+                "data-read": rx.cond(item.read, "true", "false"),
+                "data-type": item.type,
+                "data-priority": item.priority,
+            },
+        ),
+    )

@@ -1,0 +1,90 @@
+"""The notification stream as a Reflex component: `assets/notification_stream.js` wrapped.
+
+The JS re-creates the original `useNotificationStream` React hook (EventSource on
+GET /api/notifications/stream, envelopes parsed, exponential-backoff reconnects that resume
+with `?lastEventId=`), with one stream per browser shared among its tabs (a Web Locks
+leader relays over a BroadcastChannel). It renders nothing; pages place it once and wire
+its event triggers to state handlers:
+
+    notification_stream(
+        on_notification=NotificationsState.add_live,   # payload: the notification dict
+        on_read=NotificationsState.apply_read,         # payload: {"ids": [...], "unreadCount": n}
+        on_status=StreamState.set_status,              # payload: see StreamStatus below
+    )
+
+`stream_reconnect()` / `stream_disconnect()` return `rx.call_script` events that act on this
+tab's stream (relayed to the browser's leader tab, so they act on the shared stream).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import reflex as rx
+from reflex.event import EventSpec, no_args_event_spec, passthrough_event_spec
+from reflex_base.components.component import field
+
+STREAM_URL = "/api/notifications/stream"
+
+# `library` points at the copy Reflex makes of assets/ in .web/public at compile time.
+LIBRARY = "$/public/notification_stream.js"
+
+# What the JS exposes for `rx.call_script`.
+JS_GLOBAL = "window.ncNotificationStream"
+
+
+class StreamStatus(TypedDict):
+    """The `on_status` payload, sent on every change of this tab's view of the stream."""
+
+    isConnected: bool
+    isConnecting: bool
+    error: str | None
+    reconnectAttempts: int
+    isLeader: bool
+
+
+class NotificationStream(rx.Component):
+    """Runs the notification stream hook in the browser; renders nothing."""
+
+    library = LIBRARY
+    tag = "NotificationStream"
+
+    url: rx.Var[str] = field(default=rx.Var.create(STREAM_URL), doc="Same-origin URL of the SSE route.")
+    auto_reconnect: rx.Var[bool] = field(default=rx.Var.create(True), doc="Reconnect after errors.")
+    reconnect_delay: rx.Var[int] = field(
+        default=rx.Var.create(3000), doc="Base delay (ms) before a reconnect; doubles per attempt, capped at 30 s."
+    )
+    max_reconnect_attempts: rx.Var[int] = field(
+        default=rx.Var.create(5), doc="Reconnect attempts before giving up (until reconnect/visible/online)."
+    )
+    scope: rx.Var[str] = field(
+        doc="Optional: namespaces the cross-tab sharing (lock, channel, stored cursor), e.g. the user id."
+    )
+
+    on_notification: rx.EventHandler[passthrough_event_spec(dict)] = field(
+        doc="A new notification (the wire object, camelCase); de-duplicated by id per tab."
+    )
+    on_read: rx.EventHandler[passthrough_event_spec(dict)] = field(
+        doc='Read-state sync from another client: {"ids": [...], "unreadCount": n}.'
+    )
+    on_connected: rx.EventHandler[no_args_event_spec] = field(doc="The stream (re)connected.")
+    on_disconnected: rx.EventHandler[no_args_event_spec] = field(doc="A connected stream was lost or closed.")
+    on_error: rx.EventHandler[passthrough_event_spec(str)] = field(doc="An error message.")
+    on_status: rx.EventHandler[passthrough_event_spec(dict)] = field(
+        doc="{isConnected, isConnecting, error, reconnectAttempts, isLeader}, on every change."
+    )
+
+
+def notification_stream(**props: Any) -> rx.Component:
+    """The stream component (place it once per page)."""
+    return NotificationStream.create(**props)
+
+
+def stream_reconnect() -> EventSpec:
+    """Reconnect the browser's stream now (resets the backoff)."""
+    return rx.call_script(f"{JS_GLOBAL} && {JS_GLOBAL}.reconnect()")
+
+
+def stream_disconnect() -> EventSpec:
+    """Close the browser's stream; it stays closed until reconnect."""
+    return rx.call_script(f"{JS_GLOBAL} && {JS_GLOBAL}.disconnect()")

@@ -1,0 +1,147 @@
+"""Who is signed in, for the Reflex pages.
+
+The session cookie is HttpOnly, so the browser's JavaScript never sees it; the websocket
+carries it in its handshake headers instead (`router.headers.cookie`). Sign-in and
+sign-out therefore happen over plain HTTP (`/api/auth/*`) followed by a full page load,
+which opens a new websocket with the new cookie.
+
+Every handler that reads or changes data resolves the user again from the cookie, so a
+session revoked elsewhere (logout in another tab, expiry) stops working at once. The ids
+live in backend-only vars (leading underscore): never sent to the browser, no setters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import reflex as rx
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
+
+from notification_center.auth.sessions import COOKIE_NAME, user_for_cookie
+from notification_center.db import session_scope
+from notification_center.models import Role
+
+LOGIN_ROUTE = "/login"
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    id: str
+    username: str
+    role: str
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == Role.OPERATOR
+
+
+def _lookup(cookie_value: str) -> SignedInUser | None:
+    with session_scope() as session:
+        user = user_for_cookie(session=session, cookie_value=cookie_value)
+        return SignedInUser(user.id, user.username, user.role) if user else None
+
+
+def safe_next(raw: str | None) -> str:
+    """A same-site path to go to after sign-in; anything else (other hosts, //x) is "/"."""
+    if not raw or not raw.startswith("/") or raw.startswith(("//", "/\\")):
+        return "/"
+    return raw
+
+
+def login_redirect(next_path: str) -> rx.event.EventSpec:
+    """Send a signed-out visitor to /login, remembering where they wanted to go.
+
+    A full page load, not a client-side route change: this tab's websocket may carry a
+    stale cookie (signed out and in again in another tab), and a new page load opens a
+    new websocket with the browser's current cookie, which /login then checks.
+    """
+    target = f"{LOGIN_ROUTE}?{urlencode({'next': safe_next(next_path)}, safe='/')}"
+    return rx.call_script(f"window.location.replace({json.dumps(target)})")
+
+
+# Runs in the browser: POST the form to the API (the HttpOnly cookie comes back on the
+# response), then load `next` in full so the new websocket carries that cookie. `next`
+# must be a same-site path (no open redirect). Resolves to the error text, or "".
+SIGN_IN_JS = """
+(async () => {
+  const value = (id) => document.getElementById(id).value;
+  const raw = new URLSearchParams(window.location.search).get("next") || "/";
+  const next = /^\\/(?![\\/\\\\])/.test(raw) ? raw : "/";
+  try {
+    const response = await fetch("/api/auth/login", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({username: value("login-username"), password: value("login-password")}),
+    });
+    if (response.ok) {
+      window.location.assign(next);
+      return "";
+    }
+    const body = await response.json().catch(() => ({}));
+    return body.error || `Sign-in failed (HTTP ${response.status})`;
+  } catch (error) {
+    return "Cannot reach the server. Check your connection and try again.";
+  }
+})()
+"""
+
+SIGN_OUT_JS = """
+fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"})
+  .catch(() => null)
+  .finally(() => window.location.assign("/login"));
+"""
+
+
+class AuthState(rx.State):
+    """The signed-in user of this tab. Page states inherit from it."""
+
+    username: str = ""
+    is_operator: bool = False
+    signed_in: bool = False
+    login_error: str = ""
+
+    _user_id: str = ""
+
+    def _cookie(self) -> str | None:
+        header = self.router.headers.cookie
+        return cookie_parser(header).get(COOKIE_NAME) if header else None
+
+    async def current_user(self) -> SignedInUser | None:
+        """The user behind this tab's session cookie, checked against the database now."""
+        cookie = self._cookie()
+        user = await run_in_threadpool(_lookup, cookie) if cookie else None
+        self._remember(user)
+        return user
+
+    def _remember(self, user: SignedInUser | None) -> None:
+        self._user_id = user.id if user else ""
+        self.username = user.username if user else ""
+        self.is_operator = bool(user and user.is_operator)
+        self.signed_in = user is not None
+
+    # -- /login ---------------------------------------------------------------------
+    @rx.event
+    async def check_already_signed_in(self):
+        """/login on_load: a signed-in visitor goes straight on to `next` (or `/`)."""
+        self.login_error = ""
+        if await self.current_user() is not None:
+            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
+        return None
+
+    @rx.event
+    def sign_in_failed(self, message: str | None):
+        # Called with "" when the sign-in worked (the page is already navigating away).
+        self.login_error = str(message or "")
+
+
+def sign_in() -> rx.event.EventSpec:
+    """The login form's submit: runs in the browser only; the password never reaches state."""
+    return rx.call_script(SIGN_IN_JS, callback=AuthState.sign_in_failed)
+
+
+def sign_out() -> rx.event.EventSpec:
+    return rx.call_script(SIGN_OUT_JS)

@@ -1,0 +1,262 @@
+"""The notification center's state: the list, the unread badge, read state, alert settings.
+
+Data comes from the service functions (notifications/service.py), run in a thread so the
+event loop never waits on the database. Live changes come from the stream component's
+callbacks: `on_notification` (a new one), `on_read` (another tab or the API marked some
+read) and `on_connected` (the stream (re)connected: catch up with the database, which
+also closes the window between the first page load and the stream opening).
+
+Read state crosses tabs through the broadcaster: marking read here publishes a `read`
+event to every stream of the user, whose tabs then run `on_read`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import reflex as rx
+from starlette.concurrency import run_in_threadpool
+
+from notification_center.components import alerts
+from notification_center.db import session_scope
+from notification_center.notifications import service
+from notification_center.notifications.serialize import to_wire
+from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.state.auth_state import AuthState, login_redirect
+
+PAGE_SIZE = 20
+HOME = "/"
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationView:
+    """One row of the list: the wire fields the UI shows, plus whether it is read."""
+
+    id: str = ""
+    type: str = "info"
+    priority: str = "normal"
+    title: str = ""
+    content: str = ""
+    created_at: str = ""
+    read: bool = False
+
+    @classmethod
+    def from_wire(cls, data: Any) -> NotificationView | None:
+        """From the wire dict (CONTRACT section 5); None if it is not a notification."""
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+            return None
+
+        def text(key: str, default: str = "") -> str:
+            value = data.get(key)
+            return value if isinstance(value, str) else default
+
+        return cls(
+            id=data["id"],
+            type=text("type", "info"),
+            priority=text("priority", "normal"),
+            title=text("title"),
+            content=text("content"),
+            created_at=text("createdAt"),
+            read=bool(data.get("readAt")) or data.get("status") == "read",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PageData:
+    items: list[NotificationView]
+    unread_count: int
+    next_cursor: str | None
+
+
+# -- database work (runs in a thread) ---------------------------------------------------
+def _read_page(user_id: str, before: str | None = None) -> PageData:
+    with session_scope() as session:
+        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=service.parse_cursor(before))
+        items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
+        return PageData([i for i in items if i], page.unread_count, page.next_cursor)
+
+
+def _mark_read(user_id: str, notification_id: str) -> tuple[bool, bool, int]:
+    """(found, changed, unread count) after marking one notification read."""
+    with session_scope() as session:
+        current = service.get_for_user(session=session, user_id=user_id, notification_id=notification_id)
+        changed = current is not None and current.read_at is None
+        if changed:
+            service.mark_read(session=session, user_id=user_id, notification_id=notification_id)
+        return current is not None, changed, service.unread_count(session=session, user_id=user_id)
+
+
+def _mark_all_read(user_id: str) -> list[str]:
+    with session_scope() as session:
+        return service.mark_all_read(session=session, user_id=user_id)
+
+
+def _order_key(item: NotificationView) -> tuple[str, str]:
+    # createdAt is ISO 8601 UTC with milliseconds, so it sorts as text.
+    return item.created_at, item.id
+
+
+def merge_newest_first(current: list[NotificationView], incoming: list[NotificationView]) -> list[NotificationView]:
+    """`current` updated with `incoming` (newer data wins), newest first, no duplicates."""
+    by_id = {item.id: item for item in current}
+    by_id.update({item.id: item for item in incoming})
+    return sorted(by_id.values(), key=_order_key, reverse=True)
+
+
+class NotificationsState(AuthState):
+    items: list[NotificationView] = []
+    unread_count: int = 0
+    has_more: bool = False
+    loaded: bool = False
+    loading_more: bool = False
+
+    # Per browser (shared by its tabs): "1" or "0".
+    sound_on: str = rx.LocalStorage("0", name="nc_sound", sync=True)
+    desktop_on: str = rx.LocalStorage("0", name="nc_desktop", sync=True)
+
+    _next_cursor: str = ""
+
+    def _apply_first_page(self, page: PageData) -> None:
+        self.items = page.items
+        self.unread_count = page.unread_count
+        self._next_cursor = page.next_cursor or ""
+        self.has_more = page.next_cursor is not None
+        self.loaded = True
+
+    def _set_read(self, ids: list[str], unread_count: int) -> None:
+        wanted = set(ids)
+        if any(item.id in wanted and not item.read for item in self.items):
+            self.items = [dataclasses.replace(i, read=True) if i.id in wanted else i for i in self.items]
+        self.unread_count = max(0, unread_count)
+
+    # -- loading --------------------------------------------------------------------
+    @rx.event
+    async def load(self):
+        """on_load of `/`: signed-out visitors go to /login; others get the first page."""
+        user = await self.current_user()
+        if user is None:
+            self.items, self.unread_count, self.loaded = [], 0, False
+            return login_redirect(HOME)
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
+
+    @rx.event
+    async def load_more(self):
+        user = await self.current_user()
+        if user is None:
+            yield login_redirect(HOME)
+            return
+        if not self._next_cursor:
+            self.has_more = False
+            return
+        self.loading_more = True
+        yield
+        page = await run_in_threadpool(_read_page, user.id, self._next_cursor)
+        known = {item.id for item in self.items}
+        self.items = self.items + [item for item in page.items if item.id not in known]
+        self.unread_count = page.unread_count
+        self._next_cursor = page.next_cursor or ""
+        self.has_more = page.next_cursor is not None
+        self.loading_more = False
+
+    @rx.event
+    async def resync(self):
+        """The stream (re)connected: take in whatever the database has that we missed."""
+        user = await self.current_user()
+        if user is None:
+            return
+        page = await run_in_threadpool(_read_page, user.id)
+        newest_known = max((_order_key(i) for i in self.items), default=None)
+        # The fresh page joins the list without a hole if it reaches back to what we know.
+        joins = newest_known is not None and any(_order_key(i) <= newest_known for i in page.items)
+        if self.loaded and (joins or not page.next_cursor):
+            self.items = merge_newest_first(self.items, page.items)
+            self.unread_count = page.unread_count
+        else:  # first load, or more than a page arrived meanwhile: start from the newest
+            self._apply_first_page(page)
+
+    # -- live events from the stream component -----------------------------------------
+    @rx.event
+    def on_notification(self, data: dict):
+        item = NotificationView.from_wire(data)
+        if item is None or not self._user_id or data.get("userId") not in (None, self._user_id):
+            return None
+        if any(existing.id == item.id for existing in self.items):
+            return None
+        oldest = min((_order_key(i) for i in self.items), default=None)
+        if self.has_more and oldest is not None and _order_key(item) < oldest:
+            return None  # older than the loaded window: "load more" will bring it
+        self.items = merge_newest_first(self.items, [item])
+        if not item.read:
+            self.unread_count += 1
+        events = [alerts.toast(item)]
+        if self.sound_on == "1":
+            events.append(alerts.sound(item.priority))
+        if self.desktop_on == "1":
+            events.append(alerts.desktop(item))
+        return events
+
+    @rx.event
+    async def on_stream_error(self, _message: str):
+        """The stream failed. If it is because the session ended (logout elsewhere, expiry),
+        go to /login instead of retrying in vain; other failures the stream retries itself."""
+        if await self.current_user() is None:
+            return login_redirect(HOME)
+        return None
+
+    @rx.event
+    def on_read(self, data: dict):
+        ids = data.get("ids") if isinstance(data, dict) else None
+        count = data.get("unreadCount") if isinstance(data, dict) else None
+        if not isinstance(ids, list):
+            return
+        self._set_read([i for i in ids if isinstance(i, str)], count if isinstance(count, int) else self.unread_count)
+
+    # -- read state -----------------------------------------------------------------
+    @rx.event
+    async def mark_read(self, notification_id: str):
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        found, changed, count = await run_in_threadpool(_mark_read, user.id, notification_id)
+        if not found:
+            self.items = [i for i in self.items if i.id != notification_id]
+            return None
+        self._set_read([notification_id], count)
+        if changed:
+            await get_notification_broadcaster().publish_read_state(user.id, [notification_id], count)
+        return None
+
+    @rx.event
+    async def mark_all_read(self):
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        ids = await run_in_threadpool(_mark_all_read, user.id)
+        self._set_read([i.id for i in self.items], 0)
+        if ids:
+            await get_notification_broadcaster().publish_read_state(user.id, ids, 0)
+        return None
+
+    # -- alert settings -------------------------------------------------------------
+    @rx.event
+    def set_sound(self, enabled: bool):
+        self.sound_on = "1" if enabled else "0"
+        if enabled:
+            return alerts.sound()  # a sample, and the click unlocks audio in the browser
+        return None
+
+    @rx.event
+    def set_desktop(self, enabled: bool):
+        if not enabled:
+            self.desktop_on = "0"
+            return None
+        return rx.call_script(alerts.REQUEST_DESKTOP_PERMISSION_JS, callback=NotificationsState.desktop_permission)
+
+    @rx.event
+    def desktop_permission(self, permission: str):
+        self.desktop_on = "1" if permission == "granted" else "0"
+        if permission == "granted":
+            return None
+        reason = "isn't supported by this browser" if permission == "unsupported" else "was blocked by the browser"
+        return rx.toast.warning(f"Desktop notifications {reason}.")

@@ -1,0 +1,51 @@
+"""Look of the UI in one place: colours per notification type and priority, shared sizes.
+
+Colours are Radix Themes accent names, so light and dark mode both work.
+"""
+
+from __future__ import annotations
+
+PAGE_MAX_WIDTH = "56rem"
+
+# Notification type -> (accent colour, lucide icon name).
+TYPE_STYLES: dict[str, tuple[str, str]] = {
+    "info": ("blue", "info"),
+    "success": ("green", "circle-check"),
+    "warning": ("amber", "triangle-alert"),
+    "alert": ("red", "siren"),
+    "message": ("violet", "message-square"),
+}
+DEFAULT_TYPE = "info"
+
+# Priority -> badge colour; `normal` shows no badge (it is what most things are).
+PRIORITY_COLORS: dict[str, str] = {
+    "low": "gray",
+    "high": "orange",
+    "urgent": "red",
+}
+
+# Connection indicator: data-state -> (text, colour).
+CONNECTION_LABELS: dict[str, tuple[str, str]] = {
+    "connected": ("🟢 Connected", "green"),
+    "connecting": ("🟡 Connecting…", "amber"),
+    "disconnected": ("🔴 Disconnected", "red"),
+}
+
+page_style = {
+    "width": "100%",
+    "max_width": PAGE_MAX_WIDTH,
+    "margin_x": "auto",
+    "padding_x": ["0.75rem", "1rem", "1.5rem"],
+    "padding_y": ["0.75rem", "1rem", "1.5rem"],
+}
+
+card_style = {
+    "width": "100%",
+    "padding": ["0.75rem", "1rem"],
+}
+
+# Plain-text blocks: long words (URLs, ids) wrap instead of widening the page on phones.
+plain_text_style = {
+    "white_space": "pre-wrap",
+    "overflow_wrap": "anywhere",
+}

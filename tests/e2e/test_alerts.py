@@ -1,0 +1,81 @@
+"""What a new notification does besides the list: toasts (urgent ones stay), the optional
+sound, and the desktop notification for hidden tabs when the user allowed it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.helpers import item, open_center, sign_in_with_cookie, toast
+
+# Headless Chromium has no notification UI and its tabs are never hidden: stand-ins that
+# record what the page asks for, and a switch for `document.hidden`.
+FAKE_BROWSER_APIS_JS = """
+window.__desktop = [];
+window.Notification = class {
+  constructor(title, options = {}) { window.__desktop.push({title, body: options.body, tag: options.tag}); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+Object.defineProperty(document, "hidden", {configurable: true, get: () => window.__pretendHidden === true});
+"""
+
+
+@pytest.mark.slow
+def test_urgent_toasts_stay_until_dismissed(context: BrowserContext, app_server, make_account, operator) -> None:
+    user = make_account()
+    sign_in_with_cookie(context, app_server, user)
+    page = open_center(context)
+
+    operator.send([user.username], "Fire drill", content="Leave by the east stairs.", priority="urgent")
+    operator.send([user.username], "Lunch is served", priority="normal")
+    urgent, normal = toast(page, "Fire drill"), toast(page, "Lunch is served")
+    expect(urgent).to_contain_text("Leave by the east stairs.")
+    expect(normal).to_be_visible()
+
+    page.wait_for_timeout(10_000)  # the normal toast's 8 s are over
+    expect(normal).to_have_count(0)
+    expect(urgent).to_be_visible()
+    urgent.locator("[data-close-button]").click()
+    expect(urgent).to_have_count(0)
+
+
+def test_sound_setting_is_remembered_and_used(context: BrowserContext, app_server, make_account, operator) -> None:
+    user = make_account()
+    sign_in_with_cookie(context, app_server, user)
+    page = open_center(context)
+    switch = page.get_by_test_id("sound-toggle")
+    expect(switch).to_have_attribute("aria-checked", "false")
+
+    switch.click()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    page.reload()
+    expect(page.get_by_test_id("sound-toggle")).to_have_attribute("aria-checked", "true")
+
+    page.evaluate("localStorage.removeItem('nc_sound_at')")
+    (notification_id,) = operator.send([user.username], "Ding")
+    expect(item(page, notification_id)).to_be_visible()
+    page.wait_for_function("localStorage.getItem('nc_sound_at') !== null")
+
+
+def test_desktop_notification_only_while_the_tab_is_hidden(
+    context: BrowserContext, app_server, make_account, operator
+) -> None:
+    user = make_account()
+    context.add_init_script(FAKE_BROWSER_APIS_JS)
+    sign_in_with_cookie(context, app_server, user)
+    page = open_center(context)
+    page.get_by_test_id("desktop-toggle").click()
+    expect(page.get_by_test_id("desktop-toggle")).to_have_attribute("aria-checked", "true")
+
+    (seen,) = operator.send([user.username], "While you look")
+    expect(item(page, seen)).to_be_visible()
+    page.evaluate("window.__pretendHidden = true")
+    (away,) = operator.send([user.username], "While you are away", content="<b>plain</b> text")
+    expect(item(page, away)).to_be_visible()
+
+    page.wait_for_function("window.__desktop.length > 0")
+    assert page.evaluate("window.__desktop") == [
+        {"title": "While you are away", "body": "<b>plain</b> text", "tag": away}
+    ]
