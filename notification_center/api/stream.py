@@ -20,9 +20,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
+from functools import lru_cache
 
 import anyio
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from sse_starlette.sse import SendTimeoutError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -68,14 +70,17 @@ def _requested_cursor(request: Request) -> str | None:
     return request.headers.get("last-event-id") or request.query_params.get("lastEventId")
 
 
+@lru_cache(maxsize=1024)
+def _parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _observe(event: events.StreamEvent) -> None:
     metrics.EVENTS_DELIVERED.labels(event.type).inc()
     if event.type == events.NOTIFICATION and event.id is not None:
         created = event.data.get("createdAt")
         if isinstance(created, str):
-            from datetime import datetime
-
-            age = (utcnow() - datetime.fromisoformat(created.replace("Z", "+00:00"))).total_seconds()
+            age = (utcnow() - _parse_iso(created)).total_seconds()
             metrics.DELIVERY_LATENCY.observe(max(age, 0.0))
 
 
@@ -135,16 +140,16 @@ async def stream(request: Request) -> Response:
             status_code=429,
         )
 
-    async def generate() -> AsyncIterator[ServerSentEvent]:
+    async def generate() -> AsyncIterator[bytes]:
         try:
             latest = await run_in_threadpool(_latest, user.id)
             requested = service.parse_cursor(_requested_cursor(request))
             resumed = requested is not None and requested <= latest
             state = _Stream(user.id, cookie, client, requested if resumed else latest)
-            yield events.connected_event(str(state.cursor), resumed).to_sse(retry_ms=settings.retry_ms)
+            yield events.connected_event(str(state.cursor), resumed).encode(retry_ms=settings.retry_ms)
             for event in await state.catch_up():
                 _observe(event)
-                yield event.to_sse()
+                yield event.frame
 
             started = time.monotonic()
             max_age = settings.max_connection_age_seconds
@@ -172,7 +177,7 @@ async def stream(request: Request) -> Response:
                 batch = await state.catch_up() if item is RESYNC else await state.accept(item)
                 for event in batch:
                     _observe(event)
-                    yield event.to_sse()
+                    yield event.frame
         finally:
             with anyio.CancelScope(shield=True):  # a cancelled stream must still free its slot
                 await cleanup()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sse_starlette import ServerSentEvent
@@ -38,6 +39,11 @@ class StreamEvent:
 
     def encode(self, retry_ms: int | None = None) -> bytes:
         return self.to_sse(retry_ms).encode()
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The encoded frame, built once: one event fans out to many streams."""
+        return self.encode()
 
 
 def connected_event(cursor: str, resumed: bool) -> StreamEvent:
