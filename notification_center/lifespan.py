@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.realtime.broadcaster import get_notification_broadcaster
+
+
+def _on_shutdown_signal(callback: Callable[[], None]) -> None:
+    """Run `callback` on the event loop when the worker is told to stop.
+
+    Granian waits for open connections to finish before it runs the lifespan shutdown,
+    and an SSE stream never finishes by itself: without this, SIGTERM would wait on every
+    open stream forever. The server's own handler keeps working: asyncio's loop learns of
+    the signal through its wakeup fd, whatever Python-level handler is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+
+        def handler(signum: int, frame: object, previous: object = previous) -> None:
+            loop.call_soon_threadsafe(callback)
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(sig, handler)
 
 
 @contextlib.asynccontextmanager
@@ -14,8 +39,8 @@ async def realtime_lifespan() -> AsyncIterator[None]:
     get_in_app_channel_handler()  # registers the channel
     broadcaster = get_notification_broadcaster()
     await broadcaster.start()
+    _on_shutdown_signal(broadcaster.close_all_clients)
     try:
         yield
     finally:
-        # Ends every open stream so the server can exit; browsers resume elsewhere.
         await broadcaster.stop()

@@ -145,11 +145,15 @@ class NotificationBroadcaster:
     async def start(self) -> None:
         await self.transport.start()
 
-    async def stop(self) -> None:
-        """Server shutdown: end every stream (clients resume elsewhere) and the transport."""
+    def close_all_clients(self) -> None:
+        """End every local stream; browsers resume (elsewhere) with Last-Event-ID."""
         for clients in list(self._clients.values()):
             for client in list(clients):
                 client.close()
+
+    async def stop(self) -> None:
+        """Server shutdown: end every stream and stop the transport."""
+        self.close_all_clients()
         await self.transport.stop()
 
 
