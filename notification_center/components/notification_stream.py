@@ -7,9 +7,10 @@ leader relays over a BroadcastChannel). It renders nothing; pages place it once 
 its event triggers to state handlers:
 
     notification_stream(
-        on_notification=NotificationsState.add_live,   # payload: the notification dict
-        on_read=NotificationsState.apply_read,         # payload: {"ids": [...], "unreadCount": n}
-        on_status=StreamState.set_status,              # payload: see StreamStatus below
+        on_notification=NotificationsState.on_notification,  # payload: the notification dict
+        on_read=NotificationsState.on_read,                  # payload: {"ids": [...], "unreadCount": n}
+        on_status=StreamState.set_status,                    # payload: see StreamStatus below
+        scope=AuthState.username,                            # optional: sharing never crosses users
     )
 
 `stream_reconnect()` / `stream_disconnect()` return `rx.call_script` events that act on this
