@@ -183,16 +183,18 @@ class AppServer:
             check=check,
         )
 
+    def command(self) -> list[str]:
+        reflex = str(Path(sys.executable).with_name("reflex"))
+        ports = ["--frontend-port", str(self.port), "--backend-port", str(self.port)]
+        return [reflex, "run", "--env", "prod", "--single-port", *ports]
+
     def start(self, timeout: float = 300) -> AppServer:
         self.cli("prestart")
-        reflex = str(Path(sys.executable).with_name("reflex"))
-        cmd = [reflex, "run", "--env", "prod", "--single-port"]
-        cmd += ["--frontend-port", str(self.port), "--backend-port", str(self.port)]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(), cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-        _wait_until(self.ready, timeout, f"app on port {self.port}", self.proc, self.log_path)
+        _wait_until(self.ready, timeout, f"server on port {self.port}", self.proc, self.log_path)
         return self
 
     def ready(self) -> bool:
