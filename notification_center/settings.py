@@ -65,9 +65,11 @@ def write_local_secret(name: str, value: str) -> None:
     data = read_local_secrets()
     data[name] = value
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.chmod(0o600)
+    tmp = path.with_name(path.name + ".tmp")
+    # Created owner-only from the start: the file holds the secret key and a password.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(data, indent=2) + "\n")
     tmp.replace(path)
 
 
@@ -104,10 +106,6 @@ class Settings:
     login_ip_rate_limit: str
     cookie_secure: bool
 
-    @property
-    def redis_enabled(self) -> bool:
-        return bool(self.redis_url)
-
 
 def load_settings() -> Settings:
     """Read the environment now (tests call this after changing os.environ)."""
@@ -124,9 +122,9 @@ def load_settings() -> Settings:
         client_buffer_size=_int_env("NC_CLIENT_BUFFER_SIZE", 256, minimum=1),
         # A stream whose socket accepts nothing for this long is cut (a stalled reader).
         send_timeout_seconds=_float_env("NC_SEND_TIMEOUT_SECONDS", 10.0, minimum=0.1),
-        # Failed sign-ins allowed per username / per client address ("N/window", the `limits` syntax).
+        # Sign-in attempts per username (failures only) / per client address (all) ("N/window", the `limits` syntax).
         login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "5/minute"),
-        login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "30/minute"),
+        login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "60/minute"),
         cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
     )
 

@@ -7,8 +7,10 @@ routes are matched first and everything else falls through to Reflex.
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from notification_center.api import auth_routes, health_routes, notification_routes, stream
+from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
 
 
@@ -16,4 +18,5 @@ def build_api() -> Starlette:
     return Starlette(
         routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
         exception_handlers={ApiError: api_error_handler},
+        middleware=[Middleware(CrossSiteGuard)],
     )

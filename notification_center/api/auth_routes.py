@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,6 +15,8 @@ from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
 from notification_center.settings import get_settings
+
+_PASSWORD_CHECKS = anyio.CapacityLimiter(2)
 
 
 def user_json(user: User) -> dict[str, str]:
@@ -40,17 +43,18 @@ async def login(request: Request) -> Response:
         raise ApiError(422, "username or password too long", field="username")
 
     limiter = get_login_rate_limiter()
-    ip = client_ip(request)
-    if (wait := await limiter.retry_after(username, ip)) is not None:
+    if (wait := await limiter.acquire(username, client_ip(request))) is not None:
         return JSONResponse(
-            {"error": "too many failed sign-in attempts; try again later", "retryAfter": wait},
+            {"error": "too many sign-in attempts; try again later", "retryAfter": wait},
             status_code=429,
             headers={"Retry-After": str(wait)},
         )
-    result = await run_in_threadpool(_sign_in, username, password)
+    # argon2 takes ~64 MiB and ~0.1 s per check: a few at a time, so a burst of sign-ins
+    # cannot exhaust memory or the thread pool the streams' database work shares.
+    result = await anyio.to_thread.run_sync(_sign_in, username, password, limiter=_PASSWORD_CHECKS)
     if result is None:
-        await limiter.record_failure(username, ip)
         raise ApiError(401, "invalid username or password")
+    await limiter.succeeded(username)
     user, cookie = result
     response = JSONResponse(user)
     response.set_cookie(

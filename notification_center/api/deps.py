@@ -9,8 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from notification_center.auth.sessions import COOKIE_NAME, user_for_cookie
-from notification_center.db import session_scope
+from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role, User
 
 MAX_BODY_BYTES = 64 * 1024
@@ -34,29 +33,54 @@ async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     return exc.response()
 
 
+def _find_unstorable_text(value: Any) -> str | None:
+    """A description of the first string no database can store (NUL, lone surrogates)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "a NUL character"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "an unpaired surrogate"
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
+
+
 async def json_body(request: Request) -> Any:
-    """The request's JSON body, or a 400/413 naming the problem."""
+    """The request's JSON body, or a 4xx naming the problem."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        # Also a CSRF guard: HTML forms cannot send application/json, and cross-origin
+        # scripts cannot without a CORS preflight.
+        raise ApiError(415, "request body must be sent as Content-Type: application/json")
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     if not body.strip():
         raise ApiError(400, "request body must be JSON, got an empty body")
     try:
-        return json.loads(body)
+        parsed = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"request body is not valid JSON: {exc}") from None
-
-
-def _lookup_user(cookie: str | None) -> User | None:
-    with session_scope() as session:
-        return user_for_cookie(session=session, cookie_value=cookie)
+    except RecursionError:
+        raise ApiError(400, "request body is nested too deeply") from None
+    if (problem := _find_unstorable_text(parsed)) is not None:
+        raise ApiError(422, f"request body contains {problem}, which text fields cannot hold", field="body")
+    return parsed
 
 
 async def optional_user(request: Request) -> User | None:
     cookie = request.cookies.get(COOKIE_NAME)
     if not cookie:
         return None
-    return await run_in_threadpool(_lookup_user, cookie)
+    return await run_in_threadpool(load_user, cookie)
 
 
 async def require_user(request: Request) -> User:

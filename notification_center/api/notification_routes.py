@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+import re
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from notification_center.api.deps import ApiError, json_body, require_operator, require_user
-from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
-from notification_center.notifications import service
-from notification_center.notifications.schemas import SendRequest, describe_errors
+from notification_center.notifications import read_state, sending, service
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
@@ -21,7 +20,7 @@ MAX_LIMIT = 100
 
 def _query_limit(request: Request) -> int:
     raw = request.query_params.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(422, f"limit: must be an integer from 1 to {MAX_LIMIT}", field="limit")
     return int(raw)
 
@@ -57,60 +56,24 @@ async def list_notifications(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-
-    def write() -> tuple[dict | None, bool, int]:
-        with session_scope() as session:
-            before = service.get_for_user(session=session, user_id=user.id, notification_id=notification_id)
-            was_unread = before is not None and before.read_at is None
-            updated = service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
-            count = service.unread_count(session=session, user_id=user.id)
-            return (to_wire(updated) if updated else None), was_unread, count
-
-    wire, changed, count = await run_in_threadpool(write)
-    if wire is None:
+    result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
+    if result.notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
-    if changed:
-        await get_notification_broadcaster().publish_read_state(user.id, [wire["id"]], count)
-    return JSONResponse(wire)
+    return JSONResponse(result.notification)
 
 
 async def mark_all_read(request: Request) -> Response:
     user = await require_user(request)
-
-    def write() -> list[str]:
-        with session_scope() as session:
-            return service.mark_all_read(session=session, user_id=user.id)
-
-    ids = await run_in_threadpool(write)
-    if ids:
-        await get_notification_broadcaster().publish_read_state(user.id, ids, 0)
-    return JSONResponse({"updated": len(ids)})
+    result = await read_state.mark_all_read(user_id=user.id)
+    return JSONResponse({"updated": len(result.ids)})
 
 
 async def send(request: Request) -> Response:
     await require_operator(request)
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise ApiError(422, "body: must be a JSON object", field="body")
     try:
-        req = SendRequest.model_validate(body)
-    except ValidationError as exc:
-        message, details = describe_errors(exc)
-        raise ApiError(422, message, field=details[0]["field"], details=details) from None
-
-    def recipients():
-        with session_scope() as session:
-            return service.resolve_recipients(session=session, recipients=req.recipients)
-
-    try:
-        users = await run_in_threadpool(recipients)
-    except service.UnknownRecipientsError as exc:
-        names = ", ".join(exc.usernames)
-        raise ApiError(
-            422, f"recipients: unknown user(s): {names}", field="recipients", unknown=exc.usernames
-        ) from None
-    draft = service.Draft(title=req.title, content=req.content, type=req.type.value, priority=req.priority.value)
-    created = await get_in_app_channel_handler().deliver_many(draft, users)
+        created = await sending.send(await json_body(request))
+    except sending.SendError as exc:
+        raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
     return JSONResponse({"count": len(created), "ids": [n.id for n in created]}, status_code=201)
 
 

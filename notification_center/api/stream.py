@@ -11,8 +11,9 @@ task and the client's disconnect. The generator:
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. every ping interval re-checks the session (logout/expiry end the stream), the age
-   limit, and the database's latest cursor (a safety net for lost publishes).
+4. every ping interval re-checks the session (logout/expiry end the stream) and the age
+   limit, and, if the interval was quiet, catches up from the database (a safety net for
+   a lost publish; under traffic the next live event's gap check does the same).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from notification_center.settings import get_settings
 logger = logging.getLogger(__name__)
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+REPLAY_PAGE = 500  # rows per database read while replaying or filling a gap
 
 
 def _latest(user_id: str) -> int:
@@ -57,7 +59,7 @@ def _latest(user_id: str) -> int:
 
 def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
     with session_scope() as session:
-        rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto)
+        rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto, limit=REPLAY_PAGE)
         return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
 
 
@@ -96,31 +98,38 @@ class NotificationStreamResponse(EventSourceResponse):
 
 
 class _Stream:
-    """The state of one connection's generator; see the module docstring."""
+    """Where one connection's generator stands: the last cursor it wrote."""
 
-    def __init__(self, user_id: str, cookie: str, client: StreamClient, cursor: int) -> None:
+    def __init__(self, user_id: str, cursor: int) -> None:
         self.user_id = user_id
-        self.cookie = cookie
-        self.client = client
         self.cursor = cursor
 
-    async def catch_up(self, upto: int | None = None) -> list[events.StreamEvent]:
-        missed = await run_in_threadpool(_after, self.user_id, self.cursor, upto)
-        if missed:
-            self.cursor = int(missed[-1].id or self.cursor)
-        return missed
+    async def catch_up(self, upto: int | None = None) -> AsyncIterator[events.StreamEvent]:
+        """Everything after `cursor` (up to `upto`) from the database, page by page."""
+        while True:
+            page = await run_in_threadpool(_after, self.user_id, self.cursor, upto)
+            if not page:
+                return
+            self.cursor = int(page[-1].id or self.cursor)
+            for event in page:
+                yield event
+            if len(page) < REPLAY_PAGE:
+                return
 
-    async def accept(self, event: events.StreamEvent) -> list[events.StreamEvent]:
+    async def accept(self, event: events.StreamEvent) -> AsyncIterator[events.StreamEvent]:
         """What to write for one live event: nothing (duplicate), it, or gap + it."""
         if event.type != events.NOTIFICATION or event.id is None:
-            return [event]
+            yield event
+            return
         seq = int(event.id)
         if seq <= self.cursor:
-            return []
+            return
         if seq == self.cursor + 1:
             self.cursor = seq
-            return [event]
-        return await self.catch_up(upto=seq)
+            yield event
+            return
+        async for missed in self.catch_up(upto=seq):
+            yield missed
 
 
 async def stream(request: Request) -> Response:
@@ -145,9 +154,9 @@ async def stream(request: Request) -> Response:
             latest = await run_in_threadpool(_latest, user.id)
             requested = service.parse_cursor(_requested_cursor(request))
             resumed = requested is not None and requested <= latest
-            state = _Stream(user.id, cookie, client, requested if resumed else latest)
+            state = _Stream(user.id, requested if resumed else latest)
             yield events.connected_event(str(state.cursor), resumed).encode(retry_ms=settings.retry_ms)
-            for event in await state.catch_up():
+            async for event in state.catch_up():
                 _observe(event)
                 yield event.frame
 
@@ -174,8 +183,7 @@ async def stream(request: Request) -> Response:
                         item = RESYNC
                 if item is None:
                     continue
-                batch = await state.catch_up() if item is RESYNC else await state.accept(item)
-                for event in batch:
+                async for event in state.catch_up() if item is RESYNC else state.accept(item):
                     _observe(event)
                     yield event.frame
         finally:

@@ -1,9 +1,10 @@
 """Brute-force protection for sign-in, built on the `limits` library.
 
-Only failed attempts are counted, per username and per client address, in a moving
-window; a user who types the right password is never locked out by other people's
-successful sign-ins from the same office NAT. With Redis configured the counters are
-shared by every worker and node; otherwise they are per process.
+Attempts are counted in a moving window per username and per client address, before the
+password is checked. A successful sign-in clears its username's count, so only failures
+add up against a user; the per-address count includes successes (an office behind one
+NAT address needs a generous NC_LOGIN_IP_RATE_LIMIT). With Redis configured the counters
+are shared by every worker and node; otherwise they are per process.
 """
 
 from __future__ import annotations
@@ -27,18 +28,19 @@ class LoginRateLimiter:
     def _keys(self, username: str, client_ip: str) -> list[tuple[RateLimitItem, str, str]]:
         return [(self._per_user, "login-user", username.lower()), (self._per_ip, "login-ip", client_ip)]
 
-    async def retry_after(self, username: str, client_ip: str) -> int | None:
-        """Seconds until another attempt is allowed, or None if one is allowed now."""
+    async def acquire(self, username: str, client_ip: str) -> int | None:
+        """Count an attempt before the password is checked, so parallel guesses can't all
+        slip through one check. Returns None if allowed, else seconds to wait."""
         waits = []
         for limit, *key in self._keys(username, client_ip):
-            if not await self._limiter.test(limit, *key):
+            if not await self._limiter.hit(limit, *key):
                 stats = await self._limiter.get_window_stats(limit, *key)
                 waits.append(max(1, int(stats.reset_time - time.time()) + 1))
         return max(waits) if waits else None
 
-    async def record_failure(self, username: str, client_ip: str) -> None:
-        for limit, *key in self._keys(username, client_ip):
-            await self._limiter.hit(limit, *key)
+    async def succeeded(self, username: str) -> None:
+        """A right password: the user's own failures are forgiven (the address's stay)."""
+        await self._limiter.clear(self._per_user, "login-user", username.lower())
 
 
 @lru_cache(maxsize=1)

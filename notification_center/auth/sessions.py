@@ -12,8 +12,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from notification_center.db import session_scope
 from notification_center.models import AuthSession, User, utcnow
 from notification_center.settings import get_settings
 
@@ -82,11 +83,9 @@ def revoke_session(*, session: Session, cookie_value: str | None) -> None:
         session.add(auth)
 
 
-def revoke_all_sessions(*, session: Session, user_id: str) -> None:
-    rows = session.exec(
-        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at == None)  # noqa: E711
-    )
-    now = utcnow()
-    for auth in rows:
-        auth.revoked_at = now
-        session.add(auth)
+def load_user(cookie_value: str | None) -> User | None:
+    """`user_for_cookie` in a unit of work of its own (for routes and UI state)."""
+    if not cookie_value:
+        return None
+    with session_scope() as session:
+        return user_for_cookie(session=session, cookie_value=cookie_value)

@@ -29,7 +29,3 @@ def get_channel(name: str) -> ChannelHandler:
         return _registry[name]
     except KeyError:
         raise LookupError(f"no channel handler named {name!r}") from None
-
-
-def channel_names() -> list[str]:
-    return sorted(_registry)

@@ -26,10 +26,12 @@ logger = logging.getLogger(__name__)
 
 def _persist(draft: Draft, user_ids: list[str]) -> list[Notification]:
     with session_scope() as session:
-        created = [
-            create_notification(session=session, user_id=uid, draft=draft, status=Status.SENT) for uid in user_ids
+        # Lock the users' cursor rows in one global order, so two concurrent sends to
+        # the same people cannot deadlock (PostgreSQL) on each other's row locks.
+        return [
+            create_notification(session=session, user_id=uid, draft=draft, status=Status.SENT)
+            for uid in sorted(set(user_ids))
         ]
-    return created
 
 
 class InAppChannelHandler:

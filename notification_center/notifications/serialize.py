@@ -8,10 +8,6 @@ from notification_center.models import Notification
 from notification_center.timefmt import iso_ms
 
 
-def cursor_of(notification: Notification) -> str:
-    return str(notification.seq)
-
-
 def to_wire(notification: Notification) -> dict[str, Any]:
     return {
         "id": notification.id,

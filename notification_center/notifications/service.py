@@ -4,6 +4,7 @@ nothing else writes notification SQL. Each takes the SQL session as `session=`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,7 +40,8 @@ class Page:
 
 def parse_cursor(raw: str | None) -> int | None:
     """Cursors are opaque to clients; here they are the per-user sequence number."""
-    if raw is None or not raw.isdigit() or len(raw) > 18:
+    # ASCII digits only: str.isdigit() also accepts "²" and "١٢٣", which int() rejects or reads.
+    if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw):
         return None
     return int(raw)
 
@@ -120,6 +122,8 @@ def list_page(
 
 def get_for_user(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
     """The notification if it belongs to `user_id`; another user's id is simply not found."""
+    if not re.fullmatch(r"notif_[0-9a-f]{1,34}", notification_id):
+        return None  # not an id we hand out; also keeps NUL bytes away from the driver
     notification = session.get(Notification, notification_id)
     return notification if notification and notification.user_id == user_id else None
 

@@ -5,7 +5,8 @@ Pub/Sub subscription, owned by a listener task; every worker publishes JSON mess
 one channel and hands every message it receives to its broadcaster.
 
 Redis layout (`prefix` defaults to "nc"; the `{presence}` hash tag keeps the presence
-keys in one Redis Cluster slot, so the Lua scripts below are cluster-safe):
+keys in one Redis Cluster slot; note the stats script derives per-user keys from the index
+rather than declaring them, so Redis Cluster is not a supported target as written):
 
     nc:events                       Pub/Sub channel; payload = JSON of a realtime Message
     nc:{presence}:users             SET of user ids that may hold connections (an index)

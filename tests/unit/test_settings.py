@@ -29,7 +29,7 @@ def test_defaults(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     s = settings_module.load_settings()
     assert s.db_url == "sqlite:///notification_center.db"
-    assert s.redis_url is None and not s.redis_enabled
+    assert s.redis_url is None
     assert (s.port, s.ping_interval_seconds, s.retry_ms) == (3000, 30.0, 3000)
     assert (s.max_connections_per_user, s.max_connection_age_seconds) == (10, 0.0)
 

@@ -1,0 +1,30 @@
+"""Refuse state-changing API requests that a browser says come from another site.
+
+SameSite=Lax keeps the session cookie off cross-site requests, but not off requests from
+a sibling subdomain (same-site, cross-origin); the browser's Sec-Fetch-Site header tells
+those apart. Clients that send no such header (curl, other services) are not browsers
+and carry credentials of their own choosing. JSON bodies are additionally required to be
+`application/json` (deps.json_body), which HTML forms cannot send.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ALLOWED_SITES = frozenset({b"same-origin", b"none"})
+
+
+class CrossSiteGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and scope["path"].startswith("/api/"):
+            site = dict(scope["headers"]).get(b"sec-fetch-site", b"same-origin")
+            if site not in ALLOWED_SITES:
+                response = JSONResponse({"error": "cross-site requests are not allowed"}, status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

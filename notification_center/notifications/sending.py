@@ -1,0 +1,53 @@
+"""Sending on behalf of an operator: validate, resolve recipients, deliver in-app.
+
+`POST /api/notifications` and the operator page both call `send()`, so both apply the same
+rules and name the offending field with the same messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from notification_center.channels.in_app import get_in_app_channel_handler
+from notification_center.db import session_scope
+from notification_center.models import Notification, User
+from notification_center.notifications import service
+from notification_center.notifications.schemas import SendRequest, describe_errors
+
+
+class SendError(ValueError):
+    """Invalid input; nothing was sent. `field` names the offending part of the request."""
+
+    def __init__(self, message: str, field: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+
+def _resolve(recipients: list[str] | str) -> list[User]:
+    with session_scope() as session:
+        return service.resolve_recipients(session=session, recipients=recipients)
+
+
+async def send(body: Any) -> list[Notification]:
+    """Send what `body` (the JSON shape of POST /api/notifications) asks for."""
+    if not isinstance(body, dict):
+        raise SendError("body: must be a JSON object", "body")
+    try:
+        request = SendRequest.model_validate(body)
+    except ValidationError as exc:
+        message, details = describe_errors(exc)
+        raise SendError(message, details[0]["field"], details=details) from None
+    try:
+        users = await run_in_threadpool(_resolve, request.recipients)
+    except service.UnknownRecipientsError as exc:
+        names = ", ".join(exc.usernames)
+        raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None
+    draft = service.Draft(
+        title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
+    )
+    return await get_in_app_channel_handler().deliver_many(draft, users)
