@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import sqlalchemy as sa
 
@@ -125,3 +127,25 @@ def test_failed_sign_ins_per_client_address_are_limited(tmp_root):
         assert codes[8] == 429
     finally:
         server.stop()
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit(app_server, make_account):
+    account = make_account()
+    async with httpx.AsyncClient(base_url=app_server.url, timeout=30) as client:
+        attempts = [
+            client.post("/api/auth/login", json={"username": account.username, "password": f"guess-{i}"})
+            for i in range(12)
+        ]
+        codes = [r.status_code for r in await asyncio.gather(*attempts)]
+    assert codes.count(401) == 5  # NC_LOGIN_RATE_LIMIT=5/minute on the test server
+    assert codes.count(429) == 7
+
+
+def test_a_successful_sign_in_forgives_earlier_failures(app_server, make_account):
+    account = make_account()
+    url = app_server.url + "/api/auth/login"
+    for _ in range(4):
+        assert httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code == 401
+    assert httpx.post(url, json={"username": account.username, "password": account.password}).status_code == 200
+    for _ in range(4):  # the count started over
+        assert httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code == 401

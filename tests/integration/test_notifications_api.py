@@ -199,3 +199,58 @@ async def test_marking_read_tells_the_users_other_tabs(app_server, make_account)
         finally:
             await other_tab.close()
             await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("params", [{"limit": "²"}, {"limit": "١٢"}, {"before": "²"}, {"before": "١٢٣"}])
+def test_non_ascii_digits_are_rejected_not_crashed_on(sign_in, make_account, params):
+    r = sign_in(make_account()).get("/api/notifications", params=params)
+    assert r.status_code == 422
+    assert r.json()["field"] in params
+
+
+@pytest.mark.parametrize("bad_id", ["notif_%00", "x" * 300, "notif_zz", "%F0%9F%98%80"])
+def test_malformed_notification_ids_are_404(sign_in, make_account, bad_id):
+    assert sign_in(make_account()).post(f"/api/notifications/{bad_id}/read").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "needle"),
+    [
+        (b"[" * 60000, 400, "nested"),
+        (b'{"title": "a\\u0000b", "recipients": "all"}', 422, "NUL"),
+        (b'{"title": "\\ud800", "recipients": "all"}', 422, "surrogate"),
+    ],
+)
+def test_bodies_that_cannot_be_stored_are_4xx(operator, raw, status, needle):
+    r = operator.post("/api/notifications", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == status
+    assert needle in r.json()["error"]
+
+
+def test_json_must_be_sent_as_application_json(operator):
+    body = b'{"title": "t", "recipients": "all"}'
+    r = operator.post("/api/notifications", content=body, headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    assert "application/json" in r.json()["error"]
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_cross_site_posts_are_refused(app_server, operator, make_account, site):
+    headers = {"sec-fetch-site": site}
+    r = operator.post("/api/notifications", json={"title": "csrf", "recipients": "all"}, headers=headers)
+    assert r.status_code == 403
+    account = make_account()
+    login = httpx.post(
+        app_server.url + "/api/auth/login",
+        json={"username": account.username, "password": account.password},
+        headers=headers,
+    )
+    assert login.status_code == 403
+    assert "set-cookie" not in login.headers
+    # Same-origin browser requests and non-browser clients pass.
+    ok = operator.post(
+        "/api/notifications",
+        json={"title": "t", "recipients": [account.username]},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert ok.status_code == 201

@@ -287,3 +287,40 @@ async def test_max_connection_age_ends_the_stream_cleanly(tmp_root):
             assert reader.events[0].type == "connected"
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+async def test_replay_of_a_long_backlog_is_complete_right_away(tmp_root):
+    """More than one replay page (500) missed: all of it arrives at once, not a page now and
+    the rest at the next ping (30 s here)."""
+    server = ApiServer(tmp_root / "backlog", {"NC_PING_INTERVAL_SECONDS": "30"})
+    server.start()
+    try:
+        server.create_user("backlog", "backlog-password")
+        server.create_user("backlog-op", "backlog-password", role="operator")
+        async with (
+            server.async_login("backlog", "backlog-password") as client,
+            server.async_login("backlog-op", "backlog-password") as op,
+        ):
+            sent = []
+            for i in range(520):
+                sent += await send(op, "backlog", f"n{i}")
+            reader = await StreamReader(client, last_event_id="0").start()
+            try:
+                assert await reader.wait_notifications(520, timeout=10) == sent
+            finally:
+                await reader.close()
+    finally:
+        server.stop()
+
+
+async def test_non_ascii_digit_cursor_is_treated_as_malformed(alice):
+    _, client = alice
+    reader = await StreamReader(client, last_event_id="²", use_query=True).start()
+    try:
+        await reader.wait_for(lambda r: r.events)
+        assert reader.status == 200
+        assert reader.events[0].type == "connected"
+        assert reader.events[0].data["resumed"] is False
+    finally:
+        await reader.close()
