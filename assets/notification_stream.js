@@ -630,9 +630,6 @@ const api = {
 
 if (hasWindow()) window.ncNotificationStream = api;
 
-export const reconnectNotificationStream = () => api.reconnect();
-export const disconnectNotificationStream = () => api.disconnect();
-
 /**
  * The hook. Options as in the original: onNotification, onConnected, onDisconnected,
  * onError (receives a message string), autoReconnect, reconnectDelay, maxReconnectAttempts,

@@ -20,8 +20,7 @@ import reflex as rx
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 
-from notification_center.auth.sessions import COOKIE_NAME, user_for_cookie
-from notification_center.db import session_scope
+from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role
 
 LOGIN_ROUTE = "/login"
@@ -39,14 +38,23 @@ class SignedInUser:
 
 
 def _lookup(cookie_value: str) -> SignedInUser | None:
-    with session_scope() as session:
-        user = user_for_cookie(session=session, cookie_value=cookie_value)
-        return SignedInUser(user.id, user.username, user.role) if user else None
+    user = load_user(cookie_value)
+    return SignedInUser(user.id, user.username, user.role) if user else None
 
 
 def safe_next(raw: str | None) -> str:
-    """A same-site path to go to after sign-in; anything else (other hosts, //x) is "/"."""
-    if not raw or not raw.startswith("/") or raw.startswith(("//", "/\\")):
+    """A path on this site to go to after sign-in; anything else is "/".
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    "/<tab>/evil.example" or "/<backslash>evil.example" would become "//evil.example", a
+    link to another host. Control characters and backslashes are therefore refused
+    outright, and what remains must not start with "//".
+    """
+    if not raw or not raw.startswith("/"):
+        return "/"
+    if "\\" in raw or any(ord(char) < 32 or ord(char) == 127 for char in raw):
+        return "/"
+    if raw.startswith("//"):
         return "/"
     return raw
 
@@ -64,12 +72,21 @@ def login_redirect(next_path: str) -> rx.event.EventSpec:
 
 # Runs in the browser: POST the form to the API (the HttpOnly cookie comes back on the
 # response), then load `next` in full so the new websocket carries that cookie. `next`
-# must be a same-site path (no open redirect). Resolves to the error text, or "".
+# must stay on this origin (no open redirect): it is resolved the way the browser will
+# resolve it (which strips tabs and newlines and reads "\\" as "/"), and only its path,
+# query and fragment on this origin are used. Resolves to the error text, or "".
 SIGN_IN_JS = """
 (async () => {
   const value = (id) => document.getElementById(id).value;
-  const raw = new URLSearchParams(window.location.search).get("next") || "/";
-  const next = /^\\/(?![\\/\\\\])/.test(raw) ? raw : "/";
+  const sameOrigin = (raw) => {
+    try {
+      const url = new URL(raw, window.location.origin);
+      return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/";
+    } catch (error) {
+      return "/";
+    }
+  };
+  const next = sameOrigin(new URLSearchParams(window.location.search).get("next") || "/");
   try {
     const response = await fetch("/api/auth/login", {
       method: "POST",

@@ -6,8 +6,9 @@ callbacks: `on_notification` (a new one), `on_read` (another tab or the API mark
 read) and `on_connected` (the stream (re)connected: catch up with the database, which
 also closes the window between the first page load and the stream opening).
 
-Read state crosses tabs through the broadcaster: marking read here publishes a `read`
-event to every stream of the user, whose tabs then run `on_read`.
+Read state crosses tabs through the broadcaster: marking read here goes through
+notifications/read_state.py (as the REST routes do), which persists the change and
+publishes a `read` event to every stream of the user, whose tabs then run `on_read`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.components import alerts
 from notification_center.db import session_scope
-from notification_center.notifications import service
+from notification_center.notifications import read_state, service
 from notification_center.notifications.serialize import to_wire
-from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.state.auth_state import AuthState, login_redirect
 
 PAGE_SIZE = 20
@@ -75,21 +75,6 @@ def _read_page(user_id: str, before: str | None = None) -> PageData:
         page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=service.parse_cursor(before))
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
         return PageData([i for i in items if i], page.unread_count, page.next_cursor)
-
-
-def _mark_read(user_id: str, notification_id: str) -> tuple[bool, bool, int]:
-    """(found, changed, unread count) after marking one notification read."""
-    with session_scope() as session:
-        current = service.get_for_user(session=session, user_id=user_id, notification_id=notification_id)
-        changed = current is not None and current.read_at is None
-        if changed:
-            service.mark_read(session=session, user_id=user_id, notification_id=notification_id)
-        return current is not None, changed, service.unread_count(session=session, user_id=user_id)
-
-
-def _mark_all_read(user_id: str) -> list[str]:
-    with session_scope() as session:
-        return service.mark_all_read(session=session, user_id=user_id)
 
 
 def _order_key(item: NotificationView) -> tuple[str, str]:
@@ -218,13 +203,12 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        found, changed, count = await run_in_threadpool(_mark_read, user.id, notification_id)
-        if not found:
+        result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
+        if result.notification is None:  # not this user's (or gone): drop it from the list
             self.items = [i for i in self.items if i.id != notification_id]
+            self.unread_count = max(0, result.unread_count)
             return None
-        self._set_read([notification_id], count)
-        if changed:
-            await get_notification_broadcaster().publish_read_state(user.id, [notification_id], count)
+        self._set_read([notification_id], result.unread_count)
         return None
 
     @rx.event
@@ -232,10 +216,9 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        ids = await run_in_threadpool(_mark_all_read, user.id)
-        self._set_read([i.id for i in self.items], 0)
-        if ids:
-            await get_notification_broadcaster().publish_read_state(user.id, ids, 0)
+        # Only what this call marked: one created meanwhile stays unread and counted.
+        result = await read_state.mark_all_read(user_id=user.id)
+        self._set_read(result.ids, result.unread_count)
         return None
 
     # -- alert settings -------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The operator page: send notifications from a form, watch live connection stats.
 
-Sending goes through exactly what `POST /api/notifications` uses: `SendRequest` for
-validation (same rules, same messages naming the field), `service.resolve_recipients`
-and the in-app channel's `deliver_many` (persist, then publish).
+Sending goes through exactly what `POST /api/notifications` uses, `sending.send()`: the
+same validation, the same messages naming the field, the same delivery (persist, then
+publish). The stats are polled; every poll checks the session and role again, so a tab
+left open after a logout, an expiry or a demotion stops showing them at once.
 """
 
 from __future__ import annotations
@@ -11,15 +12,11 @@ import dataclasses
 from typing import Any
 
 import reflex as rx
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.auth.users import usernames_by_id
-from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
-from notification_center.models import User
-from notification_center.notifications import service
-from notification_center.notifications.schemas import SendRequest, describe_errors
+from notification_center.notifications import sending
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.state.auth_state import AuthState, login_redirect
 
@@ -41,37 +38,28 @@ def parse_recipients(raw: str) -> list[str] | str:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _resolve(recipients: list[str] | str) -> list[User]:
-    with session_scope() as session:
-        return service.resolve_recipients(session=session, recipients=recipients)
-
-
 def _usernames(user_ids: list[str]) -> dict[str, str]:
     with session_scope() as session:
         return usernames_by_id(session=session, user_ids=user_ids)
 
 
-async def send_notification(form: dict[str, Any]) -> tuple[bool, str]:
-    """Validate and send what the form holds: (ok, message for the operator)."""
-    payload = {
+def form_body(form: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields as the body `POST /api/notifications` takes."""
+    return {
         "title": form.get("title", ""),
         "content": form.get("content", ""),
         "type": form.get("type") or "info",
         "priority": form.get("priority") or "normal",
         "recipients": parse_recipients(str(form.get("recipients", ""))),
     }
+
+
+async def send_notification(form: dict[str, Any]) -> tuple[bool, str]:
+    """Validate and send what the form holds: (ok, message for the operator)."""
     try:
-        request = SendRequest.model_validate(payload)
-    except ValidationError as exc:
-        return False, describe_errors(exc)[0]
-    try:
-        users = await run_in_threadpool(_resolve, request.recipients)
-    except service.UnknownRecipientsError as exc:
-        return False, f"recipients: unknown user(s): {', '.join(exc.usernames)}"
-    draft = service.Draft(
-        title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
-    )
-    created = await get_in_app_channel_handler().deliver_many(draft, users)
+        created = await sending.send(form_body(form))
+    except sending.SendError as exc:
+        return False, exc.message
     count = len(created)
     return True, f"Sent {count} notification{'' if count == 1 else 's'}."
 
@@ -90,25 +78,19 @@ class OperatorState(AuthState):
     @rx.event
     async def load(self):
         """on_load of /operator: signed-out -> /login; non-operators see "not allowed"."""
-        user = await self.current_user()
-        if user is None:
-            self.checked = self.allowed = False
-            return login_redirect(OPERATOR_ROUTE)
-        self.allowed = user.is_operator
-        self.checked = True
         self.result = ""
+        if (redirect := await self._check_operator()) is not None:
+            return redirect
         if self.allowed:
             await self._refresh_stats()
         return None
 
     @rx.event
     async def send(self, form_data: dict[str, Any]):
-        user = await self.current_user()
-        if user is None:
-            yield login_redirect(OPERATOR_ROUTE)
+        if (redirect := await self._check_operator()) is not None:
+            yield redirect
             return
-        if not user.is_operator:
-            self.allowed = False
+        if not self.allowed:
             self.result_ok, self.result = False, "Only operators can send notifications."
             return
         self.sending = True
@@ -122,9 +104,34 @@ class OperatorState(AuthState):
 
     @rx.event
     async def refresh_stats(self, _tick: str = ""):
-        """Called every few seconds by the page while it is open."""
+        """Called every few seconds by the page while it is open.
+
+        The session and role are checked again on every tick, not trusted from page load:
+        after a logout elsewhere or an expiry the tab goes to /login, after a demotion it
+        shows "not allowed"; either way the stats are cleared.
+        """
+        if not self.allowed:
+            return None
+        if (redirect := await self._check_operator()) is not None:
+            return redirect
         if self.allowed:
             await self._refresh_stats()
+        return None
+
+    async def _check_operator(self) -> rx.event.EventSpec | None:
+        """Resolve the user now and set `checked` / `allowed` (clearing the stats unless
+        allowed); the redirect to /login if the session is gone, else None."""
+        user = await self.current_user()
+        self.checked = user is not None
+        self.allowed = bool(user and user.is_operator)
+        if not self.allowed:
+            self._clear_stats()
+        return login_redirect(OPERATOR_ROUTE) if user is None else None
+
+    def _clear_stats(self) -> None:
+        self.total_clients = 0
+        self.connected_users = 0
+        self.per_user = []
 
     async def _refresh_stats(self) -> None:
         stats = (await get_notification_broadcaster().cluster_stats()).to_wire()

@@ -86,3 +86,23 @@ def test_signing_out_in_one_tab_sends_the_other_tabs_to_login(context: BrowserCo
     # The server ends the revoked session's stream; the other tab notices and leaves.
     expect(second).to_have_url(re.compile(r"/login/?\?next=/$"), timeout=30_000)
     expect(second.get_by_test_id("login-submit")).to_be_visible()
+
+
+def test_a_crafted_next_never_leaves_the_site(context: BrowserContext, page: Page, app_server, make_account) -> None:
+    # "/<tab>/evil.example": browsers drop the tab and would go to //evil.example.
+    account = make_account()
+    off_site: list[str] = []
+    context.on("request", lambda request: off_site.append(request.url) if "evil" in request.url.split("?")[0] else None)
+    context.route(re.compile(r"^https?://evil\.example"), lambda route: route.abort())
+    own_root = re.compile("^" + re.escape(app_server.url) + r"/?$")
+
+    sign_in_through_form(page, account, path="/login?next=/%09/evil.example")
+
+    expect(page).to_have_url(own_root)
+    wait_connected(page)
+
+    # Signed in already: /login's own check sends the visitor on, and refuses the same tricks.
+    for crafted in ("/%0A/evil.example", "/%5Cevil.example", "//evil.example", "https://evil.example/"):
+        page.goto(f"/login?next={crafted}")
+        expect(page).to_have_url(own_root)
+    assert off_site == []

@@ -254,3 +254,68 @@ def test_indicator_text_and_reconnect_button(context: BrowserContext, app_server
     # Resumed from its cursor: what was sent meanwhile arrives too.
     expect(item(page, missed)).to_be_visible()
     expect(unread_badge(page)).to_have_text("1")
+
+
+def _watch_stats(page, username: str) -> list[str]:
+    """Websocket frames reaching `page` that mention `username`, from now on."""
+    seen: list[str] = []
+
+    def on_socket(socket) -> None:
+        socket.on(
+            "framereceived",
+            lambda frame: seen.append(frame) if isinstance(frame, str) and username in frame else None,
+        )
+
+    page.on("websocket", on_socket)
+    return seen
+
+
+def _operator_watching(new_context, app_server, make_account):
+    """An operator's /operator tab showing a connected user in its stats."""
+    operator = make_account(role="operator", prefix="op")
+    user = make_account()
+    user_context = new_context()
+    sign_in_with_cookie(user_context, app_server, user)
+    open_center(user_context)
+
+    operator_context = new_context()
+    sign_in_with_cookie(operator_context, app_server, operator)
+    stats = operator_context.new_page()
+    frames = _watch_stats(stats, user.username)
+    stats.goto("/operator")
+    listed = stats.get_by_test_id("stat-user-counts").get_by_text(user.username, exact=True)
+    expect(listed).to_have_count(1, timeout=10_000)
+    return operator, operator_context, stats, frames
+
+
+def test_operator_stats_stop_after_a_demotion(new_context, app_server, make_account) -> None:
+    operator, _context, stats, frames = _operator_watching(new_context, app_server, make_account)
+
+    app_server.create_user(operator.username, operator.password, role="user")
+
+    # The next tick (every 2 s) checks the role again: no reload needed.
+    expect(stats.get_by_test_id("operator-forbidden")).to_be_visible(timeout=10_000)
+    for test_id in ("stat-total-clients", "stat-user-counts", "send-title", "send-submit"):
+        expect(stats.get_by_test_id(test_id)).to_have_count(0)
+    # And the server sends no more stats to this tab.
+    frames.clear()
+    stats.wait_for_timeout(5_000)
+    assert frames == []
+    expect(stats.get_by_test_id("operator-forbidden")).to_be_visible()
+
+
+def test_operator_stats_stop_after_signing_out_in_another_tab(new_context, app_server, make_account) -> None:
+    _operator, context, stats, frames = _operator_watching(new_context, app_server, make_account)
+    other = context.new_page()
+    other.goto("/operator")
+    expect(other.get_by_test_id("send-title")).to_be_visible()
+
+    other.get_by_test_id("logout-button").click()
+    expect(other).to_have_url(re.compile(r"/login"))
+
+    # The /operator tab has no stream to tell it; its next tick finds the session gone.
+    expect(stats).to_have_url(re.compile(r"/login/?\?next=/operator$"), timeout=10_000)
+    expect(stats.get_by_test_id("login-submit")).to_be_visible()
+    frames.clear()
+    stats.wait_for_timeout(3_000)
+    assert frames == []

@@ -1,13 +1,20 @@
-"""The UI states' pure pieces: wire -> row, list merging, recipients, redirects, alert JS."""
+"""The UI states' logic: wire -> row, list merging, recipients, redirects, alert JS, and the
+read-state and operator-stats handlers with the database and broadcaster replaced."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import pytest
+import reflex as rx
+
 from notification_center.components import alerts
-from notification_center.state.auth_state import login_redirect, safe_next
-from notification_center.state.notifications_state import NotificationView, merge_newest_first
-from notification_center.state.operator_state import parse_recipients
+from notification_center.notifications import read_state
+from notification_center.state import operator_state
+from notification_center.state.auth_state import SIGN_IN_JS, AuthState, SignedInUser, login_redirect, safe_next
+from notification_center.state.notifications_state import NotificationsState, NotificationView, merge_newest_first
+from notification_center.state.operator_state import OperatorState, form_body, parse_recipients
 
 
 def wire(notification_id: str, created: str, **extra) -> dict:
@@ -50,11 +57,53 @@ def test_parse_recipients_like_the_api_expects() -> None:
 
 
 def test_safe_next_allows_only_same_site_paths() -> None:
-    assert safe_next("/operator") == "/operator"
-    for bad in (None, "", "https://evil.example", "//evil.example", "/\\evil.example", "operator"):
-        assert safe_next(bad) == "/"
+    for good in ("/", "/operator", "/operator?x=1", "/operator?x=1#top", "/a/b//c"):
+        assert safe_next(good) == good
+    bad = (
+        None,
+        "",
+        "operator",
+        "https://evil",
+        "https://evil.example",
+        "//evil",
+        "//evil.example",
+        "/\\evil",
+        "/\\evil.example",
+        "\\/evil.example",
+        "/\t/evil.example",  # browsers drop tabs and newlines: "//evil.example"
+        "/\n/evil",
+        "/\r/evil",
+        "/\x00/evil",
+        "/\x7f/evil",
+        " //evil",
+        "/operator\tx",
+    )
+    for raw in bad:
+        assert safe_next(raw) == "/", repr(raw)
     assert "next=/operator" in str(login_redirect("/operator"))
     assert "evil" not in str(login_redirect("//evil.example"))
+    assert "evil" not in str(login_redirect("/\t/evil.example"))
+
+
+def test_sign_in_script_keeps_next_on_this_origin() -> None:
+    # The browser resolves `next` itself (tabs/newlines dropped, "\\" read as "/"); the
+    # script must compare origins, not pattern-match the raw text.
+    assert "new URL(raw, window.location.origin)" in SIGN_IN_JS
+    assert "url.origin === window.location.origin" in SIGN_IN_JS
+    assert "url.pathname + url.search + url.hash" in SIGN_IN_JS
+    assert '"Content-Type": "application/json"' in SIGN_IN_JS
+
+
+def test_form_body_is_what_the_api_takes() -> None:
+    form = {"title": "Hi", "content": "", "type": "", "priority": "high", "recipients": " alice, bob "}
+    assert form_body(form) == {
+        "title": "Hi",
+        "content": "",
+        "type": "info",
+        "priority": "high",
+        "recipients": ["alice", "bob"],
+    }
+    assert form_body({"recipients": "All"})["recipients"] == "all"
 
 
 def test_desktop_notification_text_is_a_json_literal() -> None:
@@ -62,3 +111,103 @@ def test_desktop_notification_text_is_a_json_literal() -> None:
     row = view("n1", "2024-01-01T00:00:00.000Z", title=title, content="</script>\u2028")
     script = alerts.desktop_script(row)
     assert f"new Notification({json.dumps(title)}, {{body: {json.dumps(row.content)}, " in script
+
+
+# -- state handlers, with the database and broadcaster replaced --------------------------
+def _substate(state_cls):
+    root = rx.State(_reflex_internal_init=True)
+    return root.get_substate(state_cls.get_full_name().split(".")[1:])
+
+
+def _run(state, handler: str, *args):
+    return asyncio.run(type(state).event_handlers[handler].fn(state, *args))
+
+
+def _signed_in_as(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None) -> None:
+    """`current_user` answers with `users` in turn (the last one from then on)."""
+    queue = list(users)
+
+    async def current_user(self):
+        user = queue.pop(0) if len(queue) > 1 else queue[0]
+        self._remember(user)
+        return user
+
+    monkeypatch.setattr(AuthState, "current_user", current_user)
+
+
+def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
+
+    async def mark_all_read(*, user_id: str) -> read_state.ReadResult:
+        assert user_id == "u1"
+        # "new" was created after the update: it stays unread and counted.
+        return read_state.ReadResult(None, ["old"], 1)
+
+    monkeypatch.setattr(read_state, "mark_all_read", mark_all_read)
+    state = _substate(NotificationsState)
+    state.items = [view("new", "2024-01-01T00:00:02.000Z"), view("old", "2024-01-01T00:00:01.000Z")]
+    state.unread_count = 2
+
+    _run(state, "mark_all_read")
+
+    assert {item.id: item.read for item in state.items} == {"new": False, "old": True}
+    assert state.unread_count == 1
+
+
+def test_mark_read_of_someone_elses_notification_drops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
+
+    async def mark_read(*, user_id: str, notification_id: str) -> read_state.ReadResult:
+        return read_state.ReadResult(None, [], 3)
+
+    monkeypatch.setattr(read_state, "mark_read", mark_read)
+    state = _substate(NotificationsState)
+    state.items = [view("gone", "2024-01-01T00:00:01.000Z")]
+
+    _run(state, "mark_read", "gone")
+
+    assert state.items == []
+    assert state.unread_count == 3
+
+
+class _FakeStats:
+    def to_wire(self) -> dict:
+        return {"totalClients": 2, "connectedUserIds": ["u9"], "userClientCounts": {"u9": 2}}
+
+
+class _FakeBroadcaster:
+    async def cluster_stats(self) -> _FakeStats:
+        return _FakeStats()
+
+
+def _operator_page(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None):
+    _signed_in_as(monkeypatch, *users)
+    monkeypatch.setattr(operator_state, "get_notification_broadcaster", _FakeBroadcaster)
+    monkeypatch.setattr(operator_state, "_usernames", lambda ids: {"u9": "bob"})
+    state = _substate(OperatorState)
+    assert _run(state, "load") is None
+    assert (state.checked, state.allowed, state.total_clients) == (True, True, 2)
+    assert [row.username for row in state.per_user] == ["bob"]
+    return state
+
+
+def test_stats_tick_rechecks_the_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    operator = SignedInUser("u1", "olga", "operator")
+    state = _operator_page(monkeypatch, operator, operator, SignedInUser("u1", "olga", "user"))
+
+    assert _run(state, "refresh_stats", "") is None  # still an operator
+    assert state.total_clients == 2
+    assert _run(state, "refresh_stats", "") is None  # demoted meanwhile
+
+    assert (state.checked, state.allowed, state.is_operator) == (True, False, False)
+    assert (state.total_clients, state.connected_users, state.per_user) == (0, 0, [])
+
+
+def test_stats_tick_after_the_session_ended_goes_to_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = _operator_page(monkeypatch, SignedInUser("u1", "olga", "operator"), None)
+
+    redirect = _run(state, "refresh_stats", "")
+
+    assert "/login?next=/operator" in str(redirect)
+    assert (state.signed_in, state.checked, state.allowed) == (False, False, False)
+    assert (state.total_clients, state.connected_users, state.per_user) == (0, 0, [])
