@@ -3,6 +3,7 @@
 import reflex as rx
 
 from notification_center.settings import get_settings
+from notification_center.web_build import SameOriginBackendPlugin
 
 settings = get_settings()
 
@@ -13,7 +14,11 @@ config = rx.Config(
     frontend_port=settings.port,
     backend_port=settings.port,
     telemetry_enabled=False,
+    # Reflex's default ("*") answers every origin's credentialed requests: only the app's own
+    # origin (which needs no CORS) plus the listed ones may read the API from a browser.
+    cors_allowed_origins=settings.cors_origins,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    # SameOriginBackendPlugin: pages reach the backend at their own origin (any proxy, no rebuild).
+    plugins=[rx.plugins.RadixThemesPlugin(), SameOriginBackendPlugin()],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

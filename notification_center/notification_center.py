@@ -3,16 +3,20 @@
 import reflex as rx
 
 from notification_center.api import build_api
+from notification_center.api.origins import OriginPolicy, restrict_socket_origins
 from notification_center.lifespan import realtime_lifespan
 from notification_center.pages.index import index_page
 from notification_center.pages.login import login_page
 from notification_center.pages.operator import operator_page
+from notification_center.settings import get_settings
 from notification_center.state.auth_state import AuthState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
 
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(realtime_lifespan)
+# The event socket is not covered by CORS: refuse other sites' pages at its handshake.
+restrict_socket_origins(app.sio, OriginPolicy(get_settings().cors_origins))
 
 app.add_page(index_page, route="/", title="Notifications", on_load=NotificationsState.load)
 app.add_page(

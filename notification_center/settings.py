@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,29 @@ class Settings:
     login_rate_limit: str
     login_ip_rate_limit: str
     cookie_secure: bool
+    cors_origins: tuple[str, ...]
+
+
+def _origins_env(name: str) -> tuple[str, ...]:
+    """Comma-separated origins (`scheme://host[:port]`), each checked so a typo fails at start."""
+    origins = []
+    for raw in os.environ.get(name, "").split(","):
+        origin = raw.strip().rstrip("/")
+        if not origin:
+            continue
+        parsed = urlsplit(origin)
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.hostname
+            or parsed.path
+            or parsed.query
+            or parsed.fragment
+            or parsed.username
+        ):
+            # "*" would hand every site the user's credentials: only exact origins are allowed.
+            raise ValueError(f"{name}: {raw.strip()!r} is not an origin like https://example.com[:port]")
+        origins.append(origin.lower())
+    return tuple(origins)
 
 
 def load_settings() -> Settings:
@@ -126,6 +150,8 @@ def load_settings() -> Settings:
         login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "5/minute"),
         login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "60/minute"),
         cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # Other origins that may call the API with credentials and open the websocket.
+        cors_origins=_origins_env("NC_CORS_ORIGINS"),
     )
 
 

@@ -12,11 +12,18 @@ from starlette.middleware import Middleware
 from notification_center.api import auth_routes, health_routes, notification_routes, stream
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
+from notification_center.api.security_headers import SecurityHeadersMiddleware
+from notification_center.settings import get_settings
 
 
 def build_api() -> Starlette:
+    settings = get_settings()
     return Starlette(
         routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
         exception_handlers={ApiError: api_error_handler},
-        middleware=[Middleware(CrossSiteGuard)],
+        # Outermost first: every answer (also the guard's refusals) carries the headers.
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
+            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins),
+        ],
     )

@@ -4,10 +4,13 @@ SameSite=Lax keeps the session cookie off cross-site requests, but not off reque
 a sibling subdomain (same-site, cross-origin); the browser's Sec-Fetch-Site header tells
 those apart. Clients that send no such header (curl, other services) are not browsers
 and carry credentials of their own choosing. JSON bodies are additionally required to be
-`application/json` (deps.json_body), which HTML forms cannot send.
+`application/json` (deps.json_body), which HTML forms cannot send. Origins listed in
+`NC_CORS_ORIGINS` are trusted like this one: CORS lets them read answers, so they may send too.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,13 +20,15 @@ ALLOWED_SITES = frozenset({b"same-origin", b"none"})
 
 
 class CrossSiteGuard:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted_origins: Iterable[str] = ()) -> None:
         self.app = app
+        self.trusted_origins = frozenset(origin.encode() for origin in trusted_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and scope["path"].startswith("/api/"):
-            site = dict(scope["headers"]).get(b"sec-fetch-site", b"same-origin")
-            if site not in ALLOWED_SITES:
+            headers = dict(scope["headers"])
+            site = headers.get(b"sec-fetch-site", b"same-origin")
+            if site not in ALLOWED_SITES and headers.get(b"origin", b"").lower() not in self.trusted_origins:
                 response = JSONResponse({"error": "cross-site requests are not allowed"}, status_code=403)
                 await response(scope, receive, send)
                 return

@@ -1,0 +1,57 @@
+"""Reflex's built pages run under the Content-Security-Policy with no violation."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from tests.e2e.helpers import Operator, item, sign_in_through_form, toast, wait_connected
+
+
+def _watch_csp(page: Page) -> list[str]:
+    violations: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
+    return violations
+
+
+def test_pages_sign_in_and_live_notifications_without_csp_violations(
+    page: Page, make_account, operator: Operator
+) -> None:
+    violations = _watch_csp(page)
+    account = make_account(role="operator", prefix="op")
+
+    first = page.goto("/")
+    assert "script-src 'self' 'unsafe-eval' 'sha256-" in first.all_headers()["content-security-policy"]
+    expect(page).to_have_url(re.compile(r"/login"))
+    sign_in_through_form(page, account, path=page.url)
+    expect(page).to_have_url(re.compile(r"/$"))
+    wait_connected(page)
+
+    [notification_id] = operator.send([account.username], "Under the CSP", content="still live")
+    expect(item(page, notification_id)).to_be_visible()
+    expect(toast(page, "Under the CSP")).to_be_visible()
+
+    page.goto("/operator")
+    expect(page.get_by_test_id("send-title")).to_be_visible()
+    page.goto("/login")
+    expect(page).to_have_url(re.compile(r"/$"))  # signed in: sent back to the center
+    wait_connected(page)
+    assert violations == []
+
+    # The listener does see violations: an injected inline script is refused.
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__injected = 1'; document.head.appendChild(s); }"
+    )
+    for _ in range(50):
+        if violations:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("() => window.__injected") is None
+    assert violations and "script-src" in violations[0]
