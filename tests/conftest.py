@@ -21,6 +21,7 @@ os.environ.pop("REFLEX_REDIS_URL", None)
 
 import pytest  # noqa: E402
 
+from tests.support.nginx import NginxProxy  # noqa: E402
 from tests.support.processes import AppServer, PostgresServer, RedisServer, free_port  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -98,3 +99,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def nginx_proxy(app_server: AppServer, tmp_root: Path) -> Iterator[NginxProxy]:
+    """A real nginx in front of the shared app, configured with the README's snippet."""
+    proxy = NginxProxy(tmp_root / "nginx", app_server.port).start()
+    yield proxy
+    proxy.stop()
