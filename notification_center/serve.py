@@ -89,9 +89,9 @@ def _ensure_frontend_build(port: int) -> bool:
 
     Returns whether it built.
     """
-    from reflex_base import constants
     from reflex.reflex import _compile_app, _init
     from reflex.utils import build, path_ops, prerequisites
+    from reflex_base import constants
     from reflex_base.config import get_config
 
     config = get_config()
@@ -112,11 +112,11 @@ def _ensure_frontend_build(port: int) -> bool:
 
 
 def main() -> None:
-    from reflex_base import constants
-    from reflex_base.environment import environment
     from reflex.istate.manager import reset_disk_state_manager
     from reflex.utils import exec as reflex_exec
+    from reflex_base import constants
     from reflex_base.config import get_config, reload_config
+    from reflex_base.environment import environment
 
     os.chdir(PROJECT_ROOT)
     fds = raise_open_files_limit()

@@ -33,9 +33,8 @@ def roomy_app(tmp_root: Path) -> Iterator[AppServer]:
 
 async def _open_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        f"GET /api/notifications/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: nc_session={cookie}\r\n\r\n".encode()
-    )
+    head = f"GET /api/notifications/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: nc_session={cookie}\r\n\r\n"
+    writer.write(head.encode())
     await writer.drain()
     seen = b""
     while b"Connected to notification stream" not in seen:
