@@ -63,7 +63,8 @@ async def test_health_pages_and_new_streams_answer_beyond_1024_streams(roomy_app
             health = await http.get("/api/health")
             assert health.status_code == 200 and health.json()["status"] == "ok"
             assert (await http.get("/login")).status_code == 200
-            me = await http.get("/api/auth/me", cookies={"nc_session": cookie})
+            http.cookies.set("nc_session", cookie)
+            me = await http.get("/api/auth/me")
             assert me.status_code == 200
         # One more stream is accepted and gets its `connected` event.
         opened.append(await _open_stream(roomy_app.port, cookie))
