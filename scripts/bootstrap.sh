@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the app (and, with --test, the test suite) needs, idempotently:
 #   .venv with requirements.txt, a bun for Reflex's frontend build, and with --test
-#   Chromium, redis-server and the PostgreSQL server binaries.
+#   Chromium, redis-server, nginx and the PostgreSQL server binaries.
 # Writes .venv/nc-env.sh (PATH, bun, browser/PostgreSQL locations); run.sh and test.sh
 # source it so the app and the tests use the same tools. A warm run takes well under a second.
 #
@@ -84,7 +84,8 @@ pg_bindir() {
 }
 
 # --- Test-only system packages: Chromium for the browser tests, redis-server for the
-# multi-worker tests, PostgreSQL server binaries for the PostgreSQL tests.
+# multi-worker tests, nginx for the reverse-proxy tests, PostgreSQL server binaries for
+# the PostgreSQL tests.
 if [ -n "$with_test" ]; then
   if [ ! -x /usr/bin/chromium ] && ! apt_install chromium; then
     # No apt (or no Debian chromium, e.g. Ubuntu): Playwright's own build needs the internet.
@@ -94,6 +95,9 @@ if [ -n "$with_test" ]; then
   fi
   command -v redis-server >/dev/null || apt_install redis-server ||
     { log "could not install redis-server"; exit 1; }
+  # nginx: the reverse-proxy tests run the README's configuration in a real nginx.
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx ||
+    { log "could not install nginx"; exit 1; }
   if [ -z "$(pg_bindir)" ] && ! apt_install postgresql; then
     # CI must run every test; on a laptop the PostgreSQL tests may be skipped instead.
     [ -z "$in_ci" ] || { log "could not install PostgreSQL (CI=$CI)"; exit 1; }
