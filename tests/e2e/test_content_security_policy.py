@@ -55,3 +55,18 @@ def test_pages_sign_in_and_live_notifications_without_csp_violations(
         page.wait_for_timeout(100)
     assert page.evaluate("() => window.__injected") is None
     assert violations and "script-src" in violations[0]
+
+
+def test_other_sites_cannot_frame_the_pages(page: Page, app_server) -> None:
+    page.goto("about:blank")
+    page.set_content(f'<iframe id="framed" src="{app_server.url}/login"></iframe>')
+    framed = page.frame_locator("#framed")
+    # Chromium replaces a refused frame with its error page (and logs nothing to the parent).
+    expect(page.locator("#framed")).to_be_attached()
+    for _ in range(100):
+        urls = [frame.url for frame in page.frames[1:]]
+        if urls and urls[0] not in ("", "about:blank"):
+            break
+        page.wait_for_timeout(100)
+    assert urls and urls[0].startswith("chrome-error://"), urls
+    expect(framed.get_by_test_id("login-username")).to_have_count(0)
