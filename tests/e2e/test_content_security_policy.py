@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
@@ -57,16 +61,41 @@ def test_pages_sign_in_and_live_notifications_without_csp_violations(
     assert violations and "script-src" in violations[0]
 
 
+@contextmanager
+def _site_framing(url: str) -> Iterator[str]:
+    """Another origin (a plain HTTP server on its own port) whose page frames `url`."""
+    page = f'<html><body><iframe id="framed" src="{url}"></iframe></body></html>'.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_other_sites_cannot_frame_the_pages(page: Page, app_server) -> None:
-    page.goto("about:blank")
-    page.set_content(f'<iframe id="framed" src="{app_server.url}/login"></iframe>')
-    framed = page.frame_locator("#framed")
-    # Chromium replaces a refused frame with its error page (and logs nothing to the parent).
-    expect(page.locator("#framed")).to_be_attached()
-    for _ in range(100):
-        urls = [frame.url for frame in page.frames[1:]]
-        if urls and urls[0] not in ("", "about:blank"):
-            break
-        page.wait_for_timeout(100)
-    assert urls and urls[0].startswith("chrome-error://"), urls
-    expect(framed.get_by_test_id("login-username")).to_have_count(0)
+    with _site_framing(app_server.url + "/login") as other_site:
+        page.goto(other_site)
+        expect(page.locator("#framed")).to_be_attached()
+        # Chromium replaces a refused frame with its error page.
+        for _ in range(100):
+            urls = [frame.url for frame in page.frames[1:]]
+            if urls and urls[0] not in ("", "about:blank"):
+                break
+            page.wait_for_timeout(100)
+        assert urls and urls[0].startswith("chrome-error://"), urls
+        expect(page.frame_locator("#framed").get_by_test_id("login-username")).to_have_count(0)
