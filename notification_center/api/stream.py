@@ -23,12 +23,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
 from notification_center.api.deps import optional_user
@@ -41,7 +42,7 @@ from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.realtime.client import CLOSED, RESYNC, StreamClient
-from notification_center.settings import get_settings
+from notification_center.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -107,66 +108,81 @@ async def _accept(client: StreamClient, event: events.StreamEvent) -> AsyncItera
         yield missed
 
 
-async def stream(request: Request) -> Response:
+async def _events(client: StreamClient, requested_raw: str | None, settings: Settings) -> AsyncIterator[bytes]:
+    """The frames of one stream: connected, the replay, then live events and pings."""
+    latest = await run_in_threadpool(_latest, client.user_id)
+    requested = service.parse_cursor(requested_raw)
+    resumed = requested is not None and requested <= latest
+    client.cursor = requested if resumed and requested is not None else latest
+    yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
+    if client.cursor < latest:  # else anything newer arrives live: we subscribed first
+        async for event in _catch_up(client):
+            _observe(event)
+            yield event.frame
+
+    interval = settings.ping_interval_seconds
+    now = time.monotonic()
+    ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
+    next_ping = now + interval
+    while True:
+        item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
+        if item is CLOSED:
+            metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
+            return
+        now = time.monotonic()
+        if now >= ends_at:
+            metrics.STREAMS_DROPPED.labels("max_age").inc()
+            return
+        if item is not None:
+            async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
+                _observe(event)
+                yield event.frame
+        if now >= next_ping:
+            next_ping = now + interval
+            yield events.ping_frame()
+
+
+def _send_timed_out() -> None:
+    metrics.STREAMS_DROPPED.labels("send_timeout").inc()
+    logger.info("cut off a stream whose client stopped reading")
+
+
+async def _open(request: Request) -> Response:
+    """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
     settings = get_settings()
     user = await optional_user(request)
     if user is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
-    broadcaster = get_notification_broadcaster()
-    client = StreamClient(user.id, settings.client_buffer_size, session_key(request.cookies.get(COOKIE_NAME)))
-    cleanup = await broadcaster.connect(user.id, client, client.id, settings.max_connections_per_user)
+    user_id = user.id  # the ORM object is not kept alive by every open stream
+    del user
+    client = StreamClient(user_id, settings.client_buffer_size, session_key(request.cookies.get(COOKIE_NAME)))
+    cleanup = await get_notification_broadcaster().connect(
+        user_id, client, client.id, settings.max_connections_per_user
+    )
     if cleanup is None:
         limit = settings.max_connections_per_user
         return JSONResponse(
             {"error": f"too many open streams for this user (limit {limit})", "limit": limit},
             status_code=429,
         )
-
-    async def generate() -> AsyncIterator[bytes]:
-        latest = await run_in_threadpool(_latest, user.id)
-        requested = service.parse_cursor(_requested_cursor(request))
-        resumed = requested is not None and requested <= latest
-        client.cursor = requested if resumed and requested is not None else latest
-        yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
-        if client.cursor < latest:  # else anything newer arrives live: we subscribed first
-            async for event in _catch_up(client):
-                _observe(event)
-                yield event.frame
-
-        interval = settings.ping_interval_seconds
-        now = time.monotonic()
-        ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
-        next_ping = now + interval
-        while True:
-            item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
-            if item is CLOSED:
-                metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
-                return
-            now = time.monotonic()
-            if now >= ends_at:
-                metrics.STREAMS_DROPPED.labels("max_age").inc()
-                return
-            if item is not None:
-                async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
-                    _observe(event)
-                    yield event.frame
-            if now >= next_ping:
-                next_ping = now + interval
-                yield events.ping_frame()
-
-    def send_timed_out() -> None:
-        metrics.STREAMS_DROPPED.labels("send_timeout").inc()
-        logger.info("cut off a stream whose client stopped reading")
-
     return EventStreamResponse(
-        generate(),
+        _events(client, _requested_cursor(request), settings),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
         send_timeout=settings.send_timeout_seconds,
-        on_disconnect=lambda: client.close("client_gone"),
-        on_send_timeout=send_timed_out,
+        on_disconnect=partial(client.close, "client_gone"),
+        on_send_timeout=_send_timed_out,
         cleanup=cleanup,
     )
 
 
-routes = [Route("/api/notifications/stream", stream, methods=["GET"])]
+class StreamEndpoint:
+    """A plain ASGI endpoint rather than a Starlette request handler: its wrapper layers
+    would stay on the stack of every open stream for its whole life (bench/README.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await _open(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+routes = [Route("/api/notifications/stream", StreamEndpoint(), methods=["GET"])]
