@@ -3,8 +3,9 @@
 Per connection, one coroutine (api/sse_response.py) writes what the generator below
 yields; the client going away closes its StreamClient, which ends the generator. It:
 
-1. registers the client with the broadcaster *before* reading history, so nothing
-   published meanwhile is missed;
+1. reads the user's latest cursor together with the sign-in check (one thread hop), then
+   registers with the broadcaster; a notification dispatched in between is caught by
+   the broadcaster's `dispatched_cursor`, so nothing published meanwhile is missed;
 2. sends `connected` with the cursor it resumes from, then replays from the database
    everything after that cursor;
 3. goes live, keeping `cursor` = the last notification written. A live event at or below
@@ -32,9 +33,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
-from notification_center.api.deps import optional_user
 from notification_center.api.sse_response import EventStreamResponse
-from notification_center.auth.sessions import COOKIE_NAME, session_key
+from notification_center.auth.sessions import COOKIE_NAME, live_user_id, session_key
 from notification_center.db import session_scope
 from notification_center.models import utcnow
 from notification_center.notifications import service
@@ -50,9 +50,13 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 REPLAY_PAGE = 500  # rows per database read while replaying or filling a gap
 
 
-def _latest(user_id: str) -> int:
+def _identify(key: str) -> tuple[str, int] | None:
+    """The user behind a live session and their latest cursor: one thread hop per connect."""
     with session_scope() as session:
-        return service.latest_cursor(session=session, user_id=user_id)
+        user_id = live_user_id(session=session, key=key)
+        if user_id is None:
+            return None
+        return user_id, service.latest_cursor(session=session, user_id=user_id)
 
 
 def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
@@ -108,14 +112,20 @@ async def _accept(client: StreamClient, event: events.StreamEvent) -> AsyncItera
         yield missed
 
 
-async def _events(client: StreamClient, requested_raw: str | None, settings: Settings) -> AsyncIterator[bytes]:
-    """The frames of one stream: connected, the replay, then live events and pings."""
-    latest = await run_in_threadpool(_latest, client.user_id)
+async def _events(
+    client: StreamClient, latest: int, requested_raw: str | None, settings: Settings
+) -> AsyncIterator[bytes]:
+    """The frames of one stream: connected, the replay, then live events and pings.
+
+    `latest` was read before the client registered: a notification dispatched between the
+    two shows in the broadcaster's `dispatched_cursor`, and is replayed from the database.
+    """
     requested = service.parse_cursor(requested_raw)
     resumed = requested is not None and requested <= latest
     client.cursor = requested if resumed and requested is not None else latest
     yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
-    if client.cursor < latest:  # else anything newer arrives live: we subscribed first
+    newest = max(latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
+    if client.cursor < newest:  # else anything newer arrives live: it is registered
         async for event in _catch_up(client):
             _observe(event)
             yield event.frame
@@ -150,12 +160,12 @@ def _send_timed_out() -> None:
 async def _open(request: Request) -> Response:
     """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
     settings = get_settings()
-    user = await optional_user(request)
-    if user is None:
+    key = session_key(request.cookies.get(COOKIE_NAME))
+    identity = None if key is None else await run_in_threadpool(_identify, key)
+    if identity is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
-    user_id = user.id  # the ORM object is not kept alive by every open stream
-    del user
-    client = StreamClient(user_id, settings.client_buffer_size, session_key(request.cookies.get(COOKIE_NAME)))
+    user_id, latest = identity
+    client = StreamClient(user_id, settings.client_buffer_size, key)
     cleanup = await get_notification_broadcaster().connect(
         user_id, client, client.id, settings.max_connections_per_user
     )
@@ -166,7 +176,7 @@ async def _open(request: Request) -> Response:
             status_code=429,
         )
     return EventStreamResponse(
-        _events(client, _requested_cursor(request), settings),
+        _events(client, latest, _requested_cursor(request), settings),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
         send_timeout=settings.send_timeout_seconds,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, func, select
 
 from notification_center.models import Notification, Status, User, utcnow
@@ -85,8 +85,11 @@ def create_notification(*, session: Session, user_id: str, draft: Draft, status:
     return notification
 
 
+_LATEST_CURSOR = select(User.last_seq).where(User.id == bindparam("user_id"))  # built once: hot on connect
+
+
 def latest_cursor(*, session: Session, user_id: str) -> int:
-    return session.exec(select(User.last_seq).where(User.id == user_id)).one_or_none() or 0
+    return session.exec(_LATEST_CURSOR, params={"user_id": user_id}).one_or_none() or 0
 
 
 def latest_cursors(*, session: Session, user_ids: Collection[str]) -> dict[str, int]:
