@@ -3,8 +3,9 @@
 Per connection, one coroutine (api/sse_response.py) writes what the generator below
 yields; the client going away closes its StreamClient, which ends the generator. It:
 
-1. registers the client with the broadcaster *before* reading history, so nothing
-   published meanwhile is missed;
+1. reads the user's latest cursor together with the sign-in check (one thread hop), then
+   registers with the broadcaster; a notification dispatched in between is caught by
+   the broadcaster's `dispatched_cursor`, so nothing published meanwhile is missed;
 2. sends `connected` with the cursor it resumes from, then replays from the database
    everything after that cursor;
 3. goes live, keeping `cursor` = the last notification written. A live event at or below
@@ -23,17 +24,17 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
-from notification_center.api.deps import optional_user
 from notification_center.api.sse_response import EventStreamResponse
-from notification_center.auth.sessions import COOKIE_NAME, session_key
+from notification_center.auth.sessions import COOKIE_NAME, live_user_id, session_key
 from notification_center.db import session_scope
 from notification_center.models import utcnow
 from notification_center.notifications import service
@@ -41,7 +42,7 @@ from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.realtime.client import CLOSED, RESYNC, StreamClient
-from notification_center.settings import get_settings
+from notification_center.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +50,13 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 REPLAY_PAGE = 500  # rows per database read while replaying or filling a gap
 
 
-def _latest(user_id: str) -> int:
+def _identify(key: str) -> tuple[str, int] | None:
+    """The user behind a live session and their latest cursor: one thread hop per connect."""
     with session_scope() as session:
-        return service.latest_cursor(session=session, user_id=user_id)
+        user_id = live_user_id(session=session, key=key)
+        if user_id is None:
+            return None
+        return user_id, service.latest_cursor(session=session, user_id=user_id)
 
 
 def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
@@ -107,66 +112,87 @@ async def _accept(client: StreamClient, event: events.StreamEvent) -> AsyncItera
         yield missed
 
 
-async def stream(request: Request) -> Response:
+async def _events(
+    client: StreamClient, latest: int, requested_raw: str | None, settings: Settings
+) -> AsyncIterator[bytes]:
+    """The frames of one stream: connected, the replay, then live events and pings.
+
+    `latest` was read before the client registered: a notification dispatched between the
+    two shows in the broadcaster's `dispatched_cursor`, and is replayed from the database.
+    """
+    requested = service.parse_cursor(requested_raw)
+    resumed = requested is not None and requested <= latest
+    client.cursor = requested if resumed and requested is not None else latest
+    yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
+    newest = max(latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
+    if client.cursor < newest:  # else anything newer arrives live: it is registered
+        async for event in _catch_up(client):
+            _observe(event)
+            yield event.frame
+
+    interval = settings.ping_interval_seconds
+    now = time.monotonic()
+    ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
+    next_ping = now + interval
+    while True:
+        item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
+        if item is CLOSED:
+            metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
+            return
+        now = time.monotonic()
+        if now >= ends_at:
+            metrics.STREAMS_DROPPED.labels("max_age").inc()
+            return
+        if item is not None:
+            async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
+                _observe(event)
+                yield event.frame
+        if now >= next_ping:
+            next_ping = now + interval
+            yield events.ping_frame()
+
+
+def _send_timed_out() -> None:
+    metrics.STREAMS_DROPPED.labels("send_timeout").inc()
+    logger.info("cut off a stream whose client stopped reading")
+
+
+async def _open(request: Request) -> Response:
+    """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
     settings = get_settings()
-    user = await optional_user(request)
-    if user is None:
+    key = session_key(request.cookies.get(COOKIE_NAME))
+    identity = None if key is None else await run_in_threadpool(_identify, key)
+    if identity is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
-    broadcaster = get_notification_broadcaster()
-    client = StreamClient(user.id, settings.client_buffer_size, session_key(request.cookies.get(COOKIE_NAME)))
-    cleanup = await broadcaster.connect(user.id, client, client.id, settings.max_connections_per_user)
+    user_id, latest = identity
+    client = StreamClient(user_id, settings.client_buffer_size, key)
+    cleanup = await get_notification_broadcaster().connect(
+        user_id, client, client.id, settings.max_connections_per_user
+    )
     if cleanup is None:
         limit = settings.max_connections_per_user
         return JSONResponse(
             {"error": f"too many open streams for this user (limit {limit})", "limit": limit},
             status_code=429,
         )
-
-    async def generate() -> AsyncIterator[bytes]:
-        latest = await run_in_threadpool(_latest, user.id)
-        requested = service.parse_cursor(_requested_cursor(request))
-        resumed = requested is not None and requested <= latest
-        client.cursor = requested if resumed and requested is not None else latest
-        yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
-        if client.cursor < latest:  # else anything newer arrives live: we subscribed first
-            async for event in _catch_up(client):
-                _observe(event)
-                yield event.frame
-
-        interval = settings.ping_interval_seconds
-        now = time.monotonic()
-        ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
-        next_ping = now + interval
-        while True:
-            item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
-            if item is CLOSED:
-                metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
-                return
-            now = time.monotonic()
-            if now >= ends_at:
-                metrics.STREAMS_DROPPED.labels("max_age").inc()
-                return
-            if item is not None:
-                async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
-                    _observe(event)
-                    yield event.frame
-            if now >= next_ping:
-                next_ping = now + interval
-                yield events.ping_frame()
-
-    def send_timed_out() -> None:
-        metrics.STREAMS_DROPPED.labels("send_timeout").inc()
-        logger.info("cut off a stream whose client stopped reading")
-
     return EventStreamResponse(
-        generate(),
+        _events(client, latest, _requested_cursor(request), settings),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
         send_timeout=settings.send_timeout_seconds,
-        on_disconnect=lambda: client.close("client_gone"),
-        on_send_timeout=send_timed_out,
+        on_disconnect=partial(client.close, "client_gone"),
+        on_send_timeout=_send_timed_out,
         cleanup=cleanup,
     )
 
 
-routes = [Route("/api/notifications/stream", stream, methods=["GET"])]
+class StreamEndpoint:
+    """A plain ASGI endpoint rather than a Starlette request handler: its wrapper layers
+    would stay on the stack of every open stream for its whole life (bench/README.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await _open(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+routes = [Route("/api/notifications/stream", StreamEndpoint(), methods=["GET"])]
