@@ -23,8 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
-from functools import lru_cache, partial
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -34,14 +33,14 @@ from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
 from notification_center.api.sse_response import EventStreamResponse
+from notification_center.api.stream_sweep import get_stream_sweeper
 from notification_center.auth.sessions import COOKIE_NAME, live_user_id, session_key
 from notification_center.db import session_scope
-from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-from notification_center.realtime.client import CLOSED, RESYNC, StreamClient
+from notification_center.realtime.client import CLOSED, PING, RESYNC, StreamClient
 from notification_center.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -69,21 +68,19 @@ def _requested_cursor(request: Request) -> str | None:
     return request.headers.get("last-event-id") or request.query_params.get("lastEventId")
 
 
-@lru_cache(maxsize=1024)
-def _parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+_DELIVERED_NOTIFICATIONS = metrics.EVENTS_DELIVERED.labels(events.NOTIFICATION)
 
 
 def _observe(event: events.StreamEvent) -> None:
-    metrics.EVENTS_DELIVERED.labels(event.type).inc()
-    if event.type == events.NOTIFICATION and event.id is not None:
-        created = event.data.get("createdAt")
-        if isinstance(created, str):
-            age = (utcnow() - _parse_iso(created)).total_seconds()
-            metrics.DELIVERY_LATENCY.observe(max(age, 0.0))
+    if event.type == events.NOTIFICATION:
+        _DELIVERED_NOTIFICATIONS.inc()
+        if (created := event.created_epoch) is not None:
+            metrics.DELIVERY_LATENCY.observe(max(time.time() - created, 0.0))
+    else:
+        metrics.EVENTS_DELIVERED.labels(event.type).inc()
 
 
-async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncIterator[events.StreamEvent]:
+async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncIterator[bytes]:
     """Everything after the client's cursor (up to `upto`) from the database, page by page."""
     while True:
         page = await run_in_threadpool(_after, client.user_id, client.cursor, upto)
@@ -91,25 +88,10 @@ async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncItera
             return
         client.cursor = int(page[-1].id or client.cursor)
         for event in page:
-            yield event
+            _observe(event)
+            yield event.frame
         if len(page) < REPLAY_PAGE:
             return
-
-
-async def _accept(client: StreamClient, event: events.StreamEvent) -> AsyncIterator[events.StreamEvent]:
-    """What to write for one live event: nothing (duplicate), it, or gap + it."""
-    if event.type != events.NOTIFICATION or event.id is None:
-        yield event
-        return
-    seq = int(event.id)
-    if seq <= client.cursor:
-        return
-    if seq == client.cursor + 1:
-        client.cursor = seq
-        yield event
-        return
-    async for missed in _catch_up(client, upto=seq):
-        yield missed
 
 
 async def _events(
@@ -126,35 +108,32 @@ async def _events(
     yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
     newest = max(latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
     if client.cursor < newest:  # else anything newer arrives live: it is registered
-        async for event in _catch_up(client):
-            _observe(event)
-            yield event.frame
+        async for frame in _catch_up(client):
+            yield frame
 
-    interval = settings.ping_interval_seconds
-    now = time.monotonic()
-    ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
-    next_ping = now + interval
     while True:
-        item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
+        item = await client.next()
         if item is CLOSED:
             metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
             return
-        now = time.monotonic()
-        if now >= ends_at:
-            metrics.STREAMS_DROPPED.labels("max_age").inc()
-            return
-        if item is not None:
-            async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
-                _observe(event)
-                yield event.frame
-        if now >= next_ping:
-            next_ping = now + interval
+        if item is PING:
             yield events.ping_frame()
-
-
-def _send_timed_out() -> None:
-    metrics.STREAMS_DROPPED.labels("send_timeout").inc()
-    logger.info("cut off a stream whose client stopped reading")
+        elif item is RESYNC:
+            async for frame in _catch_up(client):
+                yield frame
+        elif isinstance(item, events.StreamEvent):
+            seq = item.seq
+            if seq is None:  # read-state sync and other events without a cursor
+                _observe(item)
+                yield item.frame
+            elif seq == client.cursor + 1:  # the common case: next in line
+                client.cursor = seq
+                _observe(item)
+                yield item.frame
+            elif seq > client.cursor:  # something was missed: fill the gap from the database
+                async for frame in _catch_up(client, upto=seq):
+                    yield frame
+            # else: at or below the cursor, a duplicate of the replay
 
 
 async def _open(request: Request) -> Response:
@@ -165,10 +144,10 @@ async def _open(request: Request) -> Response:
     if identity is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
     user_id, latest = identity
+    broadcaster = get_notification_broadcaster()
+    get_stream_sweeper(broadcaster, settings).ensure_running()
     client = StreamClient(user_id, settings.client_buffer_size, key)
-    cleanup = await get_notification_broadcaster().connect(
-        user_id, client, client.id, settings.max_connections_per_user
-    )
+    cleanup = await broadcaster.connect(user_id, client, client.id, settings.max_connections_per_user)
     if cleanup is None:
         limit = settings.max_connections_per_user
         return JSONResponse(
@@ -179,9 +158,8 @@ async def _open(request: Request) -> Response:
         _events(client, latest, _requested_cursor(request), settings),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
-        send_timeout=settings.send_timeout_seconds,
+        writer=client,
         on_disconnect=partial(client.close, "client_gone"),
-        on_send_timeout=_send_timed_out,
         cleanup=cleanup,
     )
 
