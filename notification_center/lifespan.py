@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +41,11 @@ async def realtime_lifespan() -> AsyncIterator[None]:
     broadcaster = get_notification_broadcaster()
     await broadcaster.start()
     _on_shutdown_signal(broadcaster.close_all_clients)
+    # Everything alive now (modules, the compiled app, pages) lives as long as the worker:
+    # keep it out of every later garbage-collector pass, which would otherwise walk it
+    # again and again while thousands of streams hold the loop (bench/README.md).
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:
