@@ -3,19 +3,18 @@
 Per connection, one coroutine (api/sse_response.py) writes what the generator below
 yields; the client going away closes its StreamClient, which ends the generator. It:
 
-1. reads the user's latest cursor together with the sign-in check (one thread hop), then
-   registers with the broadcaster; a notification dispatched in between is caught by
-   the broadcaster's `dispatched_cursor`, so nothing published meanwhile is missed;
-2. sends `connected` with the cursor it resumes from, then replays from the database
-   everything after that cursor;
+1. checks the sign-in and reads the user's latest cursor and the first replay page in one
+   thread hop, then registers with the broadcaster; a notification dispatched in between
+   shows in the broadcaster's `dispatched_cursor`, so nothing published meanwhile is missed;
+2. sends `connected` with the cursor it resumes from, then replays everything after it;
 3. goes live, keeping `cursor` = the last notification written. A live event at or below
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. sends a ping every ping interval and ends at the age limit. Session checks
-   (logout/expiry end the stream) and the safety net for a lost publish (a stream behind
-   the database catches up) run once per interval for all streams of the worker in one
-   query each (api/stream_sweep.py), not per stream.
+4. writes a ping when the worker's sweeper queues one. The sweeper (api/stream_sweep.py)
+   also ends streams at the age limit, cuts stalled writes, and once per ping interval
+   checks every stream's session (logout/expiry end the stream) and cursor (a stream
+   behind the database catches up) with one query each for the whole worker.
 """
 
 from __future__ import annotations
@@ -23,8 +22,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from functools import partial
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -49,19 +50,39 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 REPLAY_PAGE = 500  # rows per database read while replaying or filling a gap
 
 
-def _identify(key: str) -> tuple[str, int] | None:
-    """The user behind a live session and their latest cursor: one thread hop per connect."""
+@dataclass(frozen=True)
+class _Start:
+    """What a connecting stream learns in its one database visit."""
+
+    user_id: str
+    latest: int  # the user's newest cursor
+    cursor: int  # where the stream continues from: the requested cursor if valid, else latest
+    resumed: bool
+    replay: list[events.StreamEvent]  # the first page after `cursor`
+
+
+def _page(session: Session, user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
+    rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto, limit=REPLAY_PAGE)
+    return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
+
+
+def _start(key: str, requested: int | None) -> _Start | None:
+    """Sign-in check, latest cursor and the first replay page in one unit of work: one
+    thread hop per connect, which is what a reconnect storm of thousands is made of."""
     with session_scope() as session:
         user_id = live_user_id(session=session, key=key)
         if user_id is None:
             return None
-        return user_id, service.latest_cursor(session=session, user_id=user_id)
+        latest = service.latest_cursor(session=session, user_id=user_id)
+        resumed = requested is not None and requested <= latest
+        cursor = requested if resumed and requested is not None else latest
+        replay = _page(session, user_id, cursor) if cursor < latest else []
+        return _Start(user_id, latest, cursor, resumed, replay)
 
 
 def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
     with session_scope() as session:
-        rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto, limit=REPLAY_PAGE)
-        return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
+        return _page(session, user_id, after, upto)
 
 
 def _requested_cursor(request: Request) -> str | None:
@@ -94,19 +115,19 @@ async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncItera
             return
 
 
-async def _events(
-    client: StreamClient, latest: int, requested_raw: str | None, settings: Settings
-) -> AsyncIterator[bytes]:
+async def _events(client: StreamClient, start: _Start, settings: Settings) -> AsyncIterator[bytes]:
     """The frames of one stream: connected, the replay, then live events and pings.
 
-    `latest` was read before the client registered: a notification dispatched between the
+    `start` was read before the client registered: a notification dispatched between the
     two shows in the broadcaster's `dispatched_cursor`, and is replayed from the database.
     """
-    requested = service.parse_cursor(requested_raw)
-    resumed = requested is not None and requested <= latest
-    client.cursor = requested if resumed and requested is not None else latest
-    yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
-    newest = max(latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
+    client.cursor = start.cursor
+    yield events.connected_event(str(start.cursor), start.resumed).encode(retry_ms=settings.retry_ms)
+    for event in start.replay:
+        client.cursor = event.seq or client.cursor
+        _observe(event)
+        yield event.frame
+    newest = max(start.latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
     if client.cursor < newest:  # else anything newer arrives live: it is registered
         async for frame in _catch_up(client):
             yield frame
@@ -140,10 +161,11 @@ async def _open(request: Request) -> Response:
     """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
     settings = get_settings()
     key = session_key(request.cookies.get(COOKIE_NAME))
-    identity = None if key is None else await run_in_threadpool(_identify, key)
-    if identity is None:
+    requested = service.parse_cursor(_requested_cursor(request))
+    start = None if key is None else await run_in_threadpool(_start, key, requested)
+    if start is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
-    user_id, latest = identity
+    user_id = start.user_id
     broadcaster = get_notification_broadcaster()
     get_stream_sweeper(broadcaster, settings).ensure_running()
     client = StreamClient(user_id, settings.client_buffer_size, key)
@@ -155,7 +177,7 @@ async def _open(request: Request) -> Response:
             status_code=429,
         )
     return EventStreamResponse(
-        _events(client, latest, _requested_cursor(request), settings),
+        _events(client, start, settings),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
         writer=client,
