@@ -46,6 +46,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {row['n']} | **app / baseline** | | **{row['ratio']['delivery_p99']}** | | "
             f"**{row['ratio']['cpu_per_delivery']}** | |"
         )
+    if results.get("tabs"):
+        lines += [
+            "",
+            "## F. Browser tabs (Reflex event websocket, hydrated) beside streams, one worker",
+            "",
+            "| tabs + streams | KiB/tab | KiB/stream | RSS MiB | tabs/s | page p50 / p99 ms | health p99 ms | failed |",
+            "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        ]
+        for row in results["tabs"]:
+            lines.append(
+                f"| {row['tabs']} + {row['streams']} | {row['rss_per_tab_kib']} | {row['rss_per_stream_kib']} | "
+                f"{row['rss_mib']} | {row['tabs_opened_per_s']} | {row['page']['p50_ms']} / "
+                f"{row['page']['p99_ms']} | {row['health']['p99_ms']} | {row['tabs_failed']} |"
+            )
     c = results["all_users"]
     sent = c["send_to_all"]
     lines += [
@@ -64,6 +78,19 @@ def markdown(results: dict[str, Any]) -> str:
             f"Server restart took {storm['restart_seconds']} s; all streams caught up "
             f"{storm['all_caught_up_seconds_after_answering']} s after it answered; gaps {storm['gaps']}, "
             f"duplicates {storm['duplicates']}.",
+        ]
+    redis = results.get("redis")
+    if redis:
+        h = redis["health"]
+        lines += [
+            "",
+            f"## E. Redis, {redis['workers']}, {redis['streams']} streams of one user (two client processes)",
+            "",
+            f"Opened {redis['opened_per_s']}/s; {redis['rss_per_stream_kib']} KiB of RSS per stream (all "
+            f"workers); health p50/p99/max {h['p50_ms']}/{h['p99_ms']}/{h['max_ms']} ms while held; delivery "
+            f"p50 {redis['delivery_p50_ms']} ms, p99 {redis['delivery_p99_ms']} ms, max {redis['delivery_max_ms']}"
+            f" ms; p99 vs one worker at 10k (B): {redis.get('p99_vs_single_worker')}x; lost {redis['lost']}, "
+            f"duplicates {redis['duplicates']}.",
         ]
     if results.get("failures"):
         lines += ["", "## Failures", "", *[f"- {f}" for f in results["failures"]]]
