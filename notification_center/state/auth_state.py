@@ -22,6 +22,9 @@ from starlette.requests import cookie_parser
 
 from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role
+from notification_center.state.next_path import safe_next
+
+__all__ = ["AuthState", "SignedInUser", "login_redirect", "safe_next", "sign_in", "sign_out"]
 
 LOGIN_ROUTE = "/login"
 
@@ -42,23 +45,6 @@ def _lookup(cookie_value: str) -> SignedInUser | None:
     return SignedInUser(user.id, user.username, user.role) if user else None
 
 
-def safe_next(raw: str | None) -> str:
-    """A path on this site to go to after sign-in; anything else is "/".
-
-    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
-    "/<tab>/evil.example" or "/<backslash>evil.example" would become "//evil.example", a
-    link to another host. Control characters and backslashes are therefore refused
-    outright, and what remains must not start with "//".
-    """
-    if not raw or not raw.startswith("/"):
-        return "/"
-    if "\\" in raw or any(ord(char) < 32 or ord(char) == 127 for char in raw):
-        return "/"
-    if raw.startswith("//"):
-        return "/"
-    return raw
-
-
 def login_redirect(next_path: str) -> rx.event.EventSpec:
     """Send a signed-out visitor to /login, remembering where they wanted to go.
 
@@ -71,22 +57,22 @@ def login_redirect(next_path: str) -> rx.event.EventSpec:
 
 
 # Runs in the browser: POST the form to the API (the HttpOnly cookie comes back on the
-# response), then load `next` in full so the new websocket carries that cookie. `next`
-# must stay on this origin (no open redirect): it is resolved the way the browser will
-# resolve it (which strips tabs and newlines and reads "\\" as "/"), and only its path,
-# query and fragment on this origin are used. Resolves to the error text, or "".
+# response), then load the target in full so the new websocket carries that cookie. The
+# target was decided on the server (`safe_next`) and is filled in by `sign_in_js`; the
+# browser still resolves it against this origin and navigates to the absolute URL it got,
+# so nothing can re-read it as "//host". Resolves to the error text, or "".
 SIGN_IN_JS = """
 (async () => {
   const value = (id) => document.getElementById(id).value;
-  const sameOrigin = (raw) => {
+  const target = (raw) => {
     try {
       const url = new URL(raw, window.location.origin);
-      return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/";
+      return url.origin === window.location.origin ? url.href : window.location.origin + "/";
     } catch (error) {
-      return "/";
+      return window.location.origin + "/";
     }
   };
-  const next = sameOrigin(new URLSearchParams(window.location.search).get("next") || "/");
+  const next = target(__NEXT__);
   try {
     const response = await fetch("/api/auth/login", {
       method: "POST",
@@ -105,6 +91,12 @@ SIGN_IN_JS = """
   }
 })()
 """
+
+
+def sign_in_js(next_path: str) -> str:
+    """The sign-in script with its (already safe) target as a JSON string literal."""
+    return SIGN_IN_JS.replace("__NEXT__", json.dumps(safe_next(next_path)))
+
 
 SIGN_OUT_JS = """
 fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"})
@@ -141,13 +133,25 @@ class AuthState(rx.State):
         self.signed_in = user is not None
 
     # -- /login ---------------------------------------------------------------------
+    def _next_target(self) -> str:
+        """This page's `next`, decided once from its normalised form (see next_path.py)."""
+        return safe_next(self.router.url.query_parameters.get("next"))
+
     @rx.event
     async def check_already_signed_in(self):
         """/login on_load: a signed-in visitor goes straight on to `next` (or `/`)."""
         self.login_error = ""
         if await self.current_user() is not None:
-            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
+            return rx.redirect(self._next_target(), replace=True)
         return None
+
+    @rx.event
+    def begin_sign_in(self):
+        """The login form's submit. Takes no form data, so the password never reaches
+        state: the returned script reads the fields and posts them from the browser, and
+        goes on to the target decided here."""
+        self.login_error = ""
+        return rx.call_script(sign_in_js(self._next_target()), callback=AuthState.sign_in_failed)
 
     @rx.event
     def sign_in_failed(self, message: str | None):
@@ -155,9 +159,9 @@ class AuthState(rx.State):
         self.login_error = str(message or "")
 
 
-def sign_in() -> rx.event.EventSpec:
-    """The login form's submit: runs in the browser only; the password never reaches state."""
-    return rx.call_script(SIGN_IN_JS, callback=AuthState.sign_in_failed)
+def sign_in() -> rx.event.EventHandler:
+    """The login form's submit handler (see `AuthState.begin_sign_in`)."""
+    return AuthState.begin_sign_in
 
 
 def sign_out() -> rx.event.EventSpec:
