@@ -1,4 +1,8 @@
-"""POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me."""
+"""POST /api/auth/login, POST /api/auth/logout, POST /api/auth/logout-all, GET /api/auth/me.
+
+Revocations are announced through the broadcaster's transport, so the revoked sessions'
+open streams end at once on every worker and node, not at their next periodic check.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from starlette.routing import Route
 
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
 from notification_center.auth.rate_limit import get_login_rate_limiter
-from notification_center.auth.sessions import COOKIE_NAME, create_session, revoke_session
+from notification_center.auth.sessions import COOKIE_NAME, create_session, revoke_session, revoke_user_sessions
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
+from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.settings import get_settings
 
 _PASSWORD_CHECKS = anyio.CapacityLimiter(2)
@@ -69,17 +74,37 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _revoke(cookie: str) -> None:
+def _revoke(cookie: str) -> tuple[str, str] | None:
+    """(user id, session id) of the session revoked, if one was live."""
     with session_scope() as session:
-        revoke_session(session=session, cookie_value=cookie)
+        revoked = revoke_session(session=session, cookie_value=cookie)
+        return (revoked.user_id, revoked.id) if revoked else None
+
+
+def _revoke_all(user_id: str) -> list[str]:
+    with session_scope() as session:
+        return revoke_user_sessions(session=session, user_id=user_id)
+
+
+def _signed_out(body: dict) -> Response:
+    response = JSONResponse(body)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
 
 
 async def logout(request: Request) -> Response:
-    if cookie := request.cookies.get(COOKIE_NAME):
-        await run_in_threadpool(_revoke, cookie)
-    response = JSONResponse({"ok": True})
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
-    return response
+    if (cookie := request.cookies.get(COOKIE_NAME)) and (revoked := await run_in_threadpool(_revoke, cookie)):
+        user_id, session_id = revoked
+        await get_notification_broadcaster().publish_revoked(user_id, [session_id])
+    return _signed_out({"ok": True})
+
+
+async def logout_all(request: Request) -> Response:
+    """Sign out everywhere: revoke every session of the signed-in user, this one included."""
+    user = await require_user(request)
+    session_ids = await run_in_threadpool(_revoke_all, user.id)
+    await get_notification_broadcaster().publish_revoked(user.id, session_ids)
+    return _signed_out({"ok": True, "revoked": len(session_ids)})
 
 
 async def me(request: Request) -> Response:
@@ -89,5 +114,6 @@ async def me(request: Request) -> Response:
 routes = [
     Route("/api/auth/login", login, methods=["POST"]),
     Route("/api/auth/logout", logout, methods=["POST"]),
+    Route("/api/auth/logout-all", logout_all, methods=["POST"]),
     Route("/api/auth/me", me, methods=["GET"]),
 ]

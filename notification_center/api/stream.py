@@ -11,7 +11,9 @@ task and the client's disconnect. The generator:
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. every ping interval re-checks the session (logout/expiry end the stream) and the age
+4. ends at once when its session is revoked (a `revoked` message from any worker closes
+   the client); every ping interval re-checks the session (expiry, and revocations
+   announced nowhere, e.g. by the CLI without Redis) and the age
    limit, and, if the interval was quiet, catches up from the database (a safety net for
    a lost publish; under traffic the next live event's gap check does the same).
 """
@@ -36,7 +38,7 @@ from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
 from notification_center.api.deps import optional_user
-from notification_center.auth.sessions import COOKIE_NAME, is_session_live
+from notification_center.auth.sessions import COOKIE_NAME, is_session_live, session_key
 from notification_center.db import session_scope
 from notification_center.models import utcnow
 from notification_center.notifications import service
@@ -148,6 +150,13 @@ async def stream(request: Request) -> Response:
             {"error": f"too many open streams for this user (limit {limit})", "limit": limit},
             status_code=429,
         )
+    # A revocation of this session (logout, sign out everywhere, a password change)
+    # announced on any worker closes the client at once.
+    unwatch = broadcaster.watch_session(session_key(cookie) or "", client)
+
+    async def release() -> None:
+        unwatch()
+        await cleanup()
 
     async def generate() -> AsyncIterator[bytes]:
         try:
@@ -188,7 +197,7 @@ async def stream(request: Request) -> Response:
                     yield event.frame
         finally:
             with anyio.CancelScope(shield=True):  # a cancelled stream must still free its slot
-                await cleanup()
+                await release()
 
     return NotificationStreamResponse(
         generate(),
@@ -197,7 +206,7 @@ async def stream(request: Request) -> Response:
         ping=settings.ping_interval_seconds,
         ping_message_factory=lambda: events.ping_event().to_sse(),
         send_timeout=settings.send_timeout_seconds,
-        background=BackgroundTask(cleanup),  # also when the generator never started
+        background=BackgroundTask(release),  # also when the generator never started
     )
 
 

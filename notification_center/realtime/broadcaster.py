@@ -16,7 +16,7 @@ from notification_center import metrics
 from notification_center.models import Notification
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
-from notification_center.realtime.messages import Message, notification_message, read_message
+from notification_center.realtime.messages import Message, notification_message, read_message, revoked_message
 from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class Client(Protocol):
 class NotificationBroadcaster:
     def __init__(self, transport: Transport | None = None) -> None:
         self._clients: dict[str, set[Client]] = {}
+        # Local clients by sign-in session id, so a revocation ends exactly those streams.
+        self._by_session: dict[str, set[Client]] = {}
         self.transport = transport or InMemoryTransport()
         self.transport.bind(self._dispatch, self._resync_all)
 
@@ -78,6 +80,19 @@ class NotificationBroadcaster:
 
         return cleanup
 
+    def watch_session(self, session_id: str, client: Client) -> Callable[[], None]:
+        """Close `client` when `session_id` is revoked anywhere; returns the (idempotent) unwatch."""
+        self._by_session.setdefault(session_id, set()).add(client)
+
+        def unwatch() -> None:
+            clients = self._by_session.get(session_id)
+            if clients is not None:
+                clients.discard(client)
+                if not clients:
+                    del self._by_session[session_id]
+
+        return unwatch
+
     def get_total_client_count(self) -> int:
         return sum(len(c) for c in self._clients.values())
 
@@ -112,8 +127,21 @@ class NotificationBroadcaster:
         """Tell every tab of the user that these notifications are now read."""
         await self.transport.publish(read_message(user_id, ids, unread_count))
 
+    async def publish_revoked(self, user_id: str, session_ids: list[str]) -> None:
+        """Tell every worker that these sessions are revoked: their streams end at once."""
+        if session_ids:
+            await self.transport.publish(revoked_message(user_id, session_ids))
+
     # -- receiving from the transport -------------------------------------------------
+    def _close_revoked(self, session_ids: object) -> None:
+        for session_id in session_ids if isinstance(session_ids, list) else ():
+            for client in list(self._by_session.get(session_id, ())):
+                client.close()
+
     def _dispatch(self, message: Message) -> None:
+        if message["kind"] == "revoked":
+            self._close_revoked(message.get("sessionIds"))
+            return
         clients = self._clients.get(message["userId"])
         if not clients:
             return
