@@ -9,7 +9,7 @@ from notification_center.components.connection_status import connection_status
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
 from notification_center.components.notification_stream import notification_stream
-from notification_center.state.auth_state import AuthState
+from notification_center.state.auth_state import AuthState, sign_out_everywhere
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.stream_state import StreamState
 
@@ -89,6 +89,18 @@ def _toolbar() -> rx.Component:
                 disabled=NotificationsState.unread_count == 0,
                 on_click=NotificationsState.mark_all_read,
                 **testid("mark-all-read"),
+            ),
+            rx.tooltip(
+                rx.button(
+                    rx.icon("log-out", size=16),
+                    "Sign out everywhere",
+                    size="2",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=sign_out_everywhere(),
+                    **testid("logout-all-button"),
+                ),
+                content="End every session of this account, on every device",
             ),
             align="center",
             spacing="3",

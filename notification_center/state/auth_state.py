@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -24,7 +25,7 @@ from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role
 from notification_center.state.next_path import safe_next
 
-__all__ = ["AuthState", "SignedInUser", "login_redirect", "safe_next", "sign_in", "sign_out"]
+__all__ = ["AuthState", "SignedInUser", "login_redirect", "safe_next", "sign_in", "sign_out", "sign_out_everywhere"]
 
 LOGIN_ROUTE = "/login"
 
@@ -104,7 +105,33 @@ fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"})
   .finally(() => window.location.assign("/login"));
 """
 
+# "Sign out everywhere": every session of this user, on every device, ends.
+SIGN_OUT_EVERYWHERE_JS = """
+fetch("/api/auth/logout-all", {method: "POST", credentials: "same-origin"})
+  .catch(() => null)
+  .finally(() => window.location.assign("/login"));
+"""
 
+# States that hold data of the signed-in user (registered with `holds_user_data`).
+_USER_DATA_STATES: list[type[rx.State]] = []
+StateClass = TypeVar("StateClass", bound=type[rx.State])
+
+
+def holds_user_data(cls: StateClass) -> StateClass:
+    """Class decorator: the state's `_clear_user_data()` runs on sign-out and whenever
+    this tab has no live session, so no later hydrate can send its data to anyone."""
+    _USER_DATA_STATES.append(cls)
+    return cls
+
+
+async def forget_user_data(state: rx.State) -> None:
+    """Clear every registered state of this tab (the tab's state token stays the same)."""
+    for cls in _USER_DATA_STATES:
+        substate = await state.get_state(cls)
+        substate._clear_user_data()  # type: ignore[attr-defined]
+
+
+@holds_user_data
 class AuthState(rx.State):
     """The signed-in user of this tab. Page states inherit from it."""
 
@@ -123,8 +150,18 @@ class AuthState(rx.State):
         """The user behind this tab's session cookie, checked against the database now."""
         cookie = self._cookie()
         user = await run_in_threadpool(_lookup, cookie) if cookie else None
+        if user is None:  # signed out, revoked, expired: keep nothing of whoever was here
+            await forget_user_data(self)
         self._remember(user)
         return user
+
+    def _clear_user_data(self) -> None:
+        self._remember(None)
+
+    @rx.event
+    async def forget_me(self):
+        """Sign-out, before the browser calls the API: clear this tab's state now."""
+        await forget_user_data(self)
 
     def _remember(self, user: SignedInUser | None) -> None:
         self._user_id = user.id if user else ""
@@ -164,5 +201,11 @@ def sign_in() -> rx.event.EventHandler:
     return AuthState.begin_sign_in
 
 
-def sign_out() -> rx.event.EventSpec:
-    return rx.call_script(SIGN_OUT_JS)
+def sign_out() -> list:
+    """Clear this tab's state, then revoke the session and go to /login."""
+    return [AuthState.forget_me, rx.call_script(SIGN_OUT_JS)]
+
+
+def sign_out_everywhere() -> list:
+    """Clear this tab's state, then revoke every session of the user and go to /login."""
+    return [AuthState.forget_me, rx.call_script(SIGN_OUT_EVERYWHERE_JS)]

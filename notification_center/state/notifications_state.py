@@ -23,7 +23,7 @@ from notification_center.components import alerts
 from notification_center.db import session_scope
 from notification_center.notifications import read_state, service
 from notification_center.notifications.serialize import to_wire
-from notification_center.state.auth_state import AuthState, login_redirect
+from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 
 PAGE_SIZE = 20
 HOME = "/"
@@ -89,6 +89,7 @@ def merge_newest_first(current: list[NotificationView], incoming: list[Notificat
     return sorted(by_id.values(), key=_order_key, reverse=True)
 
 
+@holds_user_data
 class NotificationsState(AuthState):
     items: list[NotificationView] = []
     unread_count: int = 0
@@ -101,6 +102,11 @@ class NotificationsState(AuthState):
     desktop_on: str = rx.LocalStorage("0", name="nc_desktop", sync=True)
 
     _next_cursor: str = ""
+
+    def _clear_user_data(self) -> None:
+        # The alert settings are the browser's, not the user's: they stay.
+        self.items, self.unread_count, self.has_more = [], 0, False
+        self.loaded, self.loading_more, self._next_cursor = False, False, ""
 
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
@@ -120,8 +126,7 @@ class NotificationsState(AuthState):
     async def load(self):
         """on_load of `/`: signed-out visitors go to /login; others get the first page."""
         user = await self.current_user()
-        if user is None:
-            self.items, self.unread_count, self.loaded = [], 0, False
+        if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
         self._apply_first_page(await run_in_threadpool(_read_page, user.id))
 
