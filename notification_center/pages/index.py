@@ -133,6 +133,18 @@ def _list() -> rx.Component:
     return rx.cond(
         NotificationsState.loaded,
         rx.flex(
+            rx.cond(
+                NotificationsState.newer_hidden,
+                rx.button(
+                    rx.icon("arrow-up", size=16),
+                    "Show newest",
+                    variant="outline",
+                    size="2",
+                    on_click=NotificationsState.show_newest,
+                    align_self="center",
+                    **testid("show-newest"),
+                ),
+            ),
             # The empty state sits inside the list so the list itself is always visible.
             rx.flex(
                 rx.foreach(NotificationsState.items, notification_item),
