@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from notification_center.db import session_scope
@@ -66,6 +68,40 @@ def _live_session(session: Session, cookie_value: str | None) -> AuthSession | N
     return auth
 
 
+def session_key(cookie_value: str | None) -> str | None:
+    """The database id of the session a cookie names, without a lookup; None if forged."""
+    token = _unsign(cookie_value) if cookie_value else None
+    return None if token is None else _token_id(token)
+
+
+# Built once: a stream's connect runs this, and building the expression each time cost
+# more than running it (py-spy, bench/README.md).
+_LIVE_USER_ID = select(AuthSession.user_id).where(
+    AuthSession.id == bindparam("key"),
+    col(AuthSession.revoked_at).is_(None),
+    col(AuthSession.expires_at) > bindparam("now"),
+)
+
+
+def live_user_id(*, session: Session, key: str) -> str | None:
+    """The user id behind a live session, by the session's id (see `session_key`)."""
+    return session.exec(_LIVE_USER_ID, params={"key": key, "now": utcnow()}).first()
+
+
+def live_session_keys(*, session: Session, keys: Collection[str]) -> set[str]:
+    """Which of these session ids are neither revoked nor expired (one query per 500)."""
+    live: set[str] = set()
+    wanted = list(keys)
+    for start in range(0, len(wanted), 500):
+        query = select(AuthSession.id).where(
+            col(AuthSession.id).in_(wanted[start : start + 500]),
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > utcnow(),
+        )
+        live.update(session.exec(query))
+    return live
+
+
 def user_for_cookie(*, session: Session, cookie_value: str | None) -> User | None:
     """The signed-in user behind a cookie, or None if forged, unknown, revoked or expired."""
     auth = _live_session(session, cookie_value)
@@ -74,15 +110,6 @@ def user_for_cookie(*, session: Session, cookie_value: str | None) -> User | Non
 
 def is_session_live(*, session: Session, cookie_value: str | None) -> bool:
     return _live_session(session, cookie_value) is not None
-
-
-def session_key(cookie_value: str | None) -> str | None:
-    """The id (token hash) of the session a validly signed cookie names, live or not.
-
-    Streams index themselves by it, so a revocation announced with this id ends them.
-    """
-    token = _unsign(cookie_value) if cookie_value else None
-    return _token_id(token) if token is not None else None
 
 
 def revoke_session(*, session: Session, cookie_value: str | None) -> AuthSession | None:

@@ -9,7 +9,8 @@ message and hands it to its own local clients.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from notification_center import metrics
@@ -20,6 +21,10 @@ from notification_center.realtime.messages import Message, notification_message,
 from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
 
 logger = logging.getLogger(__name__)
+
+# Users whose newest dispatched cursor is remembered. A stream needs it only for the
+# moment between reading its cursor and registering, so recent users are plenty.
+DISPATCHED_MEMORY = 65_536
 
 
 class Client(Protocol):
@@ -33,8 +38,10 @@ class Client(Protocol):
 class NotificationBroadcaster:
     def __init__(self, transport: Transport | None = None) -> None:
         self._clients: dict[str, set[Client]] = {}
-        # Local clients by sign-in session id, so a revocation ends exactly those streams.
-        self._by_session: dict[str, set[Client]] = {}
+        # The newest cursor dispatched per user, connected or not (bounded, oldest out):
+        # a stream that read the user's cursor just before registering asks this whether
+        # a notification slipped between the two (see `dispatched_cursor`).
+        self._dispatched: OrderedDict[str, int] = OrderedDict()
         self.transport = transport or InMemoryTransport()
         self.transport.bind(self._dispatch, self._resync_all)
 
@@ -80,18 +87,9 @@ class NotificationBroadcaster:
 
         return cleanup
 
-    def watch_session(self, session_id: str, client: Client) -> Callable[[], None]:
-        """Close `client` when `session_id` is revoked anywhere; returns the (idempotent) unwatch."""
-        self._by_session.setdefault(session_id, set()).add(client)
-
-        def unwatch() -> None:
-            clients = self._by_session.get(session_id)
-            if clients is not None:
-                clients.discard(client)
-                if not clients:
-                    del self._by_session[session_id]
-
-        return unwatch
+    def local_clients(self) -> list[Client]:
+        """Every stream connected to this process."""
+        return [client for clients in self._clients.values() for client in clients]
 
     def get_total_client_count(self) -> int:
         return sum(len(c) for c in self._clients.values())
@@ -119,6 +117,10 @@ class NotificationBroadcaster:
             message = notification_message(user_id, dict(notification), None)
         await self.transport.publish(message)
 
+    async def broadcast_notifications(self, notifications: Sequence[Notification]) -> None:
+        """Publish persisted notifications (one per recipient of a send) in one batch."""
+        await self.transport.publish_many([notification_message(n.user_id, to_wire(n), n.seq) for n in notifications])
+
     async def broadcast_to_users(self, user_ids: Iterable[str], notification: Notification | dict[str, Any]) -> None:
         for user_id in dict.fromkeys(user_ids):
             await self.broadcast_to_user(user_id, notification)
@@ -132,16 +134,31 @@ class NotificationBroadcaster:
         if session_ids:
             await self.transport.publish(revoked_message(user_id, session_ids))
 
+    def dispatched_cursor(self, user_id: str) -> int:
+        """The newest notification cursor this process has dispatched for `user_id` lately."""
+        return self._dispatched.get(user_id, 0)
+
     # -- receiving from the transport -------------------------------------------------
-    def _close_revoked(self, session_ids: object) -> None:
-        for session_id in session_ids if isinstance(session_ids, list) else ():
-            for client in list(self._by_session.get(session_id, ())):
+    def _remember_cursor(self, user_id: str, cursor: int) -> None:
+        if cursor > self._dispatched.get(user_id, 0):
+            self._dispatched[user_id] = cursor
+            self._dispatched.move_to_end(user_id)
+            if len(self._dispatched) > DISPATCHED_MEMORY:
+                self._dispatched.popitem(last=False)
+
+    def _close_revoked(self, user_id: str, session_ids: object) -> None:
+        """End this process's streams of the revoked sessions (matched by `session_key`)."""
+        revoked = set(session_ids) if isinstance(session_ids, list) else set()
+        for client in list(self._clients.get(user_id, ())):
+            if getattr(client, "session_key", None) in revoked:
                 client.close()
 
     def _dispatch(self, message: Message) -> None:
         if message["kind"] == "revoked":
-            self._close_revoked(message.get("sessionIds"))
+            self._close_revoked(message["userId"], message.get("sessionIds"))
             return
+        if message["kind"] == "notification" and message["cursor"] is not None:  # type: ignore[typeddict-item]
+            self._remember_cursor(message["userId"], message["cursor"])  # type: ignore[typeddict-item]
         clients = self._clients.get(message["userId"])
         if not clients:
             return

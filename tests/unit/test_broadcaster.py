@@ -141,20 +141,17 @@ async def test_stop_closes_every_client():
 
 async def test_revoked_message_closes_exactly_the_streams_of_those_sessions():
     broadcaster = NotificationBroadcaster()
-    revoked, kept, other_user = fake_client(), fake_client(), fake_client()
-    for user, client in (("alice", revoked), ("alice", kept), ("bob", other_user)):
+    clients = {}
+    for name, user, key in (("revoked", "alice", "s-a"), ("kept", "alice", "s-b"), ("other", "bob", "s-a")):
+        client = MagicMock(spec=["enqueue", "close", "session_key"])
+        client.session_key = key
         broadcaster.register_client(user, client)
-    broadcaster.watch_session("session-a", revoked)
-    broadcaster.watch_session("session-b", kept)
-    unwatch = broadcaster.watch_session("session-c", other_user)
-    unwatch()
-    unwatch()  # idempotent
+        clients[name] = client
 
-    await broadcaster.publish_revoked("alice", ["session-a", "unknown"])
-    await broadcaster.publish_revoked("bob", ["session-c"])  # no longer watched
+    await broadcaster.publish_revoked("alice", ["s-a", "unknown"])
     await broadcaster.publish_revoked("alice", [])  # nothing to announce
 
-    revoked.close.assert_called_once()
-    kept.close.assert_not_called()
-    other_user.close.assert_not_called()
-    revoked.enqueue.assert_not_called()  # the message is not a stream event
+    clients["revoked"].close.assert_called_once()
+    clients["kept"].close.assert_not_called()
+    clients["other"].close.assert_not_called()  # the same id under another user is not it
+    clients["revoked"].enqueue.assert_not_called()  # the message is not a stream event
