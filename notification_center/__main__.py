@@ -20,7 +20,7 @@ def create_user(args: argparse.Namespace) -> int:
         saved = save_user(session=session, username=args.username, password=args.password, role=args.role)
         user_id, username, role = saved.user.id, saved.user.username, saved.user.role
     print(f"user {username!r} ({role}) is ready")
-    if not saved.created:  # committed above: announce only what is really revoked
+    if saved.password_changed:  # committed above: announce only what is really revoked
         count = len(saved.revoked_session_ids)
         print(f"signed out {count} session(s) of {username!r}: {announce_revoked(user_id, saved.revoked_session_ids)}")
     return 0

@@ -33,7 +33,8 @@ def validate_username(username: str) -> str:
 class SavedUser:
     user: User
     created: bool
-    # Sessions ended because the password (and role) of an existing user were set anew.
+    password_changed: bool = False
+    # Sessions ended because an existing user's password changed.
     revoked_session_ids: list[str] = field(default_factory=list)
 
 
@@ -43,8 +44,9 @@ def upsert_user(*, session: Session, username: str, password: str, role: str = R
 
 
 def save_user(*, session: Session, username: str, password: str, role: str = Role.USER) -> SavedUser:
-    """`upsert_user`, telling what happened. Setting the password of an existing user
-    revokes all of their sessions: whoever knew the old password must sign in again."""
+    """`upsert_user`, telling what happened. Changing the password of an existing user
+    revokes all of their sessions: whoever knew the old password must sign in again. (A
+    role change alone keeps them: every page and route checks the role on each use.)"""
     name = validate_username(username)
     if len(password) < PASSWORD_MIN:
         raise UserInputError(f"password must be at least {PASSWORD_MIN} characters")
@@ -56,12 +58,13 @@ def save_user(*, session: Session, username: str, password: str, role: str = Rol
         session.add(user)
         session.flush()
         return SavedUser(user, created=True)
+    changed = not verify_password(user.password_hash, password)
     user.password_hash = hash_password(password)
     user.role = str(role)
     session.add(user)
-    revoked = revoke_user_sessions(session=session, user_id=user.id)
+    revoked = revoke_user_sessions(session=session, user_id=user.id) if changed else []
     session.flush()
-    return SavedUser(user, created=False, revoked_session_ids=revoked)
+    return SavedUser(user, created=False, password_changed=changed, revoked_session_ids=revoked)
 
 
 def get_user_by_username(*, session: Session, username: str) -> User | None:

@@ -81,3 +81,14 @@ def test_changing_a_password_revokes_every_session(app_server: AppServer, make_a
     finally:
         for client in clients:
             client.close()
+
+
+def test_a_role_change_with_the_same_password_keeps_sessions(app_server: AppServer, make_account) -> None:
+    account = make_account(role="operator", prefix="op")
+    client = app_server.login(account.username, account.password)
+    try:
+        out = app_server.cli("create-user", account.username, f"--password={account.password}", "--role=user")
+        assert "signed out" not in out.stdout
+        assert client.get("/api/auth/me").json()["role"] == "user"  # checked on each use
+    finally:
+        client.close()
