@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -51,6 +52,8 @@ class ScaleProfile:
 
 FULL = ScaleProfile("full", (1000, 5000, 10000, 18000), (1000, 5000, 10000, 18000), (1000, 10000), 10, 10000, 3)
 SMOKE = ScaleProfile("smoke", (1100,), (1100,), (300,), 3, 300, 1)
+
+RETRY_SECONDS = 3.0  # NC_RETRY_MS and the stream component's reconnect_delay
 
 APP_ENV = {
     "NC_MAX_CONNECTIONS_PER_USER": "20000",
@@ -284,9 +287,10 @@ async def _storm(
     stopped = time.perf_counter()
 
     async def resume(tap: Tap) -> None:
+        """What the page's stream component does: back off (3 s, doubling, 0.5x-1.5x jitter)."""
         await tap.lost
-        while True:
-            await asyncio.sleep(0.25)
+        for attempt in range(8):
+            await asyncio.sleep(min(RETRY_SECONDS * 2**attempt, 30) * random.uniform(0.5, 1.5))
             with contextlib.suppress(OSError, TimeoutError, ConnectionError):
                 await tap.connect(HOST, server.port, _source(tap), timeout=30)
                 return

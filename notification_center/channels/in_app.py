@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +25,7 @@ from notification_center.realtime.broadcaster import get_notification_broadcaste
 logger = logging.getLogger(__name__)
 
 
-def _persist(draft: Draft, user_ids: list[str]) -> list[Notification]:
+def _persist(draft: Draft, user_ids: list[str]) -> list[dict[str, Any]]:
     with session_scope() as session:
         return create_notifications(session=session, user_ids=user_ids, draft=draft, status=Status.SENT)
 
@@ -35,10 +36,12 @@ class InAppChannelHandler:
     async def deliver(self, notification: Draft, recipient: User | str) -> Notification:
         """Persist `notification` for `recipient` and broadcast it to their streams."""
         (created,) = await self.deliver_many(notification, [recipient])
-        return created
+        return Notification(**created)
 
-    async def deliver_many(self, notification: Draft, recipients: Sequence[User | str]) -> list[Notification]:
-        """All recipients in one transaction (all or nothing), then one batch publish."""
+    async def deliver_many(self, notification: Draft, recipients: Sequence[User | str]) -> list[dict[str, Any]]:
+        """All recipients in one transaction (all or nothing), then one batch publish.
+
+        Returns the created rows as dicts (see `service.create_notifications`)."""
         user_ids = [r.id if isinstance(r, User) else r for r in recipients]
         created = await run_in_threadpool(_persist, notification, user_ids)
         metrics.NOTIFICATIONS_SENT.inc(len(created))

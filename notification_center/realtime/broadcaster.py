@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from notification_center import metrics
@@ -117,9 +117,9 @@ class NotificationBroadcaster:
             message = notification_message(user_id, dict(notification), None)
         await self.transport.publish(message)
 
-    async def broadcast_notifications(self, notifications: Sequence[Notification]) -> None:
-        """Publish persisted notifications (one per recipient of a send) in one batch."""
-        await self.transport.publish_many([notification_message(n.user_id, to_wire(n), n.seq) for n in notifications])
+    async def broadcast_notifications(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Publish persisted notifications (row dicts, one per recipient of a send) at once."""
+        await self.transport.publish_many([notification_message(r["user_id"], to_wire(r), r["seq"]) for r in rows])
 
     async def broadcast_to_users(self, user_ids: Iterable[str], notification: Notification | dict[str, Any]) -> None:
         for user_id in dict.fromkeys(user_ids):

@@ -44,7 +44,7 @@ def pg_engine(postgres_server) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def _send(engine: sa.Engine, title: str, user_ids: list[str]) -> list[Notification]:
+def _send(engine: sa.Engine, title: str, user_ids: list[str]) -> list[dict]:
     with Session(engine, expire_on_commit=False) as session:
         created = create_notifications(session=session, user_ids=user_ids, draft=Draft(title=title), status=Status.SENT)
         session.commit()
@@ -69,12 +69,12 @@ def test_sqlite_send_to_many_users_twice(sqlite_engine: sa.Engine) -> None:
     ids = _all_ids(sqlite_engine)
     first = _send(sqlite_engine, "one", ids + ids[:5])  # a user named twice gets one
     assert len(first) == USERS
-    assert len({n.id for n in first}) == USERS
-    assert {n.user_id for n in first} == set(ids)
+    assert len({n["id"] for n in first}) == USERS
+    assert {n["user_id"] for n in first} == set(ids)
     _send(sqlite_engine, "two", ids)
     _check_cursors(sqlite_engine, 2)
     with Session(sqlite_engine) as session:
-        stored = session.get(Notification, first[0].id)
+        stored = session.get(Notification, first[0]["id"])
         assert stored is not None and stored.title == "one" and stored.status == Status.SENT.value
 
 
