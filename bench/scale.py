@@ -36,7 +36,7 @@ from bench.lean_http import Connection, marker
 from bench.servers import HOST, BaselineServer
 from bench.stats import percentile, ratio
 from bench.taps import Arrivals, Tap, close_taps, next_source_host, open_taps, request_bytes
-from tests.support.processes import ROOT, AppServer
+from tests.support.processes import ROOT, AppServer, RedisServer, free_port
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,11 @@ class ScaleProfile:
     fanout_sends: int
     all_users: int
     all_sends: int
+    redis_streams: int  # E; 0 skips it
 
 
-FULL = ScaleProfile("full", (1000, 5000, 10000, 18000), (1000, 5000, 10000, 18000), (1000, 10000), 10, 10000, 3)
-SMOKE = ScaleProfile("smoke", (1100,), (1100,), (300,), 3, 300, 1)
+FULL = ScaleProfile("full", (1000, 5000, 10000, 18000), (1000, 5000, 10000, 18000), (1000, 10000), 10, 10000, 3, 20000)
+SMOKE = ScaleProfile("smoke", (1100,), (1100,), (300,), 3, 300, 1, 0)
 
 RETRY_SECONDS = 3.0  # NC_RETRY_MS and the stream component's reconnect_delay
 
@@ -335,6 +336,94 @@ def _source(tap: Tap) -> str:
     return _storm_sources[bucket]
 
 
+def redis_workers(workdir: Path, total: int, sends: int) -> dict[str, Any]:
+    """E: Redis and Reflex's worker processes (2 x cores + 1); `total` streams of one user
+    held by two client processes; `sends` notifications, 2 s apart."""
+    redis = RedisServer(free_port()).start()
+    env = {**APP_ENV, "REFLEX_REDIS_URL": redis.url, "NC_MAX_CONNECTIONS_PER_USER": str(total + 100)}
+    app = AppServer(workdir / "scale-redis", env)
+    procs: list[subprocess.Popen] = []
+    try:
+        app.start()
+        pgid = app.proc.pid if app.proc else 0
+        view = Server(
+            "app-redis", app.port, pgid, "/api/notifications/stream", "/api/notifications", "/api/health", None
+        )
+        password = "bench-password-123"
+        app.create_user("scale-user", password)
+        app.create_user("scale-op", password, role="operator")
+        cookie, op_cookie = _cookie(app, "scale-user", password), _cookie(app, "scale-op", password)
+        seqs = [7_000_000 + i for i in range(sends)]
+        outs = [workdir / f"e-client-{i}.json" for i in range(2)]
+        before = group_rss_kib(pgid)
+        started = time.perf_counter()
+        for out in outs:
+            command = [
+                sys.executable,
+                "-m",
+                "bench.hold_client",
+                str(app.port),
+                str(total // 2),
+                cookie,
+                ",".join(map(str, seqs)),
+                str(out),
+            ]
+            procs.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True))
+        for proc in procs:
+            assert proc.stdout is not None
+            if not proc.stdout.readline().startswith("ready"):
+                raise RuntimeError("a client process could not open its streams")
+        opened = time.perf_counter() - started
+        time.sleep(2)
+        rss = group_rss_kib(pgid)
+        health = asyncio.run(_latencies(view, "/api/health", 50))
+        sent_at = asyncio.run(_send_spaced(view, op_cookie, seqs))
+        for proc in procs:
+            proc.wait(180)
+        results = [json.loads(out.read_text()) for out in outs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        app.stop()
+        redis.stop()
+    per_delivery = [(t - sent_at[seq]) * 1000 for r in results for seq in seqs for t in r["arrivals"][str(seq)]]
+    received = sum(len(r["arrivals"][str(seq)]) for r in results for seq in seqs)
+    row = {
+        "streams": total,
+        "workers": "2 x cores + 1 (Reflex with Redis)",
+        "opened_per_s": round(total / opened),
+        "rss_per_stream_kib": round((rss - before) / total, 1),
+        "health": health,
+        "still_open": sum(r["still_open"] for r in results),
+        "delivery_p50_ms": round(percentile(per_delivery, 50), 1),
+        "delivery_p99_ms": round(percentile(per_delivery, 99), 1),
+        "delivery_max_ms": round(max(per_delivery), 1) if per_delivery else None,
+        "lost": total * sends - received,
+        "duplicates": sum(r["duplicates"] for r in results),
+    }
+    log(
+        f"  E. {total} streams over Redis workers: {row['opened_per_s']}/s, {row['rss_per_stream_kib']} KiB/stream, "
+        f"health p99 {health['p99_ms']} ms, delivery p99 {row['delivery_p99_ms']} ms, lost {row['lost']}"
+    )
+    return row
+
+
+async def _send_spaced(server: Server, cookie: str, seqs: list[int]) -> dict[int, float]:
+    conn = server.connection(cookie)
+    sent_at = {}
+    try:
+        for seq in seqs:
+            sent_at[seq] = time.perf_counter()
+            response = await conn.request("POST", "/api/notifications", _send_body(["scale-user"])(seq))
+            if response.status != 201:
+                raise RuntimeError(f"send: HTTP {response.status} {response.body[:200]!r}")
+            await asyncio.sleep(2)
+    finally:
+        await conn.close()
+    return sent_at
+
+
 def _app_server(workdir: Path) -> tuple[AppServer, Server]:
     app = AppServer(workdir / "scale-app", dict(APP_ENV)).start()
     pgid = app.proc.pid if app.proc else 0
@@ -399,6 +488,14 @@ def run(profile: ScaleProfile, workdir: Path) -> dict[str, Any]:
     finally:
         app.stop()
         baseline.stop()
+    if profile.redis_streams:
+        log(f"E. Redis and several workers, {profile.redis_streams} streams")
+        results["redis"] = redis_workers(workdir, profile.redis_streams, profile.fanout_sends // 2)
+        b10k = next((r for r in results["fanout"] if r["n"] == max(profile.fanout_sizes)), None)
+        if b10k:
+            results["redis"]["p99_vs_single_worker"] = ratio(
+                results["redis"]["delivery_p99_ms"], b10k["app"]["delivery_p99_ms"]
+            )
     return results
 
 
@@ -430,4 +527,7 @@ def failures(results: dict[str, Any]) -> list[str]:
         found.append(f"D: gaps {storm['gaps']}, duplicates {storm['duplicates']}")
     if not results.get("app_answering_at_end"):
         found.append("the app stopped answering")
+    redis = results.get("redis")
+    if redis and (redis["lost"] or redis["still_open"] != redis["streams"] or redis["health"]["failures"]):
+        found.append(f"E: lost {redis['lost']}, open {redis['still_open']}/{redis['streams']}")
     return found

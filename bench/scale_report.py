@@ -65,6 +65,19 @@ def markdown(results: dict[str, Any]) -> str:
             f"{storm['all_caught_up_seconds_after_answering']} s after it answered; gaps {storm['gaps']}, "
             f"duplicates {storm['duplicates']}.",
         ]
+    redis = results.get("redis")
+    if redis:
+        h = redis["health"]
+        lines += [
+            "",
+            f"## E. Redis, {redis['workers']}, {redis['streams']} streams of one user (two client processes)",
+            "",
+            f"Opened {redis['opened_per_s']}/s; {redis['rss_per_stream_kib']} KiB of RSS per stream (all "
+            f"workers); health p50/p99/max {h['p50_ms']}/{h['p99_ms']}/{h['max_ms']} ms while held; delivery "
+            f"p50 {redis['delivery_p50_ms']} ms, p99 {redis['delivery_p99_ms']} ms, max {redis['delivery_max_ms']}"
+            f" ms; p99 vs one worker at 10k (B): {redis.get('p99_vs_single_worker')}x; lost {redis['lost']}, "
+            f"duplicates {redis['duplicates']}.",
+        ]
     if results.get("failures"):
         lines += ["", "## Failures", "", *[f"- {f}" for f in results["failures"]]]
     return "\n".join(lines) + "\n"
