@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from notification_center.api.body_limit import MAX_BODY_BYTES
 from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role, User
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 class ApiError(Exception):
@@ -53,6 +53,18 @@ def _find_unstorable_text(value: Any) -> str | None:
     return None
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # 1e999 would become inf, which no JSON answer (and no database column) can hold.
+        raise ValueError(f"number {text[:20]!r} is out of range")
+    return value
+
+
 async def json_body(request: Request) -> Any:
     """The request's JSON body, or a 4xx naming the problem."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -60,17 +72,22 @@ async def json_body(request: Request) -> Any:
         # Also a CSRF guard: HTML forms cannot send application/json, and cross-origin
         # scripts cannot without a CORS preflight.
         raise ApiError(415, "request body must be sent as Content-Type: application/json")
-    body = await request.body()
+    body = await request.body()  # bounded: api.body_limit stops reading at the limit
     if len(body) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     if not body.strip():
         raise ApiError(400, "request body must be JSON, got an empty body")
     try:
-        parsed = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+        parsed = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise ApiError(400, "request body is nested too deeply") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4300 digits
+        # (sys.get_int_max_str_digits); our own parse hooks refuse NaN and infinities.
+        reason = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise ApiError(400, f"request body is not valid JSON: {reason}") from None
     if (problem := _find_unstorable_text(parsed)) is not None:
         raise ApiError(422, f"request body contains {problem}, which text fields cannot hold", field="body")
     return parsed
