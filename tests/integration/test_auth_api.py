@@ -149,3 +149,36 @@ def test_a_successful_sign_in_forgives_earlier_failures(app_server, make_account
     assert httpx.post(url, json={"username": account.username, "password": account.password}).status_code == 200
     for _ in range(4):  # the count started over
         assert httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code == 401
+
+
+async def _sign_in_together(url: str, username: str, passwords: list[str]) -> list[int]:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        attempts = [client.post("/api/auth/login", json={"username": username, "password": p}) for p in passwords]
+        return [r.status_code for r in await asyncio.gather(*attempts)]
+
+
+async def test_correct_sign_ins_arriving_together_all_succeed(app_server, make_account):
+    # A shared team account, a script, many devices: only failures count against a username.
+    account = make_account()
+    codes = await _sign_in_together(app_server.url, account.username, [account.password] * 8)
+    assert codes == [200] * 8
+
+
+async def test_twenty_parallel_wrong_guesses_get_exactly_the_allowed_checks(app_server, make_account):
+    account = make_account()
+    codes = await _sign_in_together(app_server.url, account.username, [f"guess-{i}" for i in range(20)])
+    assert (codes.count(401), codes.count(429)) == (5, 15)  # NC_LOGIN_RATE_LIMIT=5/minute
+
+
+async def test_parallel_limits_hold_across_workers_with_redis(tmp_root, redis_server):
+    env = {"REFLEX_REDIS_URL": redis_server.url, "NC_LOGIN_IP_RATE_LIMIT": "1000/minute", "GRANIAN_WORKERS": "3"}
+    server = ApiServer(tmp_root / "ratelimit-redis", env)
+    server.command = lambda: [*ApiServer.command(server), "--workers", "3"]  # type: ignore[method-assign]
+    server.start()
+    try:
+        server.create_user("shared-team", "team-password-1")
+        assert await _sign_in_together(server.url, "shared-team", ["team-password-1"] * 8) == [200] * 8
+        codes = await _sign_in_together(server.url, "shared-team", [f"guess-{i}" for i in range(20)])
+        assert (codes.count(401), codes.count(429)) == (5, 15)
+    finally:
+        server.stop()
