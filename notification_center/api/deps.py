@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from notification_center.api.body_limit import MAX_BODY_BYTES
 from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role, User
+from notification_center.settings import get_settings
 
 
 class ApiError(Exception):
@@ -114,5 +115,23 @@ async def require_operator(request: Request) -> User:
     return user
 
 
+def forwarded_client(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:
+    """The client address, trusting X-Forwarded-For only as far as our own proxies wrote it.
+
+    Each proxy appends the address it received from, so the last `trusted_hops` entries were
+    written by proxies we run; the one they name first is the client. Anything further left
+    is whatever the client claimed. Fewer entries than hops means the request bypassed a
+    proxy: use the peer address. The same rule as Reflex's websocket (rx.Config.trusted_proxy_hops).
+    """
+    if trusted_hops <= 0 or not forwarded_for:
+        return peer
+    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    return hops[-trusted_hops] if len(hops) >= trusted_hops else peer
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address per-client limits apply to (see `forwarded_client`)."""
+    peer = request.client.host if request.client else "unknown"
+    # Several X-Forwarded-For lines count as one comma-joined list (RFC 9110, 5.3).
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return forwarded_client(peer, forwarded, get_settings().trusted_proxy_hops)

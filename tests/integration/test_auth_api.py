@@ -182,3 +182,37 @@ async def test_parallel_limits_hold_across_workers_with_redis(tmp_root, redis_se
         assert (codes.count(401), codes.count(429)) == (5, 15)
     finally:
         server.stop()
+
+
+def _guesses(url: str, forwarded_for: str | list[str], count: int) -> list[int]:
+    values = [forwarded_for] * count if isinstance(forwarded_for, str) else forwarded_for
+    return [
+        httpx.post(
+            url + "/api/auth/login",
+            json={"username": f"nobody{i}", "password": "x"},
+            headers={"x-forwarded-for": value},
+        ).status_code
+        for i, value in enumerate(values)
+    ]
+
+
+def test_without_trusted_proxies_a_forged_forwarded_address_does_not_dodge_the_limit(tmp_root):
+    env = {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "3/minute"}
+    server = ApiServer(tmp_root / "proxy-hops-0", env).start()
+    try:
+        codes = _guesses(server.url, [f"198.51.100.{i}" for i in range(5)], 5)
+        assert codes == [401, 401, 401, 429, 429]
+    finally:
+        server.stop()
+
+
+def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_limit(tmp_root):
+    env = {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "3/minute", "REFLEX_TRUSTED_PROXY_HOPS": "1"}
+    server = ApiServer(tmp_root / "proxy-hops-1", env).start()
+    try:
+        # The proxy appends the address it saw; what the client wrote before it is ignored.
+        assert _guesses(server.url, "203.0.113.1", 4) == [401, 401, 401, 429]
+        assert _guesses(server.url, "forged-by-client, 203.0.113.1", 1) == [429]
+        assert _guesses(server.url, "203.0.113.2", 3) == [401, 401, 401]
+    finally:
+        server.stop()
