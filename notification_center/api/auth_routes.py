@@ -10,7 +10,12 @@ from starlette.routing import Route
 
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
 from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
-from notification_center.auth.sessions import COOKIE_NAME, create_session, revoke_session
+from notification_center.auth.sessions import (
+    COOKIE_NAME,
+    create_session,
+    purge_stale_sessions_if_due,
+    revoke_session,
+)
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
@@ -28,6 +33,7 @@ def _sign_in(username: str, password: str) -> tuple[dict[str, str], str] | None:
         user = authenticate(session=session, username=username, password=password)
         if user is None:
             return None
+        purge_stale_sessions_if_due(session=session)  # sign-ins are when sessions pile up
         return user_json(user), create_session(session=session, user=user)
 
 

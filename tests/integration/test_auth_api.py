@@ -216,3 +216,33 @@ def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_limit(tmp_ro
         assert _guesses(server.url, "203.0.113.2", 3) == [401, 401, 401]
     finally:
         server.stop()
+
+
+def test_sign_in_purges_expired_and_revoked_sessions(tmp_root):
+    server = ApiServer(tmp_root / "purge").start()
+    try:
+        server.create_user("purgee", "purgee-password")
+        engine = sa.create_engine(f"sqlite:///{server.workdir / 'app.db'}")
+        with engine.begin() as conn:
+            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'purgee'")).scalar_one()
+            rows = [
+                ("expired", "2000-01-01 00:00:00.000000", None),
+                ("revoked", "2999-01-01 00:00:00.000000", "2001-01-01 00:00:00.000000"),
+                ("live", "2999-01-01 00:00:00.000000", None),
+            ]
+            for sid, expires, revoked in rows:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO auth_sessions (id, user_id, created_at, expires_at, revoked_at) "
+                        "VALUES (:id, :u, '2000-01-01 00:00:00.000000', :e, :r)"
+                    ),
+                    {"id": sid, "u": user_id, "e": expires, "r": revoked},
+                )
+        server.login("purgee", "purgee-password").close()
+        with engine.connect() as conn:
+            left = set(conn.execute(sa.text("SELECT id FROM auth_sessions")).scalars())
+        engine.dispose()
+        assert "expired" not in left and "revoked" not in left
+        assert "live" in left and len(left) == 2  # and the new sign-in's own session
+    finally:
+        server.stop()
