@@ -11,6 +11,7 @@ scripts/bootstrap.sh
 # rxconfig.py reads PORT too, so the app and the CLI flags agree.
 export PORT="${PORT:-3000}"
 python -m notification_center prestart
-# --single-port (prod only) serves frontend and backend on one port; Reflex insists
-# that both port flags are then equal.
-exec reflex run --env prod --single-port --frontend-port "$PORT" --backend-port "$PORT"
+# Our launcher instead of `reflex run --env prod --single-port`: the same single-port
+# production server, but it reuses an unchanged frontend build and sizes granian's
+# connection limits to the open-files limit (see notification_center/serve.py).
+exec python -m notification_center.serve

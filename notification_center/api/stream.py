@@ -1,7 +1,7 @@
 """GET /api/notifications/stream: one user's live notifications over SSE.
 
-Per connection, sse-starlette races the event generator below against its own ping
-task and the client's disconnect. The generator:
+Per connection, one coroutine (api/sse_response.py) writes what the generator below
+yields; the client going away closes its StreamClient, which ends the generator. It:
 
 1. registers the client with the broadcaster *before* reading history, so nothing
    published meanwhile is missed;
@@ -11,9 +11,10 @@ task and the client's disconnect. The generator:
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. every ping interval re-checks the session (logout/expiry end the stream) and the age
-   limit, and, if the interval was quiet, catches up from the database (a safety net for
-   a lost publish; under traffic the next live event's gap check does the same).
+4. sends a ping every ping interval and ends at the age limit. Session checks
+   (logout/expiry end the stream) and the safety net for a lost publish (a stream behind
+   the database catches up) run once per interval for all streams of the worker in one
+   query each (api/stream_sweep.py), not per stream.
 """
 
 from __future__ import annotations
@@ -24,19 +25,15 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import lru_cache
 
-import anyio
-from sse_starlette import EventSourceResponse
-from sse_starlette.sse import SendTimeoutError
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
 from notification_center.api.deps import optional_user
-from notification_center.auth.sessions import COOKIE_NAME, is_session_live
+from notification_center.api.sse_response import EventStreamResponse
+from notification_center.auth.sessions import COOKIE_NAME, session_key
 from notification_center.db import session_scope
 from notification_center.models import utcnow
 from notification_center.notifications import service
@@ -63,11 +60,6 @@ def _after(user_id: str, after: int, upto: int | None = None) -> list[events.Str
         return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
 
 
-def _session_live(cookie: str) -> bool:
-    with session_scope() as session:
-        return is_session_live(session=session, cookie_value=cookie)
-
-
 def _requested_cursor(request: Request) -> str | None:
     return request.headers.get("last-event-id") or request.query_params.get("lastEventId")
 
@@ -86,50 +78,33 @@ def _observe(event: events.StreamEvent) -> None:
             metrics.DELIVERY_LATENCY.observe(max(age, 0.0))
 
 
-class NotificationStreamResponse(EventSourceResponse):
-    """An EventSourceResponse that treats a stalled reader as routine, not as an error."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except SendTimeoutError:
-            metrics.STREAMS_DROPPED.labels("send_timeout").inc()
-            logger.info("cut off a stream whose client stopped reading")
-
-
-class _Stream:
-    """Where one connection's generator stands: the last cursor it wrote."""
-
-    def __init__(self, user_id: str, cursor: int) -> None:
-        self.user_id = user_id
-        self.cursor = cursor
-
-    async def catch_up(self, upto: int | None = None) -> AsyncIterator[events.StreamEvent]:
-        """Everything after `cursor` (up to `upto`) from the database, page by page."""
-        while True:
-            page = await run_in_threadpool(_after, self.user_id, self.cursor, upto)
-            if not page:
-                return
-            self.cursor = int(page[-1].id or self.cursor)
-            for event in page:
-                yield event
-            if len(page) < REPLAY_PAGE:
-                return
-
-    async def accept(self, event: events.StreamEvent) -> AsyncIterator[events.StreamEvent]:
-        """What to write for one live event: nothing (duplicate), it, or gap + it."""
-        if event.type != events.NOTIFICATION or event.id is None:
+async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncIterator[events.StreamEvent]:
+    """Everything after the client's cursor (up to `upto`) from the database, page by page."""
+    while True:
+        page = await run_in_threadpool(_after, client.user_id, client.cursor, upto)
+        if not page:
+            return
+        client.cursor = int(page[-1].id or client.cursor)
+        for event in page:
             yield event
+        if len(page) < REPLAY_PAGE:
             return
-        seq = int(event.id)
-        if seq <= self.cursor:
-            return
-        if seq == self.cursor + 1:
-            self.cursor = seq
-            yield event
-            return
-        async for missed in self.catch_up(upto=seq):
-            yield missed
+
+
+async def _accept(client: StreamClient, event: events.StreamEvent) -> AsyncIterator[events.StreamEvent]:
+    """What to write for one live event: nothing (duplicate), it, or gap + it."""
+    if event.type != events.NOTIFICATION or event.id is None:
+        yield event
+        return
+    seq = int(event.id)
+    if seq <= client.cursor:
+        return
+    if seq == client.cursor + 1:
+        client.cursor = seq
+        yield event
+        return
+    async for missed in _catch_up(client, upto=seq):
+        yield missed
 
 
 async def stream(request: Request) -> Response:
@@ -137,10 +112,8 @@ async def stream(request: Request) -> Response:
     user = await optional_user(request)
     if user is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
-    cookie = request.cookies[COOKIE_NAME]
-
     broadcaster = get_notification_broadcaster()
-    client = StreamClient(user.id, settings.client_buffer_size)
+    client = StreamClient(user.id, settings.client_buffer_size, session_key(request.cookies.get(COOKIE_NAME)))
     cleanup = await broadcaster.connect(user.id, client, client.id, settings.max_connections_per_user)
     if cleanup is None:
         limit = settings.max_connections_per_user
@@ -150,54 +123,49 @@ async def stream(request: Request) -> Response:
         )
 
     async def generate() -> AsyncIterator[bytes]:
-        try:
-            latest = await run_in_threadpool(_latest, user.id)
-            requested = service.parse_cursor(_requested_cursor(request))
-            resumed = requested is not None and requested <= latest
-            state = _Stream(user.id, requested if resumed else latest)
-            yield events.connected_event(str(state.cursor), resumed).encode(retry_ms=settings.retry_ms)
-            async for event in state.catch_up():
+        latest = await run_in_threadpool(_latest, user.id)
+        requested = service.parse_cursor(_requested_cursor(request))
+        resumed = requested is not None and requested <= latest
+        client.cursor = requested if resumed and requested is not None else latest
+        yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
+        if client.cursor < latest:  # else anything newer arrives live: we subscribed first
+            async for event in _catch_up(client):
                 _observe(event)
                 yield event.frame
 
-            started = time.monotonic()
-            max_age = settings.max_connection_age_seconds
-            interval = settings.ping_interval_seconds
-            ends_at = started + max_age if max_age else float("inf")
-            next_check = started + interval
-            while True:
-                item = await client.next(timeout=max(0.0, min(next_check, ends_at) - time.monotonic()))
-                if item is CLOSED:
-                    metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
-                    return
-                now = time.monotonic()
-                if now >= ends_at:
-                    metrics.STREAMS_DROPPED.labels("max_age").inc()
-                    return
-                if now >= next_check:  # periodic: logout/expiry end the stream; lost publishes
-                    next_check = now + interval
-                    if not await run_in_threadpool(_session_live, cookie):
-                        metrics.STREAMS_DROPPED.labels("session_ended").inc()
-                        return
-                    if item is None:
-                        item = RESYNC
-                if item is None:
-                    continue
-                async for event in state.catch_up() if item is RESYNC else state.accept(item):
+        interval = settings.ping_interval_seconds
+        now = time.monotonic()
+        ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
+        next_ping = now + interval
+        while True:
+            item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
+            if item is CLOSED:
+                metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
+                return
+            now = time.monotonic()
+            if now >= ends_at:
+                metrics.STREAMS_DROPPED.labels("max_age").inc()
+                return
+            if item is not None:
+                async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
                     _observe(event)
                     yield event.frame
-        finally:
-            with anyio.CancelScope(shield=True):  # a cancelled stream must still free its slot
-                await cleanup()
+            if now >= next_ping:
+                next_ping = now + interval
+                yield events.ping_frame()
 
-    return NotificationStreamResponse(
+    def send_timed_out() -> None:
+        metrics.STREAMS_DROPPED.labels("send_timeout").inc()
+        logger.info("cut off a stream whose client stopped reading")
+
+    return EventStreamResponse(
         generate(),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
-        ping=settings.ping_interval_seconds,
-        ping_message_factory=lambda: events.ping_event().to_sse(),
         send_timeout=settings.send_timeout_seconds,
-        background=BackgroundTask(cleanup),  # also when the generator never started
+        on_disconnect=lambda: client.close("client_gone"),
+        on_send_timeout=send_timed_out,
+        cleanup=cleanup,
     )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import delete, or_
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from notification_center.db import session_scope
 from notification_center.models import AuthSession, User, utcnow
@@ -69,6 +70,26 @@ def _live_session(session: Session, cookie_value: str | None) -> AuthSession | N
     if auth is None or auth.revoked_at is not None or _as_aware(auth.expires_at) <= utcnow():
         return None
     return auth
+
+
+def session_key(cookie_value: str | None) -> str | None:
+    """The database id of the session a cookie names, without a lookup; None if forged."""
+    token = _unsign(cookie_value) if cookie_value else None
+    return None if token is None else _token_id(token)
+
+
+def live_session_keys(*, session: Session, keys: Collection[str]) -> set[str]:
+    """Which of these session ids are neither revoked nor expired (one query per 500)."""
+    live: set[str] = set()
+    wanted = list(keys)
+    for start in range(0, len(wanted), 500):
+        query = select(AuthSession.id).where(
+            col(AuthSession.id).in_(wanted[start : start + 500]),
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > utcnow(),
+        )
+        live.update(session.exec(query))
+    return live
 
 
 def user_for_cookie(*, session: Session, cookie_value: str | None) -> User | None:

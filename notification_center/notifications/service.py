@@ -5,7 +5,7 @@ nothing else writes notification SQL. Each takes the SQL session as `session=`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -87,6 +87,16 @@ def create_notification(*, session: Session, user_id: str, draft: Draft, status:
 
 def latest_cursor(*, session: Session, user_id: str) -> int:
     return session.exec(select(User.last_seq).where(User.id == user_id)).one_or_none() or 0
+
+
+def latest_cursors(*, session: Session, user_ids: Collection[str]) -> dict[str, int]:
+    """`latest_cursor` of many users at once (one query per 500)."""
+    found: dict[str, int] = {}
+    wanted = list(user_ids)
+    for start in range(0, len(wanted), 500):
+        query = select(User.id, User.last_seq).where(col(User.id).in_(wanted[start : start + 500]))
+        found.update((user_id, seq or 0) for user_id, seq in session.exec(query))
+    return found
 
 
 def notifications_after(

@@ -78,6 +78,10 @@ class NotificationBroadcaster:
 
         return cleanup
 
+    def local_clients(self) -> list[Client]:
+        """Every stream connected to this process."""
+        return [client for clients in self._clients.values() for client in clients]
+
     def get_total_client_count(self) -> int:
         return sum(len(c) for c in self._clients.values())
 

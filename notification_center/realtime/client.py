@@ -4,12 +4,17 @@
 reader falls behind and the buffer fills, the client is closed instead of blocking
 delivery to everybody else; the browser reconnects with Last-Event-ID and the database
 replays what it missed, so nothing is lost.
+
+Tens of thousands of these are alive at once, one per open stream, so it is a slotted
+object around a deque with at most one waiting future, not an `asyncio.Queue` (which
+carries two more deques, an Event and a counter each): see bench/README.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import deque
 from typing import Final
 
 from notification_center.realtime.events import StreamEvent
@@ -30,24 +35,37 @@ _ids = itertools.count(1)
 
 
 class StreamClient:
-    def __init__(self, user_id: str, max_buffer: int) -> None:
+    __slots__ = ("_buffer", "_max_buffer", "_waiter", "close_reason", "cursor", "id", "session_key", "user_id")
+
+    def __init__(self, user_id: str, max_buffer: int, session_key: str | None = None) -> None:
         self.user_id = user_id
         self.id = f"{user_id}:{next(_ids)}"
-        self._queue: asyncio.Queue[StreamEvent | _Marker] = asyncio.Queue(max_buffer + 1)
+        # Where the stream stands (the last cursor written) and which sign-in it belongs
+        # to: the per-worker sweep (api/stream_sweep.py) checks both for all streams at once.
+        self.cursor = 0
+        self.session_key = session_key
+        self._buffer: deque[StreamEvent | _Marker] = deque()
         self._max_buffer = max_buffer
+        self._waiter: asyncio.Future[None] | None = None
         self.close_reason: str | None = None
 
     @property
     def closed(self) -> bool:
         return self.close_reason is not None
 
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     def enqueue(self, frame: StreamEvent | _Marker) -> None:
         if self.closed:
             return
-        if self._queue.qsize() >= self._max_buffer:
+        if len(self._buffer) >= self._max_buffer:
             self.close("overflow")
             return
-        self._queue.put_nowait(frame)
+        self._buffer.append(frame)
+        self._wake()
 
     def resync(self) -> None:
         self.enqueue(RESYNC)
@@ -57,16 +75,24 @@ class StreamClient:
         if self.closed:
             return
         self.close_reason = reason
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(CLOSED)  # the extra slot guarantees room for this marker
+        self._buffer.clear()
+        self._buffer.append(CLOSED)
+        self._wake()
 
     async def next(self, timeout: float) -> StreamEvent | _Marker | None:
         """The next event, CLOSED, or None when `timeout` seconds pass without one."""
-        if not self._queue.empty():  # the common case under load: no timer at all
-            return self._queue.get_nowait()
-        try:
-            async with asyncio.timeout(timeout):  # unlike wait_for, no task per call on 3.11
-                return await self._queue.get()
-        except TimeoutError:
-            return CLOSED if self.closed else None
+        if not self._buffer:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(timeout):  # unlike wait_for, no task per call on 3.11
+                    await self._waiter
+            except TimeoutError:
+                pass
+            finally:
+                self._waiter = None
+            if not self._buffer:
+                return None
+        item = self._buffer[0]
+        if item is not CLOSED:  # CLOSED stays, so every later call answers CLOSED too
+            self._buffer.popleft()
+        return item

@@ -6,6 +6,7 @@ Pure functions and values only, so the exact bytes are unit-tested apart from th
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -57,6 +58,18 @@ def notification_event(notification: dict[str, Any], cursor: str | None) -> Stre
 
 def ping_event() -> StreamEvent:
     return StreamEvent(PING, {"message": "ping"})
+
+
+_ping_cache: tuple[int, bytes] = (-1, b"")
+
+
+def ping_frame() -> bytes:
+    """The encoded ping; streams that ping within the same 100 ms share one frame."""
+    global _ping_cache
+    tick = time.monotonic_ns() // 100_000_000
+    if _ping_cache[0] != tick:
+        _ping_cache = (tick, ping_event().frame)
+    return _ping_cache[1]
 
 
 def read_event(ids: list[str], unread_count: int) -> StreamEvent:

@@ -138,7 +138,7 @@ class PostgresServer:
 
 @dataclass
 class AppServer:
-    """The app started exactly as `make run` starts it (prestart, then reflex prod single-port)."""
+    """The app started exactly as `make run` starts it (prestart, then the production launcher)."""
 
     workdir: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
@@ -184,9 +184,7 @@ class AppServer:
         )
 
     def command(self) -> list[str]:
-        reflex = str(Path(sys.executable).with_name("reflex"))
-        ports = ["--frontend-port", str(self.port), "--backend-port", str(self.port)]
-        return [reflex, "run", "--env", "prod", "--single-port", *ports]
+        return [sys.executable, "-m", "notification_center.serve"]
 
     def start(self, timeout: float = 300) -> AppServer:
         self.cli("prestart")

@@ -1,0 +1,144 @@
+"""The production launcher: `python -m notification_center.serve` (what `make run` starts).
+
+It does what `reflex run --env prod --single-port` does, with two differences that matter
+in production:
+
+- Reflex 0.10.1 rebuilds the frontend on every start (15 s of downtime per restart). Here
+  the build is reused while its inputs (the UI code, assets, Reflex version, port and
+  REFLEX_* settings) are unchanged, so a restart serves again in about two seconds.
+- Reflex starts granian with its defaults, backlog 1024 and backpressure = backlog //
+  workers: every SSE stream and Reflex websocket holds one of those slots, so a worker stops
+  accepting anything (health, pages, the API) at 1,024 open connections. Here each worker
+  may hold as many connections as it has file descriptors, and the process raises its
+  open-files limit to the hard limit first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import resource
+from pathlib import Path
+
+from notification_center.settings import PROJECT_ROOT, get_settings
+
+logger = logging.getLogger(__name__)
+
+STAMP_NAME = "nc-build-stamp"
+# Inputs of the compiled frontend. Backend-only settings stay out, so that pointing the
+# app at another database or Redis does not force a rebuild.
+BUILD_INPUTS = ("notification_center", "assets", "rxconfig.py", "reflex.lock")
+BACKEND_ONLY_ENV = {"REFLEX_DB_URL", "REFLEX_REDIS_URL", "REFLEX_ENV_MODE", "REFLEX_SKIP_COMPILE"}
+
+
+def raise_open_files_limit() -> int:
+    """Lift the soft RLIMIT_NOFILE to the hard limit; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:
+            logger.warning("could not raise the open-files limit from %s: %s", soft, exc)
+    return soft
+
+
+def listen_backlog() -> int:
+    """The kernel caps listen() at somaxconn; asking for more is harmless but misleading."""
+    try:
+        return max(1024, int(Path("/proc/sys/net/core/somaxconn").read_text()))
+    except (OSError, ValueError):
+        return 4096
+
+
+def build_fingerprint(root: Path, port: int, reflex_version: str) -> str:
+    """A digest of everything the compiled frontend depends on."""
+    digest = hashlib.sha256(f"reflex {reflex_version}\nport {port}\n".encode())
+    for name in sorted(k for k in os.environ if k.startswith("REFLEX_") and k not in BACKEND_ONLY_ENV):
+        digest.update(f"env {name}={os.environ[name]}\n".encode())
+    for top in BUILD_INPUTS:
+        path = root / top
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if "__pycache__" in file.parts or not file.exists():
+                continue
+            digest.update(f"file {file.relative_to(root)}\n".encode())
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _patch_granian_limits(backlog: int, backpressure: int) -> None:
+    """Make Reflex's granian launch use our limits (it passes neither)."""
+    import granian.server
+
+    base = granian.server.Server
+
+    class Server(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs.setdefault("backlog", backlog)
+            kwargs.setdefault("backpressure", backpressure)
+            super().__init__(*args, **kwargs)
+
+    granian.server.Server = Server  # type: ignore[misc]
+
+
+def _ensure_frontend_build(port: int) -> bool:
+    """Compile and build the frontend unless the last build had the same inputs.
+
+    Returns whether it built.
+    """
+    from reflex.reflex import _compile_app, _init
+    from reflex.utils import build, path_ops, prerequisites
+    from reflex_base import constants
+    from reflex_base.config import get_config
+
+    config = get_config()
+    web_dir = prerequisites.get_web_dir()
+    with path_ops.file_lock(web_dir):
+        if prerequisites.needs_reinit():
+            _init(name=config.app_name)
+        stamp = web_dir / STAMP_NAME
+        wanted = build_fingerprint(PROJECT_ROOT, port, constants.Reflex.VERSION)
+        built_index = web_dir / constants.Dirs.STATIC / "index.html"
+        if stamp.exists() and stamp.read_text() == wanted and built_index.exists():
+            return False
+        stamp.unlink(missing_ok=True)  # a build that fails half-way must not look current
+        _compile_app(avoid_dirty_check=False)
+        build.setup_frontend_prod(PROJECT_ROOT)
+        stamp.write_text(wanted)
+        return True
+
+
+def main() -> None:
+    from reflex.istate.manager import reset_disk_state_manager
+    from reflex.utils import exec as reflex_exec
+    from reflex_base import constants
+    from reflex_base.config import get_config, reload_config
+    from reflex_base.environment import environment
+
+    os.chdir(PROJECT_ROOT)
+    fds = raise_open_files_limit()
+    port = get_settings().port
+
+    environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
+    config = get_config()
+    config._set_persistent(frontend_port=port, backend_port=port)
+    reload_config()
+    reset_disk_state_manager()
+
+    built = _ensure_frontend_build(port)
+    print(f"frontend: {'built' if built else 'unchanged, reusing the last build'}", flush=True)
+
+    environment.REFLEX_SKIP_COMPILE.set(True)
+    # Headroom below the fd limit for the database, Redis and log files of each worker.
+    _patch_granian_limits(backlog=listen_backlog(), backpressure=max(1024, fds - 256))
+    reflex_exec.notify_app_running()
+    reflex_exec.run_backend_prod(
+        get_config().backend_host, port, config.loglevel.subprocess_level(), mount_frontend_compiled_app=True
+    )
+
+
+if __name__ == "__main__":
+    main()
