@@ -4,7 +4,8 @@ A route that reads its body (`await request.body()`) would otherwise buffer what
 client sends: a 100 MB upload, or an endless chunked body, to the unauthenticated login
 route. This pure ASGI middleware answers 413 at once when Content-Length is over the
 limit, and for bodies without a length (chunked) counts bytes as the route reads them and
-stops at the limit. Reflex's own routes (outside /api/) are left alone.
+stops at the limit. Reflex's own routes (outside /api/) are left alone, and so are GET
+requests beyond the length check (no route reads their body).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
+# No route reads a body on these, so their receive/send stay untouched: the stream's
+# disconnect watch relies on the server's own receive() future (api/sse_response.py).
+BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BodyTooLarge(Exception):
@@ -47,6 +51,9 @@ class BodySizeLimit:
             return
         if declared is not None and declared > self.limit:
             await too_large_response(self.limit)(scope, receive, send)
+            return
+        if scope["method"] in BODILESS_METHODS:
+            await self.app(scope, receive, send)
             return
 
         received = 0
