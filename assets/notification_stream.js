@@ -365,7 +365,10 @@ class TabStream {
     const { autoReconnect, reconnectDelay, maxReconnectAttempts } = this.options;
     const attempts = this.shared.reconnectAttempts;
     if (autoReconnect && attempts < maxReconnectAttempts) {
-      const delay = Math.min(reconnectDelay * Math.pow(2, attempts), MAX_BACKOFF_MS);
+      // Jitter (0.5x to 1.5x): after a server restart, thousands of browsers would
+      // otherwise come back in the same instant and overflow its accept queue.
+      const backoff = Math.min(reconnectDelay * Math.pow(2, attempts), MAX_BACKOFF_MS);
+      const delay = Math.round(backoff * (0.5 + Math.random()));
       this.shared = { isConnected: false, isConnecting: false, error: message, reconnectAttempts: attempts + 1, manual: false };
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;

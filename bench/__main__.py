@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import os
 import resource
 import shutil
@@ -22,7 +23,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bench import report, scenarios
+from bench import report, scale, scale_report, scenarios
 from bench.config import FULL, MAX_STREAMS_PER_USER, PING_SECONDS, QUICK, Profile
 from bench.servers import BaselineServer, BenchApiServer, app_env
 from bench.stats import ratio
@@ -36,10 +37,11 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def _raise_fd_limit() -> None:
-    """Each stream is a socket in this process: make sure several hundred fit."""
+def _raise_fd_limit(to_hard: bool = False) -> None:
+    """Each stream is a socket in this process (and in the servers, which inherit it)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 8192 if hard == resource.RLIM_INFINITY else min(8192, hard)
+    cap = hard if to_hard else 8192
+    want = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
@@ -145,18 +147,46 @@ def run(profile: Profile, ping_seconds: float, with_redis: bool) -> dict[str, An
     }
 
 
+def run_scale(smoke: bool, out: Path) -> int:
+    """The scale scenarios (bench/scale.py); in smoke mode, exit 1 on any loss."""
+    _raise_fd_limit(to_hard=True)
+    profile = scale.SMOKE if smoke else scale.FULL
+    workdir = RESULTS / "tmp"
+    started = time.monotonic()
+    results = scale.run(profile, workdir)
+    results["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    results["machine"] = report.machine_info()
+    problems = scale.failures(results)
+    results["failures"] = problems
+    name = "scale-smoke" if smoke else "scale"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / f"{name}.md").write_text(scale_report.markdown(results))
+    log(scale_report.markdown(results))
+    for problem in problems:
+        log(f"FAILED: {problem}")
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller run, under ~40 s")
     parser.add_argument("--no-redis", action="store_true", help="skip scenario C")
     parser.add_argument("--ping", type=float, default=PING_SECONDS, help="both servers' ping period, seconds")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json/latest.md go")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scale scenarios (bench/scale.py)")
+    parser.add_argument("--scale-only", action="store_true", help="only the scale scenarios")
+    parser.add_argument("--smoke", action="store_true", help="small scale run that fails on any loss (CI)")
     args = parser.parse_args(argv)
+    if args.smoke or args.scale_only:
+        return run_scale(args.smoke, args.out)
     results = run(QUICK if args.quick else FULL, args.ping, with_redis=not args.no_redis)
     text = report.write(results, args.out)
     log("\n" + text)
     log(f"written: {args.out / 'latest.json'}, {args.out / 'latest.md'} ({results['elapsed_seconds']:.0f} s)")
-    return 0
+    if args.quick or args.no_scale:
+        return 0
+    return run_scale(False, args.out)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ from tests.support.processes import ROOT, AppServer, _stop_group, _wait_until, f
 HOST = "127.0.0.1"
 
 
-def granian_command(target: str, port: int, *, factory: bool = False) -> list[str]:
+def granian_command(target: str, port: int, *, factory: bool = False, extra: tuple[str, ...] = ()) -> list[str]:
     """One worker, loopback, ASGI: the same line for the app and the baseline."""
     granian = str(Path(sys.executable).with_name("granian"))
-    cmd = [granian, "--interface", "asgi", "--workers", "1", "--host", HOST, "--port", str(port)]
+    cmd = [granian, "--interface", "asgi", "--workers", "1", "--host", HOST, "--port", str(port), *extra]
     if factory:
         cmd.append("--factory")
     return [*cmd, target]
@@ -73,6 +73,8 @@ class BaselineServer:
 
     workdir: Path
     ping_seconds: float
+    # The scale scenarios give it the app launcher's limits (HTTP/1, big backlog/backpressure).
+    granian_args: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
 
@@ -85,7 +87,7 @@ class BaselineServer:
         log_path = self.workdir / f"baseline-{self.port}.log"
         env = {**os.environ, "BENCH_PING_SECONDS": str(self.ping_seconds), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            granian_command("bench.baseline_server:app", self.port),
+            granian_command("bench.baseline_server:app", self.port, extra=self.granian_args),
             cwd=ROOT,
             env=env,
             stdout=log_path.open("ab"),

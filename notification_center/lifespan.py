@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
 
-from notification_center.api.stream_sweep import sweep_forever
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-from notification_center.settings import get_settings
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:
@@ -42,9 +41,12 @@ async def realtime_lifespan() -> AsyncIterator[None]:
     broadcaster = get_notification_broadcaster()
     await broadcaster.start()
     _on_shutdown_signal(broadcaster.close_all_clients)
-    sweeper = asyncio.create_task(sweep_forever(broadcaster, get_settings().ping_interval_seconds))
+    # Everything alive now (modules, the compiled app, pages) lives as long as the worker:
+    # keep it out of every later garbage-collector pass, which would otherwise walk it
+    # again and again while thousands of streams hold the loop (bench/README.md).
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:
-        sweeper.cancel()
         await broadcaster.stop()

@@ -74,7 +74,7 @@ async def send(request: Request) -> Response:
         created = await sending.send(await json_body(request))
     except sending.SendError as exc:
         raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
-    return JSONResponse({"count": len(created), "ids": [n.id for n in created]}, status_code=201)
+    return JSONResponse({"count": len(created), "ids": [n["id"] for n in created]}, status_code=201)
 
 
 async def stats(request: Request) -> Response:

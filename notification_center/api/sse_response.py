@@ -10,7 +10,9 @@ streams those tasks, their cancel scopes and frames were most of the memory per 
 - the client going away is noticed without a task: granian's `receive()` returns a
   future, and its done-callback calls `on_disconnect` (which wakes the generator);
 - a reader that stops reading is cut off: granian's `send` waits while the socket's
-  buffer is full, so each write has a deadline.
+  buffer is full, so the response marks when a write started (`writer.sending_since`)
+  and the worker's sweeper cancels writes that wait too long (api/stream_sweep.py); a
+  deadline per write cost a timer handle per delivered event.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Protocol
 
 import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from notification_center import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,14 @@ class _DisconnectWatch:
             self._pending.cancel()
 
 
+class Writer(Protocol):
+    """Where the response records a pending write, for the sweeper to time."""
+
+    sending_since: float | None
+    task: asyncio.Task | None
+    stalled: bool  # set by whoever cancels `task` because a write waited too long
+
+
 class EventStreamResponse(Response):
     """Streams `body` (already framed SSE bytes) until it ends or the client goes away."""
 
@@ -61,9 +74,8 @@ class EventStreamResponse(Response):
         *,
         headers: Mapping[str, str],
         media_type: str,
-        send_timeout: float,
+        writer: Writer,
         on_disconnect: Callable[[], None],
-        on_send_timeout: Callable[[], None],
         cleanup: Callable[[], Awaitable[None]],
     ) -> None:
         # Not Response.__init__: with no body it would announce `content-length: 0`.
@@ -72,24 +84,32 @@ class EventStreamResponse(Response):
         self.background = None
         self.init_headers(headers)
         self._body = body
-        self._send_timeout = send_timeout
+        self._writer = writer
         self._on_disconnect = on_disconnect
-        self._on_send_timeout = on_send_timeout
         self._cleanup = cleanup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        writer = self._writer
+        writer.task = asyncio.current_task()
+        clock = asyncio.get_running_loop().time
         watch = _DisconnectWatch(receive, self._on_disconnect)
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             async for chunk in self._body:
-                async with asyncio.timeout(self._send_timeout):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                writer.sending_since = clock()
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                writer.sending_since = None
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except TimeoutError:
-            self._on_send_timeout()
+        except asyncio.CancelledError:
+            if not writer.stalled or writer.task is None:
+                raise
+            writer.task.uncancel()  # our own sweeper cut a stalled write: a routine end
+            metrics.STREAMS_DROPPED.labels("send_timeout").inc()
+            logger.info("cut off a stream whose client stopped reading")
         except OSError:  # the peer vanished mid-write (servers differ in what they raise)
             logger.debug("stream write failed", exc_info=True)
         finally:
+            writer.task = None
             watch.cancel()
             await self._body.aclose()  # type: ignore[attr-defined]
             with anyio.CancelScope(shield=True):  # a cancelled stream must still free its slot

@@ -3,18 +3,18 @@
 Per connection, one coroutine (api/sse_response.py) writes what the generator below
 yields; the client going away closes its StreamClient, which ends the generator. It:
 
-1. registers the client with the broadcaster *before* reading history, so nothing
-   published meanwhile is missed;
-2. sends `connected` with the cursor it resumes from, then replays from the database
-   everything after that cursor;
+1. checks the sign-in and reads the user's latest cursor and the first replay page in one
+   thread hop, then registers with the broadcaster; a notification dispatched in between
+   shows in the broadcaster's `dispatched_cursor`, so nothing published meanwhile is missed;
+2. sends `connected` with the cursor it resumes from, then replays everything after it;
 3. goes live, keeping `cursor` = the last notification written. A live event at or below
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. sends a ping every ping interval and ends at the age limit. Session checks
-   (logout/expiry end the stream) and the safety net for a lost publish (a stream behind
-   the database catches up) run once per interval for all streams of the worker in one
-   query each (api/stream_sweep.py), not per stream.
+4. writes a ping when the worker's sweeper queues one. The sweeper (api/stream_sweep.py)
+   also ends streams at the age limit, cuts stalled writes, and once per ping interval
+   checks every stream's session (logout/expiry end the stream) and cursor (a stream
+   behind the database catches up) with one query each for the whole worker.
 """
 
 from __future__ import annotations
@@ -22,26 +22,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import partial
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
-from notification_center.api.deps import optional_user
 from notification_center.api.sse_response import EventStreamResponse
-from notification_center.auth.sessions import COOKIE_NAME, session_key
+from notification_center.api.stream_sweep import get_stream_sweeper
+from notification_center.auth.sessions import COOKIE_NAME, live_user_id, session_key
 from notification_center.db import session_scope
-from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-from notification_center.realtime.client import CLOSED, RESYNC, StreamClient
-from notification_center.settings import get_settings
+from notification_center.realtime.client import CLOSED, PING, RESYNC, StreamClient
+from notification_center.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,36 +50,58 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 REPLAY_PAGE = 500  # rows per database read while replaying or filling a gap
 
 
-def _latest(user_id: str) -> int:
+@dataclass(frozen=True)
+class _Start:
+    """What a connecting stream learns in its one database visit."""
+
+    user_id: str
+    latest: int  # the user's newest cursor
+    cursor: int  # where the stream continues from: the requested cursor if valid, else latest
+    resumed: bool
+    replay: list[events.StreamEvent]  # the first page after `cursor`
+
+
+def _page(session: Session, user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
+    rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto, limit=REPLAY_PAGE)
+    return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
+
+
+def _start(key: str, requested: int | None) -> _Start | None:
+    """Sign-in check, latest cursor and the first replay page in one unit of work: one
+    thread hop per connect, which is what a reconnect storm of thousands is made of."""
     with session_scope() as session:
-        return service.latest_cursor(session=session, user_id=user_id)
+        user_id = live_user_id(session=session, key=key)
+        if user_id is None:
+            return None
+        latest = service.latest_cursor(session=session, user_id=user_id)
+        resumed = requested is not None and requested <= latest
+        cursor = requested if resumed and requested is not None else latest
+        replay = _page(session, user_id, cursor) if cursor < latest else []
+        return _Start(user_id, latest, cursor, resumed, replay)
 
 
 def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
     with session_scope() as session:
-        rows = service.notifications_after(session=session, user_id=user_id, after=after, upto=upto, limit=REPLAY_PAGE)
-        return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
+        return _page(session, user_id, after, upto)
 
 
 def _requested_cursor(request: Request) -> str | None:
     return request.headers.get("last-event-id") or request.query_params.get("lastEventId")
 
 
-@lru_cache(maxsize=1024)
-def _parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+_DELIVERED_NOTIFICATIONS = metrics.EVENTS_DELIVERED.labels(events.NOTIFICATION)
 
 
 def _observe(event: events.StreamEvent) -> None:
-    metrics.EVENTS_DELIVERED.labels(event.type).inc()
-    if event.type == events.NOTIFICATION and event.id is not None:
-        created = event.data.get("createdAt")
-        if isinstance(created, str):
-            age = (utcnow() - _parse_iso(created)).total_seconds()
-            metrics.DELIVERY_LATENCY.observe(max(age, 0.0))
+    if event.type == events.NOTIFICATION:
+        _DELIVERED_NOTIFICATIONS.inc()
+        if (created := event.created_epoch) is not None:
+            metrics.DELIVERY_LATENCY.observe(max(time.time() - created, 0.0))
+    else:
+        metrics.EVENTS_DELIVERED.labels(event.type).inc()
 
 
-async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncIterator[events.StreamEvent]:
+async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncIterator[bytes]:
     """Everything after the client's cursor (up to `upto`) from the database, page by page."""
     while True:
         page = await run_in_threadpool(_after, client.user_id, client.cursor, upto)
@@ -86,87 +109,90 @@ async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncItera
             return
         client.cursor = int(page[-1].id or client.cursor)
         for event in page:
-            yield event
+            _observe(event)
+            yield event.frame
         if len(page) < REPLAY_PAGE:
             return
 
 
-async def _accept(client: StreamClient, event: events.StreamEvent) -> AsyncIterator[events.StreamEvent]:
-    """What to write for one live event: nothing (duplicate), it, or gap + it."""
-    if event.type != events.NOTIFICATION or event.id is None:
-        yield event
-        return
-    seq = int(event.id)
-    if seq <= client.cursor:
-        return
-    if seq == client.cursor + 1:
-        client.cursor = seq
-        yield event
-        return
-    async for missed in _catch_up(client, upto=seq):
-        yield missed
+async def _events(client: StreamClient, start: _Start, settings: Settings) -> AsyncIterator[bytes]:
+    """The frames of one stream: connected, the replay, then live events and pings.
+
+    `start` was read before the client registered: a notification dispatched between the
+    two shows in the broadcaster's `dispatched_cursor`, and is replayed from the database.
+    """
+    client.cursor = start.cursor
+    yield events.connected_event(str(start.cursor), start.resumed).encode(retry_ms=settings.retry_ms)
+    for event in start.replay:
+        client.cursor = event.seq or client.cursor
+        _observe(event)
+        yield event.frame
+    newest = max(start.latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
+    if client.cursor < newest:  # else anything newer arrives live: it is registered
+        async for frame in _catch_up(client):
+            yield frame
+
+    while True:
+        item = await client.next()
+        if item is CLOSED:
+            metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
+            return
+        if item is PING:
+            yield events.ping_frame()
+        elif item is RESYNC:
+            async for frame in _catch_up(client):
+                yield frame
+        elif isinstance(item, events.StreamEvent):
+            seq = item.seq
+            if seq is None:  # read-state sync and other events without a cursor
+                _observe(item)
+                yield item.frame
+            elif seq == client.cursor + 1:  # the common case: next in line
+                client.cursor = seq
+                _observe(item)
+                yield item.frame
+            elif seq > client.cursor:  # something was missed: fill the gap from the database
+                async for frame in _catch_up(client, upto=seq):
+                    yield frame
+            # else: at or below the cursor, a duplicate of the replay
 
 
-async def stream(request: Request) -> Response:
+async def _open(request: Request) -> Response:
+    """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
     settings = get_settings()
-    user = await optional_user(request)
-    if user is None:
+    key = session_key(request.cookies.get(COOKIE_NAME))
+    requested = service.parse_cursor(_requested_cursor(request))
+    start = None if key is None else await run_in_threadpool(_start, key, requested)
+    if start is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
+    user_id = start.user_id
     broadcaster = get_notification_broadcaster()
-    client = StreamClient(user.id, settings.client_buffer_size, session_key(request.cookies.get(COOKIE_NAME)))
-    cleanup = await broadcaster.connect(user.id, client, client.id, settings.max_connections_per_user)
+    get_stream_sweeper(broadcaster, settings).ensure_running()
+    client = StreamClient(user_id, settings.client_buffer_size, key)
+    cleanup = await broadcaster.connect(user_id, client, client.id, settings.max_connections_per_user)
     if cleanup is None:
         limit = settings.max_connections_per_user
         return JSONResponse(
             {"error": f"too many open streams for this user (limit {limit})", "limit": limit},
             status_code=429,
         )
-
-    async def generate() -> AsyncIterator[bytes]:
-        latest = await run_in_threadpool(_latest, user.id)
-        requested = service.parse_cursor(_requested_cursor(request))
-        resumed = requested is not None and requested <= latest
-        client.cursor = requested if resumed and requested is not None else latest
-        yield events.connected_event(str(client.cursor), resumed).encode(retry_ms=settings.retry_ms)
-        if client.cursor < latest:  # else anything newer arrives live: we subscribed first
-            async for event in _catch_up(client):
-                _observe(event)
-                yield event.frame
-
-        interval = settings.ping_interval_seconds
-        now = time.monotonic()
-        ends_at = now + settings.max_connection_age_seconds if settings.max_connection_age_seconds else float("inf")
-        next_ping = now + interval
-        while True:
-            item = await client.next(timeout=max(0.0, min(next_ping, ends_at) - time.monotonic()))
-            if item is CLOSED:
-                metrics.STREAMS_DROPPED.labels(client.close_reason or "closed").inc()
-                return
-            now = time.monotonic()
-            if now >= ends_at:
-                metrics.STREAMS_DROPPED.labels("max_age").inc()
-                return
-            if item is not None:
-                async for event in _catch_up(client) if item is RESYNC else _accept(client, item):
-                    _observe(event)
-                    yield event.frame
-            if now >= next_ping:
-                next_ping = now + interval
-                yield events.ping_frame()
-
-    def send_timed_out() -> None:
-        metrics.STREAMS_DROPPED.labels("send_timeout").inc()
-        logger.info("cut off a stream whose client stopped reading")
-
     return EventStreamResponse(
-        generate(),
+        _events(client, start, settings),
         headers=HEADERS,
         media_type="text/event-stream; charset=utf-8",
-        send_timeout=settings.send_timeout_seconds,
-        on_disconnect=lambda: client.close("client_gone"),
-        on_send_timeout=send_timed_out,
+        writer=client,
+        on_disconnect=partial(client.close, "client_gone"),
         cleanup=cleanup,
     )
 
 
-routes = [Route("/api/notifications/stream", stream, methods=["GET"])]
+class StreamEndpoint:
+    """A plain ASGI endpoint rather than a Starlette request handler: its wrapper layers
+    would stay on the stack of every open stream for its whole life (bench/README.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await _open(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+routes = [Route("/api/notifications/stream", StreamEndpoint(), methods=["GET"])]

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import delete, or_
+from sqlalchemy import bindparam, delete, or_
 from sqlmodel import Session, col, select
 
 from notification_center.db import session_scope
@@ -76,6 +76,20 @@ def session_key(cookie_value: str | None) -> str | None:
     """The database id of the session a cookie names, without a lookup; None if forged."""
     token = _unsign(cookie_value) if cookie_value else None
     return None if token is None else _token_id(token)
+
+
+# Built once: a stream's connect runs this, and building the expression each time cost
+# more than running it (py-spy, bench/README.md).
+_LIVE_USER_ID = select(AuthSession.user_id).where(
+    AuthSession.id == bindparam("key"),
+    col(AuthSession.revoked_at).is_(None),
+    col(AuthSession.expires_at) > bindparam("now"),
+)
+
+
+def live_user_id(*, session: Session, key: str) -> str | None:
+    """The user id behind a live session, by the session's id (see `session_key`)."""
+    return session.exec(_LIVE_USER_ID, params={"key": key, "now": utcnow()}).first()
 
 
 def live_session_keys(*, session: Session, keys: Collection[str]) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -18,20 +19,15 @@ from notification_center import metrics
 from notification_center.channels.base import register_channel
 from notification_center.db import session_scope
 from notification_center.models import Notification, Status, User
-from notification_center.notifications.service import Draft, create_notification
+from notification_center.notifications.service import Draft, create_notifications
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
 logger = logging.getLogger(__name__)
 
 
-def _persist(draft: Draft, user_ids: list[str]) -> list[Notification]:
+def _persist(draft: Draft, user_ids: list[str]) -> list[dict[str, Any]]:
     with session_scope() as session:
-        # Lock the users' cursor rows in one global order, so two concurrent sends to
-        # the same people cannot deadlock (PostgreSQL) on each other's row locks.
-        return [
-            create_notification(session=session, user_id=uid, draft=draft, status=Status.SENT)
-            for uid in sorted(set(user_ids))
-        ]
+        return create_notifications(session=session, user_ids=user_ids, draft=draft, status=Status.SENT)
 
 
 class InAppChannelHandler:
@@ -40,19 +36,19 @@ class InAppChannelHandler:
     async def deliver(self, notification: Draft, recipient: User | str) -> Notification:
         """Persist `notification` for `recipient` and broadcast it to their streams."""
         (created,) = await self.deliver_many(notification, [recipient])
-        return created
+        return Notification(**created)
 
-    async def deliver_many(self, notification: Draft, recipients: Sequence[User | str]) -> list[Notification]:
-        """All recipients in one transaction (all or nothing), then one publish each."""
+    async def deliver_many(self, notification: Draft, recipients: Sequence[User | str]) -> list[dict[str, Any]]:
+        """All recipients in one transaction (all or nothing), then one batch publish.
+
+        Returns the created rows as dicts (see `service.create_notifications`)."""
         user_ids = [r.id if isinstance(r, User) else r for r in recipients]
         created = await run_in_threadpool(_persist, notification, user_ids)
         metrics.NOTIFICATIONS_SENT.inc(len(created))
-        broadcaster = get_notification_broadcaster()
-        for item in created:
-            try:
-                await broadcaster.broadcast_to_user(item.user_id, item)
-            except Exception:  # persisted already; streams catch up on resume
-                logger.exception("publishing notification %s failed", item.id)
+        try:
+            await get_notification_broadcaster().broadcast_notifications(created)
+        except Exception:  # persisted already; streams catch up on resume
+            logger.exception("publishing %d notifications failed", len(created))
         return created
 
 

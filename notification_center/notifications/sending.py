@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
-from notification_center.models import Notification, User
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
 
@@ -28,13 +27,14 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve(recipients: list[str] | str) -> list[User]:
+def _resolve(recipients: list[str] | str) -> list[str]:
     with session_scope() as session:
         return service.resolve_recipients(session=session, recipients=recipients)
 
 
-async def send(body: Any) -> list[Notification]:
-    """Send what `body` (the JSON shape of POST /api/notifications) asks for."""
+async def send(body: Any) -> list[dict[str, Any]]:
+    """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
+    created rows (dicts with `id`, `user_id`, ...)."""
     if not isinstance(body, dict):
         raise SendError("body: must be a JSON object", "body")
     try:
@@ -43,11 +43,11 @@ async def send(body: Any) -> list[Notification]:
         message, details = describe_errors(exc)
         raise SendError(message, details[0]["field"], details=details) from None
     try:
-        users = await run_in_threadpool(_resolve, request.recipients)
+        user_ids = await run_in_threadpool(_resolve, request.recipients)
     except service.UnknownRecipientsError as exc:
         names = ", ".join(exc.usernames)
         raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None
     draft = service.Draft(
         title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
     )
-    return await get_in_app_channel_handler().deliver_many(draft, users)
+    return await get_in_app_channel_handler().deliver_many(draft, user_ids)

@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from notification_center.models import Notification
 from notification_center.timefmt import iso_ms
 
 
-def to_wire(notification: Notification) -> dict[str, Any]:
+def to_wire(notification: Notification | Mapping[str, Any]) -> dict[str, Any]:
+    """The wire shape of a notification, from the model or from a row dict (bulk sends)."""
+    row = notification if isinstance(notification, Mapping) else _columns(notification)
+    created_at = iso_ms(row["created_at"])
+    updated_at = row["updated_at"]
     return {
-        "id": notification.id,
-        "userId": notification.user_id,
-        "type": notification.type,
-        "priority": notification.priority,
-        "title": notification.title,
-        "content": notification.content,
-        "channels": [c for c in notification.channels.split(",") if c],
-        "status": notification.status,
-        "createdAt": iso_ms(notification.created_at),
-        "updatedAt": iso_ms(notification.updated_at),
-        "readAt": iso_ms(notification.read_at) if notification.read_at else None,
+        "id": row["id"],
+        "userId": row["user_id"],
+        "type": row["type"],
+        "priority": row["priority"],
+        "title": row["title"],
+        "content": row["content"],
+        "channels": [c for c in row["channels"].split(",") if c],
+        "status": row["status"],
+        "createdAt": created_at,
+        "updatedAt": created_at if updated_at == row["created_at"] else iso_ms(updated_at),
+        "readAt": iso_ms(row["read_at"]) if row["read_at"] else None,
     }
+
+
+def _columns(notification: Notification) -> dict[str, Any]:
+    return {name: getattr(notification, name) for name in _WIRE_COLUMNS}
+
+
+_WIRE_COLUMNS = (
+    "id",
+    "user_id",
+    "type",
+    "priority",
+    "title",
+    "content",
+    "channels",
+    "status",
+    "created_at",
+    "updated_at",
+    "read_at",
+)

@@ -9,7 +9,8 @@ message and hands it to its own local clients.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from notification_center import metrics
@@ -20,6 +21,10 @@ from notification_center.realtime.messages import Message, notification_message,
 from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
 
 logger = logging.getLogger(__name__)
+
+# Users whose newest dispatched cursor is remembered. A stream needs it only for the
+# moment between reading its cursor and registering, so recent users are plenty.
+DISPATCHED_MEMORY = 65_536
 
 
 class Client(Protocol):
@@ -33,6 +38,10 @@ class Client(Protocol):
 class NotificationBroadcaster:
     def __init__(self, transport: Transport | None = None) -> None:
         self._clients: dict[str, set[Client]] = {}
+        # The newest cursor dispatched per user, connected or not (bounded, oldest out):
+        # a stream that read the user's cursor just before registering asks this whether
+        # a notification slipped between the two (see `dispatched_cursor`).
+        self._dispatched: OrderedDict[str, int] = OrderedDict()
         self.transport = transport or InMemoryTransport()
         self.transport.bind(self._dispatch, self._resync_all)
 
@@ -108,6 +117,10 @@ class NotificationBroadcaster:
             message = notification_message(user_id, dict(notification), None)
         await self.transport.publish(message)
 
+    async def broadcast_notifications(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Publish persisted notifications (row dicts, one per recipient of a send) at once."""
+        await self.transport.publish_many([notification_message(r["user_id"], to_wire(r), r["seq"]) for r in rows])
+
     async def broadcast_to_users(self, user_ids: Iterable[str], notification: Notification | dict[str, Any]) -> None:
         for user_id in dict.fromkeys(user_ids):
             await self.broadcast_to_user(user_id, notification)
@@ -120,8 +133,21 @@ class NotificationBroadcaster:
         """Tell every tab of the user that everything up to cursor `up_to` is now read."""
         await self.transport.publish(read_up_to_message(user_id, up_to, unread_count))
 
+    def dispatched_cursor(self, user_id: str) -> int:
+        """The newest notification cursor this process has dispatched for `user_id` lately."""
+        return self._dispatched.get(user_id, 0)
+
     # -- receiving from the transport -------------------------------------------------
+    def _remember_cursor(self, user_id: str, cursor: int) -> None:
+        if cursor > self._dispatched.get(user_id, 0):
+            self._dispatched[user_id] = cursor
+            self._dispatched.move_to_end(user_id)
+            if len(self._dispatched) > DISPATCHED_MEMORY:
+                self._dispatched.popitem(last=False)
+
     def _dispatch(self, message: Message) -> None:
+        if message["kind"] == "notification" and message["cursor"] is not None:  # type: ignore[typeddict-item]
+            self._remember_cursor(message["userId"], message["cursor"])  # type: ignore[typeddict-item]
         clients = self._clients.get(message["userId"])
         if not clients:
             return

@@ -6,15 +6,16 @@ delivery to everybody else; the browser reconnects with Last-Event-ID and the da
 replays what it missed, so nothing is lost.
 
 Tens of thousands of these are alive at once, one per open stream, so it is a slotted
-object around a deque with at most one waiting future, not an `asyncio.Queue` (which
-carries two more deques, an Event and a counter each): see bench/README.md.
+object around a short list with at most one waiting future, not an `asyncio.Queue` (which
+carries two more deques, an Event and a counter each), and it has no timer: pings, the
+age limit and stalled writes are driven by one sweeper per worker (api/stream_sweep.py),
+since a timer per wait was the largest cost per delivered event: see bench/README.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import deque
 from typing import Final
 
 from notification_center.realtime.events import StreamEvent
@@ -29,13 +30,27 @@ class _Marker:
 
 
 RESYNC: Final = _Marker("RESYNC")  # live events may have been missed: catch up from the DB
+PING: Final = _Marker("PING")  # time for a keep-alive (the worker's sweeper says so)
 CLOSED: Final = _Marker("CLOSED")
 
 _ids = itertools.count(1)
 
 
 class StreamClient:
-    __slots__ = ("_buffer", "_max_buffer", "_waiter", "close_reason", "cursor", "id", "session_key", "user_id")
+    __slots__ = (
+        "_buffer",
+        "_max_buffer",
+        "_waiter",
+        "close_reason",
+        "cursor",
+        "id",
+        "opened_at",
+        "sending_since",
+        "session_key",
+        "stalled",
+        "task",
+        "user_id",
+    )
 
     def __init__(self, user_id: str, max_buffer: int, session_key: str | None = None) -> None:
         self.user_id = user_id
@@ -44,7 +59,13 @@ class StreamClient:
         # to: the per-worker sweep (api/stream_sweep.py) checks both for all streams at once.
         self.cursor = 0
         self.session_key = session_key
-        self._buffer: deque[StreamEvent | _Marker] = deque()
+        # For the sweeper's timing checks (age limit, stalled writes), so that no stream
+        # needs a timer of its own: loop time of the start and of a pending write.
+        self.opened_at = asyncio.get_running_loop().time()
+        self.sending_since: float | None = None
+        self.stalled = False
+        self.task: asyncio.Task | None = None
+        self._buffer: list[StreamEvent | _Marker] = []  # short; a deque's first block alone is 600 B
         self._max_buffer = max_buffer
         self._waiter: asyncio.Future[None] | None = None
         self.close_reason: str | None = None
@@ -79,20 +100,15 @@ class StreamClient:
         self._buffer.append(CLOSED)
         self._wake()
 
-    async def next(self, timeout: float) -> StreamEvent | _Marker | None:
-        """The next event, CLOSED, or None when `timeout` seconds pass without one."""
+    async def next(self) -> StreamEvent | _Marker:
+        """The next event or marker; CLOSED once closed (and ever after)."""
         if not self._buffer:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
-                async with asyncio.timeout(timeout):  # unlike wait_for, no task per call on 3.11
-                    await self._waiter
-            except TimeoutError:
-                pass
+                await self._waiter
             finally:
                 self._waiter = None
-            if not self._buffer:
-                return None
         item = self._buffer[0]
         if item is not CLOSED:  # CLOSED stays, so every later call answers CLOSED too
-            self._buffer.popleft()
+            del self._buffer[0]
         return item

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -40,6 +41,19 @@ class StreamEvent:
 
     def encode(self, retry_ms: int | None = None) -> bytes:
         return self.to_sse(retry_ms).encode()
+
+    @cached_property
+    def seq(self) -> int | None:
+        """The cursor as a number (None for events without one); parsed once per event."""
+        return None if self.id is None else int(self.id)
+
+    @cached_property
+    def created_epoch(self) -> float | None:
+        """A notification's `createdAt` in epoch seconds, for the delivery-latency metric."""
+        created = self.data.get("createdAt") if self.type == NOTIFICATION else None
+        if not isinstance(created, str):
+            return None
+        return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
 
     @cached_property
     def frame(self) -> bytes:

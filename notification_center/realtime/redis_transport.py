@@ -39,6 +39,7 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -289,16 +290,25 @@ class RedisTransport(Transport):
         state hint), and streams on other workers catch up from the database when the
         subscription comes back (resync) or at their next periodic check.
         """
-        payload = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        await self.publish_many([message])
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        """`publish` for many messages in one pipelined round trip (a send to many users)."""
+        if not messages:
+            return
         try:
-            await self._client().publish(self.channel, payload)
+            async with self._client().pipeline(transaction=False) as pipe:
+                for message in messages:
+                    pipe.publish(self.channel, json.dumps(message, separators=(",", ":"), ensure_ascii=False))
+                await pipe.execute()
         except (RedisError, OSError, TimeoutError) as exc:
             if not self._publish_failing:
                 logger.error("publishing to Redis failed (%s); delivering on this worker only until it is back", exc)
             self._publish_failing = True
             # A stream de-duplicates by cursor, so a message Redis did deliver after all
             # is not shown twice.
-            self._deliver(message)
+            for message in messages:
+                self._deliver(message)
             return
         if self._publish_failing:
             logger.warning("publishing to Redis works again")

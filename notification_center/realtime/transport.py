@@ -9,7 +9,7 @@ the stream route and the channel handlers only ever see this interface.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from notification_center.realtime.messages import Message
@@ -51,6 +51,11 @@ class Transport(ABC):
 
     @abstractmethod
     async def publish(self, message: Message) -> None: ...
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        """Publish several messages; transports with a network hop batch them."""
+        for message in messages:
+            await self.publish(message)
 
     @abstractmethod
     async def try_acquire(self, user_id: str, client_id: str, limit: int) -> bool:

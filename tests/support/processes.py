@@ -7,6 +7,7 @@ group) when the test scope ends. Nothing here is a fake.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,8 +23,31 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A free listening port below the ephemeral range.
+
+    Ports handed out by `bind(0)` are ephemeral ones, which the thousands of client
+    connections of the scale tests also use: one of those in TIME_WAIT on the same port
+    makes a multi-worker granian's bind fail with "Address already in use".
+    """
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randint(max(1025, low - 12000), low - 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # a crowded machine: fall back to the kernel's choice
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
