@@ -41,7 +41,7 @@ def redis_nodes(tmp_root: Path, redis_server: RedisServer) -> Iterator[tuple[App
         **SLOW_PING,
         "REFLEX_REDIS_URL": redis_server.url,
         "REFLEX_DB_URL": f"sqlite:///{tmp_root / 'revoke-shared.db'}",
-        "NC_SECRET_KEY": "revocation-shared-secret",  # both nodes sign sessions alike
+        "NC_SECRET_KEY": "revocation-shared-secret-for-both-nodes-0123456789",  # both nodes alike
         "GRANIAN_WORKERS": "2",
     }
     first = AppServer(tmp_root / "revoke-node1", dict(env)).start()
