@@ -13,6 +13,7 @@ config = rx.Config(
     redis_url=settings.redis_url,
     frontend_port=settings.port,
     backend_port=settings.port,
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     # Reflex's default ("*") answers every origin's credentialed requests: only the app's own
     # origin (which needs no CORS) plus the listed ones may read the API from a browser.

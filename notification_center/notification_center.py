@@ -12,9 +12,11 @@ from notification_center.settings import get_settings
 from notification_center.state.auth_state import AuthState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
+from notification_center.state.session_guard import SessionGuard
 
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(realtime_lifespan)
+app.add_middleware(SessionGuard(), index=0)  # before any hydrate snapshot is taken
 # The event socket is not covered by CORS: refuse other sites' pages at its handshake.
 restrict_socket_origins(app.sio, OriginPolicy(get_settings().cors_origins))
 

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from notification_center.api import auth_routes, health_routes, notification_routes, stream
+from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
 from notification_center.api.security_headers import SecurityHeadersMiddleware
@@ -21,9 +22,11 @@ def build_api() -> Starlette:
     return Starlette(
         routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
         exception_handlers={ApiError: api_error_handler},
-        # Outermost first: every answer (also the guard's refusals) carries the headers.
+        # Outermost first: every answer (also the guards' refusals) carries the security headers;
+        # cross-site refusals need no body; then no route reads past the size limit.
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
             Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins),
+            Middleware(BodySizeLimit),
         ],
     )

@@ -1,4 +1,8 @@
-"""POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me."""
+"""POST /api/auth/login, POST /api/auth/logout, POST /api/auth/logout-all, GET /api/auth/me.
+
+Revocations are announced through the broadcaster's transport, so the revoked sessions'
+open streams end at once on every worker and node, not at their next periodic check.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
-from notification_center.auth.rate_limit import get_login_rate_limiter
-from notification_center.auth.sessions import COOKIE_NAME, create_session, revoke_session
+from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
+from notification_center.auth.sessions import (
+    COOKIE_NAME,
+    create_session,
+    purge_stale_sessions_if_due,
+    revoke_session,
+    revoke_user_sessions,
+)
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
+from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.settings import get_settings
 
 _PASSWORD_CHECKS = anyio.CapacityLimiter(2)
@@ -28,6 +39,7 @@ def _sign_in(username: str, password: str) -> tuple[dict[str, str], str] | None:
         user = authenticate(session=session, username=username, password=password)
         if user is None:
             return None
+        purge_stale_sessions_if_due(session=session)  # sign-ins are when sessions pile up
         return user_json(user), create_session(session=session, user=user)
 
 
@@ -42,19 +54,20 @@ async def login(request: Request) -> Response:
     if len(username) > 64 or len(password) > 1024:
         raise ApiError(422, "username or password too long", field="username")
 
-    limiter = get_login_rate_limiter()
-    if (wait := await limiter.acquire(username, client_ip(request))) is not None:
+    try:
+        async with get_login_rate_limiter().attempt(username, client_ip(request)) as attempt:
+            # argon2 takes ~64 MiB and ~0.1 s per check: a few at a time, so a burst of sign-ins
+            # cannot exhaust memory or the thread pool the streams' database work shares.
+            result = await anyio.to_thread.run_sync(_sign_in, username, password, limiter=_PASSWORD_CHECKS)
+            attempt.succeeded, attempt.failed = result is not None, result is None
+    except RateLimited as limited:
         return JSONResponse(
-            {"error": "too many sign-in attempts; try again later", "retryAfter": wait},
+            {"error": "too many sign-in attempts; try again later", "retryAfter": limited.retry_after},
             status_code=429,
-            headers={"Retry-After": str(wait)},
+            headers={"Retry-After": str(limited.retry_after)},
         )
-    # argon2 takes ~64 MiB and ~0.1 s per check: a few at a time, so a burst of sign-ins
-    # cannot exhaust memory or the thread pool the streams' database work shares.
-    result = await anyio.to_thread.run_sync(_sign_in, username, password, limiter=_PASSWORD_CHECKS)
     if result is None:
         raise ApiError(401, "invalid username or password")
-    await limiter.succeeded(username)
     user, cookie = result
     response = JSONResponse(user)
     response.set_cookie(
@@ -69,17 +82,37 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _revoke(cookie: str) -> None:
+def _revoke(cookie: str) -> tuple[str, str] | None:
+    """(user id, session id) of the session revoked, if one was live."""
     with session_scope() as session:
-        revoke_session(session=session, cookie_value=cookie)
+        revoked = revoke_session(session=session, cookie_value=cookie)
+        return (revoked.user_id, revoked.id) if revoked else None
+
+
+def _revoke_all(user_id: str) -> list[str]:
+    with session_scope() as session:
+        return revoke_user_sessions(session=session, user_id=user_id)
+
+
+def _signed_out(body: dict) -> Response:
+    response = JSONResponse(body)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
 
 
 async def logout(request: Request) -> Response:
-    if cookie := request.cookies.get(COOKIE_NAME):
-        await run_in_threadpool(_revoke, cookie)
-    response = JSONResponse({"ok": True})
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
-    return response
+    if (cookie := request.cookies.get(COOKIE_NAME)) and (revoked := await run_in_threadpool(_revoke, cookie)):
+        user_id, session_id = revoked
+        await get_notification_broadcaster().publish_revoked(user_id, [session_id])
+    return _signed_out({"ok": True})
+
+
+async def logout_all(request: Request) -> Response:
+    """Sign out everywhere: revoke every session of the signed-in user, this one included."""
+    user = await require_user(request)
+    session_ids = await run_in_threadpool(_revoke_all, user.id)
+    await get_notification_broadcaster().publish_revoked(user.id, session_ids)
+    return _signed_out({"ok": True, "revoked": len(session_ids)})
 
 
 async def me(request: Request) -> Response:
@@ -89,5 +122,6 @@ async def me(request: Request) -> Response:
 routes = [
     Route("/api/auth/login", login, methods=["POST"]),
     Route("/api/auth/logout", logout, methods=["POST"]),
+    Route("/api/auth/logout-all", logout_all, methods=["POST"]),
     Route("/api/auth/me", me, methods=["GET"]),
 ]

@@ -6,7 +6,7 @@ StreamEvent for its local streams of that user.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class NotificationMessage(TypedDict):
@@ -19,11 +19,18 @@ class NotificationMessage(TypedDict):
 class ReadMessage(TypedDict):
     kind: str  # "read"
     userId: str
-    ids: list[str]
+    ids: NotRequired[list[str]]  # these were marked read, or
+    upTo: NotRequired[str]  # every notification up to this cursor is read (read-all)
     unreadCount: int
 
 
-Message = NotificationMessage | ReadMessage
+class RevokedMessage(TypedDict):
+    kind: str  # "revoked": end the streams of these sessions, on every worker, now
+    userId: str
+    sessionIds: list[str]  # session ids (hashes of the cookie tokens), never the tokens
+
+
+Message = NotificationMessage | ReadMessage | RevokedMessage
 
 
 def notification_message(user_id: str, notification: dict[str, Any], cursor: int | None) -> NotificationMessage:
@@ -32,3 +39,11 @@ def notification_message(user_id: str, notification: dict[str, Any], cursor: int
 
 def read_message(user_id: str, ids: list[str], unread_count: int) -> ReadMessage:
     return {"kind": "read", "userId": user_id, "ids": ids, "unreadCount": unread_count}
+
+
+def revoked_message(user_id: str, session_ids: list[str]) -> RevokedMessage:
+    return {"kind": "revoked", "userId": user_id, "sessionIds": session_ids}
+
+
+def read_up_to_message(user_id: str, up_to: int, unread_count: int) -> ReadMessage:
+    return {"kind": "read", "userId": user_id, "upTo": str(up_to), "unreadCount": unread_count}

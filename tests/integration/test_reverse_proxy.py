@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
+import pytest
+
+from tests.conftest import APP_ENV
 from tests.support.handshake import websocket_handshake
 from tests.support.nginx import NginxProxy
 from tests.support.processes import AppServer
@@ -52,3 +57,36 @@ def test_event_socket_through_the_proxy(nginx_proxy: NginxProxy) -> None:
     # The app's own port is another origin than the proxy's.
     direct_origin = nginx_proxy.url.replace(str(nginx_proxy.port), str(nginx_proxy.upstream_port))
     assert websocket_handshake(nginx_proxy.url, direct_origin).status == 403
+
+
+@pytest.fixture(scope="module")
+def trusting_app(tmp_root: Path) -> Iterator[tuple[AppServer, NginxProxy]]:
+    """An app that trusts one proxy hop, behind nginx, with a small per-address sign-in limit."""
+    env = {**APP_ENV, "REFLEX_TRUSTED_PROXY_HOPS": "1", "NC_LOGIN_IP_RATE_LIMIT": "3/minute"}
+    server = AppServer(tmp_root / "trusting-app", env).start()
+    proxy = NginxProxy(tmp_root / "trusting-nginx", server.port).start()
+    yield server, proxy
+    proxy.stop()
+    server.stop()
+
+
+def _failed_sign_ins(proxy: NginxProxy, source: str, count: int, forwarded_for: str | None = None) -> list[int]:
+    """Wrong passwords (a new username each time) sent to nginx from loopback address `source`."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(base_url=proxy.url, transport=transport, timeout=10) as client:
+        return [
+            client.post(
+                "/api/auth/login", json={"username": f"nobody{n}", "password": "wrong-password"}, headers=headers
+            ).status_code
+            for n in range(count)
+        ]
+
+
+def test_sign_in_limit_counts_each_client_behind_the_proxy(trusting_app) -> None:
+    _, proxy = trusting_app
+    # Two clients on different addresses share one nginx: each has its own per-address limit.
+    assert _failed_sign_ins(proxy, "127.0.0.2", 4) == [401, 401, 401, 429]
+    assert _failed_sign_ins(proxy, "127.0.0.3", 3) == [401, 401, 401]
+    # What a client writes into X-Forwarded-For itself does not give it a fresh address.
+    assert _failed_sign_ins(proxy, "127.0.0.2", 1, forwarded_for="198.51.100.7") == [429]

@@ -162,7 +162,7 @@ class PostgresServer:
 
 @dataclass
 class AppServer:
-    """The app started exactly as `make run` starts it (prestart, then the production launcher)."""
+    """The app started exactly as `make run` starts it (the production launcher, which migrates first)."""
 
     workdir: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
@@ -185,7 +185,7 @@ class AppServer:
                 "PORT": str(self.port),
                 "REFLEX_DB_URL": f"sqlite:///{self.workdir / 'app.db'}",
                 "NC_SECRETS_FILE": str(self.workdir / "secrets.json"),
-                "NC_SECRET_KEY": "test-secret-key-" + self.workdir.name,
+                "NC_SECRET_KEY": "test-secret-key-of-32-characters-" + self.workdir.name,
                 # Each instance builds its own frontend: the build bakes in the port, and a
                 # shared .web would be rewritten under a running server.
                 "REFLEX_WEB_WORKDIR": str(self.workdir / "web"),
@@ -210,8 +210,13 @@ class AppServer:
     def command(self) -> list[str]:
         return [sys.executable, "-m", "notification_center.serve"]
 
+    # The launcher migrates by itself; servers started otherwise (ApiServer) need it first.
+    needs_prestart = False
+
     def start(self, timeout: float = 300) -> AppServer:
-        self.cli("prestart")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.needs_prestart:
+            self.cli("prestart")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.command(), cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True

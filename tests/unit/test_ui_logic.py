@@ -12,7 +12,14 @@ import reflex as rx
 from notification_center.components import alerts
 from notification_center.notifications import read_state
 from notification_center.state import operator_state
-from notification_center.state.auth_state import SIGN_IN_JS, AuthState, SignedInUser, login_redirect, safe_next
+from notification_center.state.auth_state import (
+    SIGN_IN_JS,
+    AuthState,
+    SignedInUser,
+    login_redirect,
+    safe_next,
+    sign_in_js,
+)
 from notification_center.state.notifications_state import NotificationsState, NotificationView, merge_newest_first
 from notification_center.state.operator_state import OperatorState, form_body, parse_recipients
 
@@ -57,7 +64,7 @@ def test_parse_recipients_like_the_api_expects() -> None:
 
 
 def test_safe_next_allows_only_same_site_paths() -> None:
-    for good in ("/", "/operator", "/operator?x=1", "/operator?x=1#top", "/a/b//c"):
+    for good in ("/", "/operator", "/operator?x=1", "/operator?x=1#top", "/a/b/c"):
         assert safe_next(good) == good
     bad = (
         None,
@@ -85,13 +92,17 @@ def test_safe_next_allows_only_same_site_paths() -> None:
     assert "evil" not in str(login_redirect("/\t/evil.example"))
 
 
-def test_sign_in_script_keeps_next_on_this_origin() -> None:
-    # The browser resolves `next` itself (tabs/newlines dropped, "\\" read as "/"); the
-    # script must compare origins, not pattern-match the raw text.
+def test_sign_in_script_goes_to_the_server_decided_target_as_an_absolute_url() -> None:
+    # The target is filled in by the server (already normalised); the browser resolves it
+    # against this origin and navigates to the absolute href, never to a re-relativised
+    # path that could read as "//host".
     assert "new URL(raw, window.location.origin)" in SIGN_IN_JS
-    assert "url.origin === window.location.origin" in SIGN_IN_JS
-    assert "url.pathname + url.search + url.hash" in SIGN_IN_JS
+    assert "url.origin === window.location.origin ? url.href" in SIGN_IN_JS
+    assert "url.pathname" not in SIGN_IN_JS
     assert '"Content-Type": "application/json"' in SIGN_IN_JS
+    assert 'const next = target("/operator?x=1");' in sign_in_js("/operator?x=1")
+    assert 'const next = target("/evil.example");' in sign_in_js("/.//evil.example")
+    assert 'const next = target("/");' in sign_in_js("//evil.example")
 
 
 def test_form_body_is_what_the_api_takes() -> None:
@@ -138,12 +149,17 @@ def _signed_in_as(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None) 
 def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.MonkeyPatch) -> None:
     _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
 
-    async def mark_all_read(*, user_id: str) -> read_state.ReadResult:
+    async def mark_all_read(*, user_id: str) -> read_state.ReadAllResult:
         assert user_id == "u1"
         # "new" was created after the update: it stays unread and counted.
-        return read_state.ReadResult(None, ["old"], 1)
+        return read_state.ReadAllResult(updated=1, up_to=1, unread_count=1)
+
+    def read_ids_among(*, user_id: str, ids: list[str]) -> list[str]:
+        assert (user_id, sorted(ids)) == ("u1", ["new", "old"])
+        return ["old"]
 
     monkeypatch.setattr(read_state, "mark_all_read", mark_all_read)
+    monkeypatch.setattr(read_state, "read_ids_among", read_ids_among)
     state = _substate(NotificationsState)
     state.items = [view("new", "2024-01-01T00:00:02.000Z"), view("old", "2024-01-01T00:00:01.000Z")]
     state.unread_count = 2
@@ -152,6 +168,21 @@ def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.Mo
 
     assert {item.id: item.read for item in state.items} == {"new": False, "old": True}
     assert state.unread_count == 1
+
+
+def test_a_read_up_to_event_marks_what_the_database_says_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
+    monkeypatch.setattr(read_state, "read_ids_among", lambda *, user_id, ids: ["old"])
+    state = _substate(NotificationsState)
+    state._user_id = "u1"
+    state.items = [view("new", "2024-01-01T00:00:02.000Z"), view("old", "2024-01-01T00:00:01.000Z")]
+
+    _run(state, "on_read", {"upTo": "1", "unreadCount": 1})
+    assert {item.id: item.read for item in state.items} == {"new": False, "old": True}
+    assert state.unread_count == 1
+
+    _run(state, "on_read", {"ids": ["new"], "unreadCount": 0})
+    assert all(item.read for item in state.items) and state.unread_count == 0
 
 
 def test_mark_read_of_someone_elses_notification_drops_it(monkeypatch: pytest.MonkeyPatch) -> None:
