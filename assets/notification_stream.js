@@ -17,7 +17,8 @@
  *
  * Wire format: `data:` lines holding `{"type","data","timestamp"}` envelopes with no `event:`
  * field: `connected` (id = cursor), `notification` (id = cursor, data = notification),
- * `ping`, `read` (data `{"ids","unreadCount"}`). Unknown types are ignored. EventSource
+ * `ping`, `read` (data `{"ids","unreadCount"}`, or `{"upTo","unreadCount"}` after read-all; passed
+ * on as is). Unknown types are ignored. EventSource
  * cannot set headers on a new instance, so every (re)connect resumes with `?lastEventId=`.
  *
  * Imperative actions for Python (`rx.call_script`): window.ncNotificationStream

@@ -6,18 +6,50 @@ import argparse
 import secrets
 import sys
 
-from notification_center.auth.users import UserInputError, count_users, upsert_user
+from notification_center.auth.passwords import verify_password
+from notification_center.auth.sessions import purge_stale_sessions
+from notification_center.auth.users import UserInputError, count_users, get_user_by_username, upsert_user
 from notification_center.db import session_scope
 from notification_center.migrations import upgrade_to_head
 from notification_center.models import Role
-from notification_center.settings import secrets_file_path, write_local_secret
+from notification_center.settings import (
+    get_settings,
+    read_local_secrets,
+    remove_local_secret,
+    secrets_file_path,
+    write_local_secret,
+)
+
+FIRST_ADMIN = "admin"
+FIRST_ADMIN_SECRET = "admin_password"
 
 
 def create_user(args: argparse.Namespace) -> int:
     with session_scope() as session:
         user = upsert_user(session=session, username=args.username, password=args.password, role=args.role)
         print(f"user {user.username!r} ({user.role}) is ready")
+        username = user.username
+    if username == FIRST_ADMIN and args.password != read_local_secrets().get(FIRST_ADMIN_SECRET):
+        forget_first_admin_password()
     return 0
+
+
+def forget_first_admin_password() -> None:
+    """The printed first password no longer opens anything: don't keep it lying around."""
+    if remove_local_secret(FIRST_ADMIN_SECRET):
+        print(f"removed the first admin password from {secrets_file_path()}")
+
+
+def forget_changed_first_admin_password() -> None:
+    """At start: drop the stored first password if `admin`'s password was changed since."""
+    stored = read_local_secrets().get(FIRST_ADMIN_SECRET)
+    if stored is None:
+        return
+    with session_scope() as session:
+        admin = get_user_by_username(session=session, username=FIRST_ADMIN)
+        hashed = admin.password_hash if admin else None
+    if not verify_password(hashed, stored):
+        forget_first_admin_password()
 
 
 def bootstrap_admin() -> None:
@@ -26,8 +58,8 @@ def bootstrap_admin() -> None:
         if count_users(session=session):
             return
         password = secrets.token_urlsafe(12)
-        upsert_user(session=session, username="admin", password=password, role=Role.OPERATOR)
-    write_local_secret("admin_password", password)
+        upsert_user(session=session, username=FIRST_ADMIN, password=password, role=Role.OPERATOR)
+    write_local_secret(FIRST_ADMIN_SECRET, password)
     print(
         "\n  First run: created operator account 'admin' with password:\n\n"
         f"      {password}\n\n"
@@ -39,6 +71,9 @@ def bootstrap_admin() -> None:
 def prestart(_args: argparse.Namespace) -> int:
     upgrade_to_head()
     bootstrap_admin()
+    forget_changed_first_admin_password()
+    with session_scope() as session:
+        purge_stale_sessions(session=session)
     return 0
 
 
@@ -61,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(func=migrate)
 
     args = parser.parse_args(argv)
+    try:
+        get_settings()  # a bad setting stops the run command here, with its message alone
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except UserInputError as exc:

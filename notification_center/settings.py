@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_URL = "sqlite:///notification_center.db"
+# HMAC keys shorter than this are guessable offline from one signed cookie.
+SECRET_KEY_MIN_LENGTH = 32
 
 
 def _int_env(name: str, default: int, minimum: int = 0) -> int:
@@ -59,11 +61,8 @@ def read_local_secrets() -> dict[str, str]:
     return json.loads(path.read_text())
 
 
-def write_local_secret(name: str, value: str) -> None:
-    """Add one entry to the local secrets file, readable by the owner only."""
+def _write_local_secrets(data: dict[str, str]) -> None:
     path = secrets_file_path()
-    data = read_local_secrets()
-    data[name] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     # Created owner-only from the start: the file holds the secret key and a password.
@@ -73,8 +72,30 @@ def write_local_secret(name: str, value: str) -> None:
     tmp.replace(path)
 
 
+def write_local_secret(name: str, value: str) -> None:
+    """Add one entry to the local secrets file, readable by the owner only."""
+    data = read_local_secrets()
+    data[name] = value
+    _write_local_secrets(data)
+
+
+def remove_local_secret(name: str) -> bool:
+    """Drop one entry from the local secrets file; True if it was there."""
+    data = read_local_secrets()
+    if name not in data:
+        return False
+    del data[name]
+    _write_local_secrets(data)
+    return True
+
+
 def _secret_key() -> str:
     if key := os.environ.get("NC_SECRET_KEY", "").strip():
+        if len(key) < SECRET_KEY_MIN_LENGTH:
+            raise ValueError(
+                f"NC_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters (got {len(key)}); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         return key
     stored = read_local_secrets().get("NC_SECRET_KEY")
     if stored:
@@ -105,6 +126,8 @@ class Settings:
     login_rate_limit: str
     login_ip_rate_limit: str
     cookie_secure: bool
+    trusted_proxy_hops: int
+    metrics_token: str | None
 
 
 def load_settings() -> Settings:
@@ -126,6 +149,11 @@ def load_settings() -> Settings:
         login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "5/minute"),
         login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "60/minute"),
         cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # Reflex's own setting (rx.Config.trusted_proxy_hops), so the API and Reflex's
+        # websocket agree on the client address: 0 ignores X-Forwarded-For.
+        trusted_proxy_hops=_int_env("REFLEX_TRUSTED_PROXY_HOPS", 0),
+        # When set, GET /metrics wants `Authorization: Bearer <token>`.
+        metrics_token=os.environ.get("NC_METRICS_TOKEN", "").strip() or None,
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 _UNIT_TMP = Path(tempfile.mkdtemp(prefix="nc-unit-"))
 os.environ.setdefault("NC_SECRETS_FILE", str(_UNIT_TMP / "secrets.json"))
-os.environ.setdefault("NC_SECRET_KEY", "unit-test-secret")
+os.environ.setdefault("NC_SECRET_KEY", "unit-test-secret-key-at-least-32-characters")
 os.environ.pop("REFLEX_REDIS_URL", None)
 
 import pytest  # noqa: E402

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from notification_center.api import auth_routes, health_routes, notification_routes, stream
+from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
 
@@ -18,5 +19,6 @@ def build_api() -> Starlette:
     return Starlette(
         routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
         exception_handlers={ApiError: api_error_handler},
-        middleware=[Middleware(CrossSiteGuard)],
+        # Cross-site refusals first: they need no body. Then no route reads past the size limit.
+        middleware=[Middleware(CrossSiteGuard), Middleware(BodySizeLimit)],
     )

@@ -9,8 +9,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
-from notification_center.auth.rate_limit import get_login_rate_limiter
-from notification_center.auth.sessions import COOKIE_NAME, create_session, revoke_session
+from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
+from notification_center.auth.sessions import (
+    COOKIE_NAME,
+    create_session,
+    purge_stale_sessions_if_due,
+    revoke_session,
+)
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
@@ -28,6 +33,7 @@ def _sign_in(username: str, password: str) -> tuple[dict[str, str], str] | None:
         user = authenticate(session=session, username=username, password=password)
         if user is None:
             return None
+        purge_stale_sessions_if_due(session=session)  # sign-ins are when sessions pile up
         return user_json(user), create_session(session=session, user=user)
 
 
@@ -42,19 +48,20 @@ async def login(request: Request) -> Response:
     if len(username) > 64 or len(password) > 1024:
         raise ApiError(422, "username or password too long", field="username")
 
-    limiter = get_login_rate_limiter()
-    if (wait := await limiter.acquire(username, client_ip(request))) is not None:
+    try:
+        async with get_login_rate_limiter().attempt(username, client_ip(request)) as attempt:
+            # argon2 takes ~64 MiB and ~0.1 s per check: a few at a time, so a burst of sign-ins
+            # cannot exhaust memory or the thread pool the streams' database work shares.
+            result = await anyio.to_thread.run_sync(_sign_in, username, password, limiter=_PASSWORD_CHECKS)
+            attempt.succeeded, attempt.failed = result is not None, result is None
+    except RateLimited as limited:
         return JSONResponse(
-            {"error": "too many sign-in attempts; try again later", "retryAfter": wait},
+            {"error": "too many sign-in attempts; try again later", "retryAfter": limited.retry_after},
             status_code=429,
-            headers={"Retry-After": str(wait)},
+            headers={"Retry-After": str(limited.retry_after)},
         )
-    # argon2 takes ~64 MiB and ~0.1 s per check: a few at a time, so a burst of sign-ins
-    # cannot exhaust memory or the thread pool the streams' database work shares.
-    result = await anyio.to_thread.run_sync(_sign_in, username, password, limiter=_PASSWORD_CHECKS)
     if result is None:
         raise ApiError(401, "invalid username or password")
-    await limiter.succeeded(username)
     user, cookie = result
     response = JSONResponse(user)
     response.set_cookie(

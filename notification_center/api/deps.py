@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from notification_center.api.body_limit import MAX_BODY_BYTES
 from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role, User
-
-MAX_BODY_BYTES = 64 * 1024
+from notification_center.settings import get_settings
 
 
 class ApiError(Exception):
@@ -53,6 +54,18 @@ def _find_unstorable_text(value: Any) -> str | None:
     return None
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # 1e999 would become inf, which no JSON answer (and no database column) can hold.
+        raise ValueError(f"number {text[:20]!r} is out of range")
+    return value
+
+
 async def json_body(request: Request) -> Any:
     """The request's JSON body, or a 4xx naming the problem."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -60,17 +73,22 @@ async def json_body(request: Request) -> Any:
         # Also a CSRF guard: HTML forms cannot send application/json, and cross-origin
         # scripts cannot without a CORS preflight.
         raise ApiError(415, "request body must be sent as Content-Type: application/json")
-    body = await request.body()
+    body = await request.body()  # bounded: api.body_limit stops reading at the limit
     if len(body) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     if not body.strip():
         raise ApiError(400, "request body must be JSON, got an empty body")
     try:
-        parsed = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+        parsed = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise ApiError(400, "request body is nested too deeply") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4300 digits
+        # (sys.get_int_max_str_digits); our own parse hooks refuse NaN and infinities.
+        reason = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise ApiError(400, f"request body is not valid JSON: {reason}") from None
     if (problem := _find_unstorable_text(parsed)) is not None:
         raise ApiError(422, f"request body contains {problem}, which text fields cannot hold", field="body")
     return parsed
@@ -97,5 +115,23 @@ async def require_operator(request: Request) -> User:
     return user
 
 
+def forwarded_client(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:
+    """The client address, trusting X-Forwarded-For only as far as our own proxies wrote it.
+
+    Each proxy appends the address it received from, so the last `trusted_hops` entries were
+    written by proxies we run; the one they name first is the client. Anything further left
+    is whatever the client claimed. Fewer entries than hops means the request bypassed a
+    proxy: use the peer address. The same rule as Reflex's websocket (rx.Config.trusted_proxy_hops).
+    """
+    if trusted_hops <= 0 or not forwarded_for:
+        return peer
+    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    return hops[-trusted_hops] if len(hops) >= trusted_hops else peer
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address per-client limits apply to (see `forwarded_client`)."""
+    peer = request.client.host if request.client else "unknown"
+    # Several X-Forwarded-For lines count as one comma-joined list (RFC 9110, 5.3).
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return forwarded_client(peer, forwarded, get_settings().trusted_proxy_hops)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from starlette.routing import Route
 
 from notification_center.db import get_engine
 from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.settings import get_settings
 
 
 def _db_ok() -> bool:
@@ -35,7 +37,21 @@ async def health(_request: Request) -> Response:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-async def metrics(_request: Request) -> Response:
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Constant-time: the comparison must not tell a prober how much of the token was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text; behind `Authorization: Bearer NC_METRICS_TOKEN` when that is set."""
+    token = get_settings().metrics_token
+    if token is not None and not _bearer_matches(request, token):
+        return JSONResponse(
+            {"error": "metrics need Authorization: Bearer <NC_METRICS_TOKEN>"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -65,7 +65,7 @@ async def mark_read(request: Request) -> Response:
 async def mark_all_read(request: Request) -> Response:
     user = await require_user(request)
     result = await read_state.mark_all_read(user_id=user.id)
-    return JSONResponse({"updated": len(result.ids)})
+    return JSONResponse({"updated": result.updated})
 
 
 async def send(request: Request) -> Response:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete, or_
 from sqlmodel import Session, col, select
 
 from notification_center.db import session_scope
@@ -21,6 +22,9 @@ from notification_center.models import AuthSession, User, utcnow
 from notification_center.settings import get_settings
 
 COOKIE_NAME = "nc_session"
+# How often sign-ins sweep out dead sessions (per process): a full scan is cheap but not free.
+PURGE_INTERVAL_SECONDS = 600.0
+_next_purge_at = 0.0
 
 
 def _signer() -> Signer:
@@ -125,3 +129,26 @@ def load_user(cookie_value: str | None) -> User | None:
         return None
     with session_scope() as session:
         return user_for_cookie(session=session, cookie_value=cookie_value)
+
+
+def purge_stale_sessions(*, session: Session, now: datetime | None = None) -> int:
+    """Delete sessions that can never be used again (expired or revoked); returns how many.
+
+    A revoked or expired row only ever answers "not live", exactly as a missing one does,
+    so deleting it changes no answer and keeps the table the size of the live sessions.
+    """
+    cutoff = now or utcnow()
+    result = session.execute(
+        delete(AuthSession).where(or_(col(AuthSession.expires_at) <= cutoff, col(AuthSession.revoked_at).is_not(None)))
+    )
+    return int(result.rowcount or 0)
+
+
+def purge_stale_sessions_if_due(*, session: Session) -> int:
+    """`purge_stale_sessions` at most once per PURGE_INTERVAL_SECONDS in this process."""
+    global _next_purge_at
+    moment = time.monotonic()
+    if moment < _next_purge_at:
+        return 0
+    _next_purge_at = moment + PURGE_INTERVAL_SECONDS
+    return purge_stale_sessions(session=session)

@@ -25,33 +25,46 @@ class ReadResult:
     unread_count: int
 
 
+@dataclass(frozen=True)
+class ReadAllResult:
+    updated: int  # how many this call changed
+    up_to: int  # every notification of the user with a cursor up to this one is read now
+    unread_count: int  # ones created meanwhile stay unread and counted
+
+
 def _mark_one(user_id: str, notification_id: str) -> ReadResult:
     with session_scope() as session:
-        before = service.get_for_user(session=session, user_id=user_id, notification_id=notification_id)
-        if before is None:
-            return ReadResult(None, [], service.unread_count(session=session, user_id=user_id))
-        changed = before.read_at is None
-        updated = service.mark_read(session=session, user_id=user_id, notification_id=notification_id)
+        updated, changed = service.mark_read(session=session, user_id=user_id, notification_id=notification_id)
         count = service.unread_count(session=session, user_id=user_id)
+        if updated is None:
+            return ReadResult(None, [], count)
         return ReadResult(to_wire(updated), [notification_id] if changed else [], count)
 
 
-def _mark_all(user_id: str) -> ReadResult:
+def _mark_all(user_id: str) -> ReadAllResult:
     with session_scope() as session:
-        ids = service.mark_all_read(session=session, user_id=user_id)
+        updated, up_to = service.mark_all_read(session=session, user_id=user_id)
         # Not simply 0: a notification created meanwhile is unread and stays counted.
-        return ReadResult(None, ids, service.unread_count(session=session, user_id=user_id))
+        return ReadAllResult(updated, up_to, service.unread_count(session=session, user_id=user_id))
 
 
-async def _publish(user_id: str, result: ReadResult) -> ReadResult:
-    if result.ids:
+async def mark_read(*, user_id: str, notification_id: str) -> ReadResult:
+    result = await run_in_threadpool(_mark_one, user_id, notification_id)
+    if result.ids:  # only the call that changed it tells the other tabs
         await get_notification_broadcaster().publish_read_state(user_id, result.ids, result.unread_count)
     return result
 
 
-async def mark_read(*, user_id: str, notification_id: str) -> ReadResult:
-    return await _publish(user_id, await run_in_threadpool(_mark_one, user_id, notification_id))
+async def mark_all_read(*, user_id: str) -> ReadAllResult:
+    result = await run_in_threadpool(_mark_all, user_id)
+    if result.updated:
+        # A bound, not every id: tens of thousands of ids would not fit one websocket message.
+        await get_notification_broadcaster().publish_read_up_to(user_id, result.up_to, result.unread_count)
+    return result
 
 
-async def mark_all_read(*, user_id: str) -> ReadResult:
-    return await _publish(user_id, await run_in_threadpool(_mark_all, user_id))
+def read_ids_among(*, user_id: str, ids: list[str]) -> list[str]:
+    """Which of these (loaded) ids are read now: how a view that holds ids, not cursors,
+    applies a `read` event with `upTo`. Blocking: call it in a thread."""
+    with session_scope() as session:
+        return service.read_ids_among(session=session, user_id=user_id, ids=ids)

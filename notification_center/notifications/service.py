@@ -182,39 +182,81 @@ def list_page(
     return Page(items=items, unread_count=unread_count(session=session, user_id=user_id), next_cursor=next_cursor)
 
 
+def _is_notification_id(value: str) -> bool:
+    # Not an id we hand out: also keeps NUL bytes and odd text away from the driver.
+    return re.fullmatch(r"notif_[0-9a-f]{1,34}", value) is not None
+
+
 def get_for_user(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
     """The notification if it belongs to `user_id`; another user's id is simply not found."""
-    if not re.fullmatch(r"notif_[0-9a-f]{1,34}", notification_id):
-        return None  # not an id we hand out; also keeps NUL bytes away from the driver
+    if not _is_notification_id(notification_id):
+        return None
     notification = session.get(Notification, notification_id)
     return notification if notification and notification.user_id == user_id else None
 
 
-def mark_read(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
-    notification = get_for_user(session=session, user_id=user_id, notification_id=notification_id)
-    if notification is None or notification.read_at is not None:
-        return notification
+def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[Notification | None, bool]:
+    """Mark one of the user's notifications read: (it as it is now, whether this call changed it).
+
+    One conditional UPDATE, not read-then-write: of parallel calls exactly one changes the
+    row (the database serializes them on it), so only one reports a change and `readAt`
+    keeps the first time. It is also the transaction's first statement, so SQLite takes
+    the write lock before reading anything and never has to upgrade a stale snapshot.
+    """
+    if not _is_notification_id(notification_id):
+        return None, False
     now = utcnow()
-    notification.read_at = now
-    notification.updated_at = now
-    notification.status = Status.READ.value
-    session.add(notification)
-    session.flush()
-    return notification
-
-
-def mark_all_read(*, session: Session, user_id: str) -> list[str]:
-    """Mark every unread notification of the user read; returns the ids changed."""
-    ids = list(
-        session.exec(
-            select(Notification.id).where(Notification.user_id == user_id, Notification.read_at == None)  # noqa: E711
+    result = session.execute(
+        update(Notification)
+        .where(
+            col(Notification.id) == notification_id,
+            col(Notification.user_id) == user_id,
+            col(Notification.read_at).is_(None),
         )
+        .values(read_at=now, updated_at=now, status=Status.READ.value)
+        .execution_options(synchronize_session=False)
     )
-    if ids:
-        now = utcnow()
-        session.execute(
-            update(Notification)
-            .where(col(Notification.id).in_(ids))
-            .values(read_at=now, updated_at=now, status=Status.READ.value)
+    changed = result.rowcount == 1
+    notification = session.get(Notification, notification_id, populate_existing=True)
+    if notification is None or notification.user_id != user_id:
+        return None, False
+    return notification, changed
+
+
+def mark_all_read(*, session: Session, user_id: str) -> tuple[int, int]:
+    """Mark every unread notification of the user up to their latest cursor read.
+
+    Returns (how many changed, that cursor). The cursor is the bound the `read` event
+    carries instead of every id. Taking it with a no-op UPDATE of the user's row locks that
+    row, which creators also lock to number a notification, so no notification with a
+    cursor at or below the bound can still be on its way, and ones created later stay unread.
+    """
+    up_to = session.execute(
+        update(User).where(col(User.id) == user_id).values(last_seq=User.last_seq).returning(User.last_seq)
+    ).scalar_one_or_none()
+    if not up_to:
+        return 0, 0
+    now = utcnow()
+    result = session.execute(
+        update(Notification)
+        .where(
+            col(Notification.user_id) == user_id,
+            col(Notification.seq) <= up_to,
+            col(Notification.read_at).is_(None),
         )
-    return ids
+        .values(read_at=now, updated_at=now, status=Status.READ.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0), int(up_to)
+
+
+def read_ids_among(*, session: Session, user_id: str, ids: Sequence[str]) -> list[str]:
+    """Which of these ids are the user's and read (for views that know ids, not cursors)."""
+    if not ids:
+        return []
+    query = select(Notification.id).where(
+        col(Notification.id).in_(list(ids)),
+        col(Notification.user_id) == user_id,
+        col(Notification.read_at).is_not(None),
+    )
+    return list(session.exec(query))

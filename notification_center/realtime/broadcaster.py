@@ -17,7 +17,7 @@ from notification_center import metrics
 from notification_center.models import Notification
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
-from notification_center.realtime.messages import Message, notification_message, read_message
+from notification_center.realtime.messages import Message, notification_message, read_message, read_up_to_message
 from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,10 @@ class NotificationBroadcaster:
         """The newest notification cursor this process has dispatched for `user_id` lately."""
         return self._dispatched.get(user_id, 0)
 
+    async def publish_read_up_to(self, user_id: str, up_to: int, unread_count: int) -> None:
+        """Tell every tab of the user that everything up to cursor `up_to` is now read."""
+        await self.transport.publish(read_up_to_message(user_id, up_to, unread_count))
+
     # -- receiving from the transport -------------------------------------------------
     def _remember_cursor(self, user_id: str, cursor: int) -> None:
         if cursor > self._dispatched.get(user_id, 0):
@@ -153,8 +157,10 @@ class NotificationBroadcaster:
                 message["notification"],  # type: ignore[typeddict-item]
                 None if cursor is None else str(cursor),
             )
+        elif message["kind"] == "read" and "upTo" in message:
+            event = events.read_up_to_event(message["upTo"], message["unreadCount"])  # type: ignore[typeddict-item]
         elif message["kind"] == "read":
-            event = events.read_event(message["ids"], message["unreadCount"])  # type: ignore[typeddict-item]
+            event = events.read_event(message.get("ids", []), message["unreadCount"])  # type: ignore[typeddict-item]
         else:
             logger.warning("ignoring unknown message kind %r", message["kind"])
             return

@@ -88,3 +88,8 @@ def ping_frame() -> bytes:
 
 def read_event(ids: list[str], unread_count: int) -> StreamEvent:
     return StreamEvent(READ, {"ids": ids, "unreadCount": unread_count})
+
+
+def read_up_to_event(up_to: str, unread_count: int) -> StreamEvent:
+    """Read-all: a bound instead of every id, so the event stays small however many there were."""
+    return StreamEvent(READ, {"upTo": up_to, "unreadCount": unread_count})

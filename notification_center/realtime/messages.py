@@ -6,7 +6,7 @@ StreamEvent for its local streams of that user.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class NotificationMessage(TypedDict):
@@ -19,7 +19,8 @@ class NotificationMessage(TypedDict):
 class ReadMessage(TypedDict):
     kind: str  # "read"
     userId: str
-    ids: list[str]
+    ids: NotRequired[list[str]]  # these were marked read, or
+    upTo: NotRequired[str]  # every notification up to this cursor is read (read-all)
     unreadCount: int
 
 
@@ -32,3 +33,7 @@ def notification_message(user_id: str, notification: dict[str, Any], cursor: int
 
 def read_message(user_id: str, ids: list[str], unread_count: int) -> ReadMessage:
     return {"kind": "read", "userId": user_id, "ids": ids, "unreadCount": unread_count}
+
+
+def read_up_to_message(user_id: str, up_to: int, unread_count: int) -> ReadMessage:
+    return {"kind": "read", "userId": user_id, "upTo": str(up_to), "unreadCount": unread_count}

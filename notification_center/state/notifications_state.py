@@ -190,12 +190,23 @@ class NotificationsState(AuthState):
         return None
 
     @rx.event
-    def on_read(self, data: dict):
-        ids = data.get("ids") if isinstance(data, dict) else None
-        count = data.get("unreadCount") if isinstance(data, dict) else None
-        if not isinstance(ids, list):
+    async def on_read(self, data: dict):
+        """A `read` event: `ids` (those were marked read) or `upTo` (read-all: every one up to
+        that cursor). The list holds ids, not cursors, so `upTo` asks the database which of
+        the loaded ones are read now."""
+        if not isinstance(data, dict):
             return
-        self._set_read([i for i in ids if isinstance(i, str)], count if isinstance(count, int) else self.unread_count)
+        count = data.get("unreadCount")
+        count = count if isinstance(count, int) else self.unread_count
+        ids = data.get("ids")
+        if isinstance(data.get("upTo"), str) and self._user_id:
+            self._set_read(await self._loaded_and_read(self._user_id), count)
+        elif isinstance(ids, list):
+            self._set_read([i for i in ids if isinstance(i, str)], count)
+
+    async def _loaded_and_read(self, user_id: str) -> list[str]:
+        unread = [item.id for item in self.items if not item.read]
+        return await run_in_threadpool(lambda: read_state.read_ids_among(user_id=user_id, ids=unread))
 
     # -- read state -----------------------------------------------------------------
     @rx.event
@@ -218,7 +229,7 @@ class NotificationsState(AuthState):
             return login_redirect(HOME)
         # Only what this call marked: one created meanwhile stays unread and counted.
         result = await read_state.mark_all_read(user_id=user.id)
-        self._set_read(result.ids, result.unread_count)
+        self._set_read(await self._loaded_and_read(user.id), result.unread_count)
         return None
 
     # -- alert settings -------------------------------------------------------------

@@ -149,3 +149,100 @@ def test_a_successful_sign_in_forgives_earlier_failures(app_server, make_account
     assert httpx.post(url, json={"username": account.username, "password": account.password}).status_code == 200
     for _ in range(4):  # the count started over
         assert httpx.post(url, json={"username": account.username, "password": "wrong-pass"}).status_code == 401
+
+
+async def _sign_in_together(url: str, username: str, passwords: list[str]) -> list[int]:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        attempts = [client.post("/api/auth/login", json={"username": username, "password": p}) for p in passwords]
+        return [r.status_code for r in await asyncio.gather(*attempts)]
+
+
+async def test_correct_sign_ins_arriving_together_all_succeed(app_server, make_account):
+    # A shared team account, a script, many devices: only failures count against a username.
+    account = make_account()
+    codes = await _sign_in_together(app_server.url, account.username, [account.password] * 8)
+    assert codes == [200] * 8
+
+
+async def test_twenty_parallel_wrong_guesses_get_exactly_the_allowed_checks(app_server, make_account):
+    account = make_account()
+    codes = await _sign_in_together(app_server.url, account.username, [f"guess-{i}" for i in range(20)])
+    assert (codes.count(401), codes.count(429)) == (5, 15)  # NC_LOGIN_RATE_LIMIT=5/minute
+
+
+async def test_parallel_limits_hold_across_workers_with_redis(tmp_root, redis_server):
+    env = {"REFLEX_REDIS_URL": redis_server.url, "NC_LOGIN_IP_RATE_LIMIT": "1000/minute", "GRANIAN_WORKERS": "3"}
+    server = ApiServer(tmp_root / "ratelimit-redis", env)
+    server.command = lambda: [*ApiServer.command(server), "--workers", "3"]  # type: ignore[method-assign]
+    server.start()
+    try:
+        server.create_user("shared-team", "team-password-1")
+        assert await _sign_in_together(server.url, "shared-team", ["team-password-1"] * 8) == [200] * 8
+        codes = await _sign_in_together(server.url, "shared-team", [f"guess-{i}" for i in range(20)])
+        assert (codes.count(401), codes.count(429)) == (5, 15)
+    finally:
+        server.stop()
+
+
+def _guesses(url: str, forwarded_for: str | list[str], count: int) -> list[int]:
+    values = [forwarded_for] * count if isinstance(forwarded_for, str) else forwarded_for
+    return [
+        httpx.post(
+            url + "/api/auth/login",
+            json={"username": f"nobody{i}", "password": "x"},
+            headers={"x-forwarded-for": value},
+        ).status_code
+        for i, value in enumerate(values)
+    ]
+
+
+def test_without_trusted_proxies_a_forged_forwarded_address_does_not_dodge_the_limit(tmp_root):
+    env = {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "3/minute"}
+    server = ApiServer(tmp_root / "proxy-hops-0", env).start()
+    try:
+        codes = _guesses(server.url, [f"198.51.100.{i}" for i in range(5)], 5)
+        assert codes == [401, 401, 401, 429, 429]
+    finally:
+        server.stop()
+
+
+def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_limit(tmp_root):
+    env = {"NC_LOGIN_RATE_LIMIT": "100/minute", "NC_LOGIN_IP_RATE_LIMIT": "3/minute", "REFLEX_TRUSTED_PROXY_HOPS": "1"}
+    server = ApiServer(tmp_root / "proxy-hops-1", env).start()
+    try:
+        # The proxy appends the address it saw; what the client wrote before it is ignored.
+        assert _guesses(server.url, "203.0.113.1", 4) == [401, 401, 401, 429]
+        assert _guesses(server.url, "forged-by-client, 203.0.113.1", 1) == [429]
+        assert _guesses(server.url, "203.0.113.2", 3) == [401, 401, 401]
+    finally:
+        server.stop()
+
+
+def test_sign_in_purges_expired_and_revoked_sessions(tmp_root):
+    server = ApiServer(tmp_root / "purge").start()
+    try:
+        server.create_user("purgee", "purgee-password")
+        engine = sa.create_engine(f"sqlite:///{server.workdir / 'app.db'}")
+        with engine.begin() as conn:
+            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'purgee'")).scalar_one()
+            rows = [
+                ("expired", "2000-01-01 00:00:00.000000", None),
+                ("revoked", "2999-01-01 00:00:00.000000", "2001-01-01 00:00:00.000000"),
+                ("live", "2999-01-01 00:00:00.000000", None),
+            ]
+            for sid, expires, revoked in rows:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO auth_sessions (id, user_id, created_at, expires_at, revoked_at) "
+                        "VALUES (:id, :u, '2000-01-01 00:00:00.000000', :e, :r)"
+                    ),
+                    {"id": sid, "u": user_id, "e": expires, "r": revoked},
+                )
+        server.login("purgee", "purgee-password").close()
+        with engine.connect() as conn:
+            left = set(conn.execute(sa.text("SELECT id FROM auth_sessions")).scalars())
+        engine.dispose()
+        assert "expired" not in left and "revoked" not in left
+        assert "live" in left and len(left) == 2  # and the new sign-in's own session
+    finally:
+        server.stop()

@@ -45,3 +45,28 @@ def test_first_run_creates_admin_once_with_a_random_password(tmp_path):
     assert password not in second.stdout  # printed once, not on every start
     other = AppServer(tmp_path / "other").cli("prestart")
     assert password not in other.stdout  # never a fixed default
+
+
+def test_the_first_admin_password_is_forgotten_once_changed(tmp_path):
+    server = AppServer(tmp_path / "first-admin")
+    secrets_file = tmp_path / "first-admin" / "secrets.json"
+    server.cli("prestart")
+    first = json.loads(secrets_file.read_text())["admin_password"]
+
+    changed = server.cli("create-user", "admin", "--password=a-new-admin-password", "--role=operator")
+    assert changed.returncode == 0
+    assert "admin_password" not in json.loads(secrets_file.read_text())
+    assert first not in secrets_file.read_text()
+
+    # A copy left by an older version is dropped at the next start, once it no longer works.
+    secrets_file.write_text(json.dumps({"admin_password": first}))
+    server.cli("prestart")
+    assert "admin_password" not in json.loads(secrets_file.read_text())
+
+
+def test_a_short_secret_key_stops_the_start_with_a_clear_message(tmp_path):
+    server = AppServer(tmp_path / "short-key", {"NC_SECRET_KEY": "too-short"})
+    result = server.cli("prestart", check=False)
+    assert result.returncode != 0
+    assert "NC_SECRET_KEY must be at least 32 characters" in result.stderr
+    assert "Traceback" not in result.stderr

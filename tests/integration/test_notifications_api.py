@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 import httpx
 import pytest
 
+from tests.conftest import Account
+from tests.support.api_server import ApiServer
+from tests.support.processes import AppServer
 from tests.support.sse import StreamReader
 
 
@@ -195,9 +199,79 @@ async def test_marking_read_tells_the_users_other_tabs(app_server, make_account)
             assert other_tab.of_type("read")[0].data == {"ids": ids, "unreadCount": 1}
             assert (await tab.post("/api/notifications/read-all")).json() == {"updated": 1}
             await other_tab.wait_for(lambda r: len(r.of_type("read")) == 2)
-            assert other_tab.of_type("read")[1].data["unreadCount"] == 0
+            assert other_tab.of_type("read")[1].data == {"upTo": other_tab.last_cursor(), "unreadCount": 0}
         finally:
             await other_tab.close()
+            await asyncio.sleep(0)
+
+
+async def _parallel_reads_change_once(server: AppServer, user: Account, op_account: Account) -> None:
+    async with (
+        server.async_login(user.username, user.password) as tab,
+        server.async_login(op_account.username, op_account.password) as op,
+    ):
+        send = {"title": "once", "recipients": [user.username]}
+        ids = [(await op.post("/api/notifications", json=send)).json()["ids"][0] for _ in range(6)]
+        stream = await StreamReader(tab).start()
+        try:
+            await stream.wait_for(lambda r: r.of_type("connected"))
+            for nid in ids:
+                answers = await asyncio.gather(*(tab.post(f"/api/notifications/{nid}/read") for _ in range(25)))
+                assert {a.status_code for a in answers} == {200}
+                assert len({a.json()["readAt"] for a in answers}) == 1  # the first time stays
+            # A fence: a notification sent after every answer arrives after any read event.
+            fence = (await op.post("/api/notifications", json={**send, "title": "fence"})).json()["ids"]
+            await stream.wait_for(lambda r: fence[0] in r.notification_ids())
+            read_events = [e.data for e in stream.of_type("read")]
+            assert [e["ids"] for e in read_events] == [[nid] for nid in ids]  # one each, in order
+            assert [e["unreadCount"] for e in read_events] == [5, 4, 3, 2, 1, 0]
+        finally:
+            await stream.close()
+            await asyncio.sleep(0)
+
+
+async def test_parallel_mark_read_changes_once_and_tells_the_tabs_once(app_server, make_account):
+    await _parallel_reads_change_once(app_server, make_account(), make_account(role="operator", prefix="op"))
+
+
+async def test_parallel_mark_read_changes_once_on_postgresql(tmp_root, postgres_server):
+    # PostgreSQL runs the parallel transactions truly at once: where the old read-then-write
+    # showed the race (several `readAt`s, several events for one notification).
+    url = postgres_server.create_database(f"reads_{secrets.token_hex(4)}")
+    server = ApiServer(tmp_root / f"reads-{secrets.token_hex(3)}", {"REFLEX_DB_URL": url}).start()
+    try:
+        user, op_account = Account("reader", "reader-password", "user"), Account("op", "op-password", "operator")
+        for account in (user, op_account):
+            server.create_user(account.username, account.password, account.role)
+        await _parallel_reads_change_once(server, user, op_account)
+    finally:
+        server.stop()
+
+
+async def test_read_all_sends_a_bound_not_every_id(app_server, make_account):
+    user = make_account()
+    op_account = make_account(role="operator", prefix="op")
+    async with (
+        app_server.async_login(user.username, user.password) as tab,
+        app_server.async_login(op_account.username, op_account.password) as op,
+    ):
+        for n in range(30):
+            await op.post("/api/notifications", json={"title": f"n{n}", "recipients": [user.username]})
+        stream = await StreamReader(tab).start()
+        try:
+            await stream.wait_for(lambda r: r.of_type("connected"))
+            latest = stream.of_type("connected")[0].id
+            answers = await asyncio.gather(*(tab.post("/api/notifications/read-all") for _ in range(4)))
+            assert sorted(a.json()["updated"] for a in answers) == [0, 0, 0, 30]
+            fence = (await op.post("/api/notifications", json={"title": "new", "recipients": [user.username]})).json()
+            await stream.wait_for(lambda r: fence["ids"][0] in r.notification_ids())
+            # One small event however many there were, and only from the call that changed them.
+            assert [e.data for e in stream.of_type("read")] == [{"upTo": latest, "unreadCount": 0}]
+            listing = (await tab.get("/api/notifications", params={"limit": 100})).json()
+            assert listing["unreadCount"] == 1  # the one sent afterwards
+            assert [i["id"] for i in listing["items"] if i["readAt"] is None] == fence["ids"]
+        finally:
+            await stream.close()
             await asyncio.sleep(0)
 
 

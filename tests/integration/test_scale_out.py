@@ -47,7 +47,7 @@ def scale_env(scale_redis: RedisServer, postgres_server: PostgresServer) -> dict
     return {
         "REFLEX_REDIS_URL": scale_redis.url,
         "REFLEX_DB_URL": db_url,
-        "NC_SECRET_KEY": "scale-out-shared-secret",  # every node signs sessions alike
+        "NC_SECRET_KEY": "scale-out-shared-secret-of-32-characters",  # every node signs sessions alike
         "NC_PING_INTERVAL_SECONDS": str(PING_SECONDS),
         "NC_MAX_CONNECTIONS_PER_USER": str(STREAM_LIMIT),
         "GRANIAN_LOG_LEVEL": "info",  # granian then logs each worker it spawns

@@ -185,7 +185,7 @@ class AppServer:
                 "PORT": str(self.port),
                 "REFLEX_DB_URL": f"sqlite:///{self.workdir / 'app.db'}",
                 "NC_SECRETS_FILE": str(self.workdir / "secrets.json"),
-                "NC_SECRET_KEY": "test-secret-key-" + self.workdir.name,
+                "NC_SECRET_KEY": "test-secret-key-of-32-characters-" + self.workdir.name,
                 # Each instance builds its own frontend: the build bakes in the port, and a
                 # shared .web would be rewritten under a running server.
                 "REFLEX_WEB_WORKDIR": str(self.workdir / "web"),

@@ -113,6 +113,17 @@ async def test_read_state_is_published_as_read_event():
     assert event.id is None
 
 
+async def test_read_all_is_published_as_a_bound_not_a_list_of_ids():
+    broadcaster = NotificationBroadcaster()
+    client = fake_client()
+    broadcaster.register_client("alice", client)
+
+    await broadcaster.publish_read_up_to("alice", 30000, 2)
+
+    (event,) = client.enqueue.call_args.args
+    assert (event.type, event.data, event.id) == ("read", {"upTo": "30000", "unreadCount": 2}, None)
+
+
 async def test_connect_enforces_the_per_user_limit_and_frees_slots():
     broadcaster = NotificationBroadcaster()
     first = await broadcaster.connect("alice", fake_client(), "c1", limit=1)

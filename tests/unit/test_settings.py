@@ -19,22 +19,33 @@ def test_secret_key_is_generated_once_into_the_secrets_file(tmp_path, monkeypatc
 
 def test_environment_secret_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("NC_SECRETS_FILE", str(tmp_path / "s.json"))
-    monkeypatch.setenv("NC_SECRET_KEY", "from-env")
-    assert settings_module.load_settings().secret_key == "from-env"
+    monkeypatch.setenv("NC_SECRET_KEY", "from-env-" + "k" * 32)
+    assert settings_module.load_settings().secret_key == "from-env-" + "k" * 32
     assert not (tmp_path / "s.json").exists()
 
 
+def test_a_short_secret_key_is_refused_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("NC_SECRETS_FILE", str(tmp_path / "s.json"))
+    monkeypatch.setenv("NC_SECRET_KEY", "k" * 31)
+    with pytest.raises(ValueError, match="NC_SECRET_KEY must be at least 32 characters"):
+        settings_module.load_settings()
+
+
 def test_defaults(monkeypatch):
-    for name in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT", "NC_PING_INTERVAL_SECONDS", "NC_RETRY_MS"):
+    names = ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT", "NC_PING_INTERVAL_SECONDS", "NC_RETRY_MS")
+    for name in (*names, "REFLEX_TRUSTED_PROXY_HOPS", "NC_METRICS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     s = settings_module.load_settings()
     assert s.db_url == "sqlite:///notification_center.db"
     assert s.redis_url is None
     assert (s.port, s.ping_interval_seconds, s.retry_ms) == (3000, 30.0, 3000)
     assert (s.max_connections_per_user, s.max_connection_age_seconds) == (10, 0.0)
+    assert (s.trusted_proxy_hops, s.metrics_token) == (0, None)
 
 
-@pytest.mark.parametrize(("name", "value"), [("PORT", "abc"), ("NC_MAX_CONNECTIONS_PER_USER", "0")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("PORT", "abc"), ("NC_MAX_CONNECTIONS_PER_USER", "0"), ("REFLEX_TRUSTED_PROXY_HOPS", "-1")]
+)
 def test_bad_values_are_named(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):

@@ -138,12 +138,17 @@ def _signed_in_as(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None) 
 def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.MonkeyPatch) -> None:
     _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
 
-    async def mark_all_read(*, user_id: str) -> read_state.ReadResult:
+    async def mark_all_read(*, user_id: str) -> read_state.ReadAllResult:
         assert user_id == "u1"
         # "new" was created after the update: it stays unread and counted.
-        return read_state.ReadResult(None, ["old"], 1)
+        return read_state.ReadAllResult(updated=1, up_to=1, unread_count=1)
+
+    def read_ids_among(*, user_id: str, ids: list[str]) -> list[str]:
+        assert (user_id, sorted(ids)) == ("u1", ["new", "old"])
+        return ["old"]
 
     monkeypatch.setattr(read_state, "mark_all_read", mark_all_read)
+    monkeypatch.setattr(read_state, "read_ids_among", read_ids_among)
     state = _substate(NotificationsState)
     state.items = [view("new", "2024-01-01T00:00:02.000Z"), view("old", "2024-01-01T00:00:01.000Z")]
     state.unread_count = 2
@@ -152,6 +157,21 @@ def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.Mo
 
     assert {item.id: item.read for item in state.items} == {"new": False, "old": True}
     assert state.unread_count == 1
+
+
+def test_a_read_up_to_event_marks_what_the_database_says_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
+    monkeypatch.setattr(read_state, "read_ids_among", lambda *, user_id, ids: ["old"])
+    state = _substate(NotificationsState)
+    state._user_id = "u1"
+    state.items = [view("new", "2024-01-01T00:00:02.000Z"), view("old", "2024-01-01T00:00:01.000Z")]
+
+    _run(state, "on_read", {"upTo": "1", "unreadCount": 1})
+    assert {item.id: item.read for item in state.items} == {"new": False, "old": True}
+    assert state.unread_count == 1
+
+    _run(state, "on_read", {"ids": ["new"], "unreadCount": 0})
+    assert all(item.read for item in state.items) and state.unread_count == 0
 
 
 def test_mark_read_of_someone_elses_notification_drops_it(monkeypatch: pytest.MonkeyPatch) -> None:
