@@ -13,11 +13,13 @@ from notification_center.api import auth_routes, health_routes, notification_rou
 from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
+from notification_center.api.openapi import documentation_routes
 
 
 def build_api() -> Starlette:
+    served = [*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes]
     return Starlette(
-        routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
+        routes=[*served, *documentation_routes(served)],
         exception_handlers={ApiError: api_error_handler},
         # Cross-site refusals first: they need no body. Then no route reads past the size limit.
         middleware=[Middleware(CrossSiteGuard), Middleware(BodySizeLimit)],
