@@ -35,6 +35,7 @@ from bench.cpu import group_cpu_seconds
 from bench.lean_http import Connection, marker
 from bench.servers import HOST, BaselineServer
 from bench.stats import percentile, ratio
+from bench.tabs import TabRecording, open_tabs, record_tab
 from bench.taps import Arrivals, Tap, close_taps, next_source_host, open_taps, request_bytes
 from tests.support.processes import ROOT, AppServer, RedisServer, free_port
 
@@ -49,10 +50,13 @@ class ScaleProfile:
     all_users: int
     all_sends: int
     redis_streams: int  # E; 0 skips it
+    tab_counts: tuple[int, ...]  # F
 
 
-FULL = ScaleProfile("full", (1000, 5000, 10000, 18000), (1000, 5000, 10000, 18000), (1000, 10000), 10, 10000, 3, 20000)
-SMOKE = ScaleProfile("smoke", (1100,), (1100,), (300,), 3, 300, 1, 0)
+FULL = ScaleProfile(
+    "full", (1000, 5000, 10000, 18000), (1000, 5000, 10000, 18000), (1000, 10000), 10, 10000, 3, 20000, (1000, 5000)
+)
+SMOKE = ScaleProfile("smoke", (1100,), (1100,), (300,), 3, 300, 1, 0, (100,))
 
 RETRY_SECONDS = 3.0  # NC_RETRY_MS and the stream component's reconnect_delay
 
@@ -336,6 +340,42 @@ def _source(tap: Tap) -> str:
     return _storm_sources[bucket]
 
 
+async def tabs_beside_streams(server: Server, recording: TabRecording, cookie: str, count: int) -> dict[str, Any]:
+    """F: `count` hydrated tabs (Reflex websockets), then `count` streams beside them."""
+    before = group_rss_kib(server.pgid)
+    started = time.perf_counter()
+    tabs, failed = await open_tabs(recording, HOST, server.port, cookie, count, next_source_host())
+    tabs_seconds = time.perf_counter() - started
+    await asyncio.sleep(2)
+    with_tabs = group_rss_kib(server.pgid)
+    build = request_bytes(server.stream_path, f"{HOST}:{server.port}", cookie)
+    taps, _ = await open_taps(HOST, server.port, [build] * count, Arrivals())
+    try:
+        await asyncio.sleep(2)
+        with_both = group_rss_kib(server.pgid)
+        row = {
+            "tabs": count,
+            "streams": count,
+            "tabs_failed": failed,
+            "tabs_opened_per_s": round(count / tabs_seconds),
+            "rss_per_tab_kib": round((with_tabs - before) / count, 1),
+            "rss_per_stream_kib": round((with_both - with_tabs) / count, 1),
+            "rss_mib": round(with_both / 1024, 1),
+            "health": await _latencies(server, server.health_path, 50),
+            "page": await _latencies(server, "/", 20),
+            "tabs_open": sum(t.transport is not None for t in tabs),
+            "streams_open": sum(t.transport is not None for t in taps),
+        }
+    finally:
+        close_taps(taps)
+        for tab in tabs:
+            tab.close()
+        await asyncio.sleep(3)
+    tab_kib, stream_kib = row["rss_per_tab_kib"], row["rss_per_stream_kib"]
+    log(f"  F. {count} tabs + {count} streams: {tab_kib} KiB/tab, {stream_kib} KiB/stream, failed {failed}")
+    return row
+
+
 def redis_workers(workdir: Path, total: int, sends: int) -> dict[str, Any]:
     """E: Redis and Reflex's worker processes (2 x cores + 1); `total` streams of one user
     held by two client processes; `sends` notifications, 2 s apart."""
@@ -480,6 +520,12 @@ def run(profile: ScaleProfile, workdir: Path) -> dict[str, Any]:
                 f"{a['cpu_us_per_delivery']} µs CPU/delivery; baseline p99 {b['delivery_p99_ms']} ms, "
                 f"{b['cpu_us_per_delivery']} µs → {row['ratio']}"
             )
+        if profile.tab_counts:
+            log("F. browser tabs (Reflex websockets with hydrated state) beside streams")
+            recording = record_tab(f"http://{HOST}:{app.port}", user_cookie)
+            results["tabs"] = [
+                asyncio.run(tabs_beside_streams(app_view, recording, user_cookie, n)) for n in profile.tab_counts
+            ]
         log(f"C/D. send to all and reconnect storm, {profile.all_users} users")
         results["all_users"] = asyncio.run(
             send_to_all_and_storm(app, app_view, profile.all_users, profile.all_sends, storm=True)
@@ -527,6 +573,14 @@ def failures(results: dict[str, Any]) -> list[str]:
         found.append(f"D: gaps {storm['gaps']}, duplicates {storm['duplicates']}")
     if not results.get("app_answering_at_end"):
         found.append("the app stopped answering")
+    for row in results.get("tabs", []):
+        if row["tabs_failed"] or row["tabs_open"] != row["tabs"] or row["streams_open"] != row["streams"]:
+            found.append(
+                f"F: {row['tabs_failed']} tabs failed to hydrate, {row['tabs_open']}/{row['tabs']} tabs and "
+                f"{row['streams_open']}/{row['streams']} streams open"
+            )
+        if row["page"]["failures"] or row["health"]["failures"]:
+            found.append(f"F: the app stopped answering with {row['tabs']} tabs")
     redis = results.get("redis")
     if redis and (redis["lost"] or redis["still_open"] != redis["streams"] or redis["health"]["failures"]):
         found.append(f"E: lost {redis['lost']}, open {redis['still_open']}/{redis['streams']}")

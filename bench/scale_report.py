@@ -46,6 +46,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {row['n']} | **app / baseline** | | **{row['ratio']['delivery_p99']}** | | "
             f"**{row['ratio']['cpu_per_delivery']}** | |"
         )
+    if results.get("tabs"):
+        lines += [
+            "",
+            "## F. Browser tabs (Reflex event websocket, hydrated) beside streams, one worker",
+            "",
+            "| tabs + streams | KiB/tab | KiB/stream | RSS MiB | tabs/s | page p50 / p99 ms | health p99 ms | failed |",
+            "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        ]
+        for row in results["tabs"]:
+            lines.append(
+                f"| {row['tabs']} + {row['streams']} | {row['rss_per_tab_kib']} | {row['rss_per_stream_kib']} | "
+                f"{row['rss_mib']} | {row['tabs_opened_per_s']} | {row['page']['p50_ms']} / "
+                f"{row['page']['p99_ms']} | {row['health']['p99_ms']} | {row['tabs_failed']} |"
+            )
     c = results["all_users"]
     sent = c["send_to_all"]
     lines += [

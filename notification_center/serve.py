@@ -1,7 +1,8 @@
 """The production launcher: `python -m notification_center.serve` (what `make run` starts).
 
-It does what `reflex run --env prod --single-port` does, with two differences that matter
-in production:
+It applies pending migrations (creating the first admin on an empty database), then does
+what `reflex run --env prod --single-port` does, with two differences that matter in
+production:
 
 - Reflex 0.10.1 rebuilds the frontend on every start (15 s of downtime per restart). Here
   the build is reused while its inputs (the UI code, assets, Reflex version, port and
@@ -128,6 +129,12 @@ def main() -> None:
     os.chdir(PROJECT_ROOT)
     fds = raise_open_files_limit()
     port = get_settings().port
+    # Migrations and the first-run admin, in this process rather than a separate
+    # `python -m notification_center prestart`: one interpreter start less per restart.
+    from notification_center.__main__ import main as cli
+
+    if cli(["prestart"]) != 0:
+        raise SystemExit("prestart failed")
 
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     config = get_config()

@@ -10,8 +10,8 @@ scripts/bootstrap.sh
 
 # rxconfig.py reads PORT too, so the app and the CLI flags agree.
 export PORT="${PORT:-3000}"
-python -m notification_center prestart
-# Our launcher instead of `reflex run --env prod --single-port`: the same single-port
-# production server, but it reuses an unchanged frontend build and sizes granian's
-# connection limits to the open-files limit (see notification_center/serve.py).
+# Our launcher instead of `reflex run --env prod --single-port`: it applies migrations
+# (and creates the first admin), then serves the same single-port production server, but
+# reuses an unchanged frontend build and sizes granian's connection limits to the
+# open-files limit (see notification_center/serve.py).
 exec python -m notification_center.serve

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from notification_center import metrics
@@ -33,6 +34,20 @@ def _persist(draft: Draft, user_ids: list[str]) -> list[dict[str, Any]]:
 class InAppChannelHandler:
     name = "in_app"
 
+    def persist(self, *, session: Session, draft: Draft, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Write the notifications in the caller's transaction (sync, in a worker thread);
+        `publish` them once it committed. For callers that do more in the same unit of
+        work, like `sending.send` resolving the recipients."""
+        return create_notifications(session=session, user_ids=user_ids, draft=draft, status=Status.SENT)
+
+    async def publish(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Publish committed rows to their users' streams on every worker; never raises."""
+        metrics.NOTIFICATIONS_SENT.inc(len(rows))
+        try:
+            await get_notification_broadcaster().broadcast_notifications(rows)
+        except Exception:  # persisted already; streams catch up on resume
+            logger.exception("publishing %d notifications failed", len(rows))
+
     async def deliver(self, notification: Draft, recipient: User | str) -> Notification:
         """Persist `notification` for `recipient` and broadcast it to their streams."""
         (created,) = await self.deliver_many(notification, [recipient])
@@ -44,11 +59,7 @@ class InAppChannelHandler:
         Returns the created rows as dicts (see `service.create_notifications`)."""
         user_ids = [r.id if isinstance(r, User) else r for r in recipients]
         created = await run_in_threadpool(_persist, notification, user_ids)
-        metrics.NOTIFICATIONS_SENT.inc(len(created))
-        try:
-            await get_notification_broadcaster().broadcast_notifications(created)
-        except Exception:  # persisted already; streams catch up on resume
-            logger.exception("publishing %d notifications failed", len(created))
+        await self.publish(created)
         return created
 
 

@@ -27,9 +27,11 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve(recipients: list[str] | str) -> list[str]:
+def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft) -> list[dict[str, Any]]:
+    """One unit of work, one thread hop: a send is mostly database round trips."""
     with session_scope() as session:
-        return service.resolve_recipients(session=session, recipients=recipients)
+        user_ids = service.resolve_recipients(session=session, recipients=recipients)
+        return get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
 
 
 async def send(body: Any) -> list[dict[str, Any]]:
@@ -42,12 +44,13 @@ async def send(body: Any) -> list[dict[str, Any]]:
     except ValidationError as exc:
         message, details = describe_errors(exc)
         raise SendError(message, details[0]["field"], details=details) from None
-    try:
-        user_ids = await run_in_threadpool(_resolve, request.recipients)
-    except service.UnknownRecipientsError as exc:
-        names = ", ".join(exc.usernames)
-        raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None
     draft = service.Draft(
         title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
     )
-    return await get_in_app_channel_handler().deliver_many(draft, user_ids)
+    try:
+        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft)
+    except service.UnknownRecipientsError as exc:
+        names = ", ".join(exc.usernames)
+        raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None
+    await get_in_app_channel_handler().publish(created)
+    return created

@@ -20,6 +20,8 @@ from tests.support.processes import AppServer
 
 @dataclass
 class ApiServer(AppServer):
+    needs_prestart = True
+
     def command(self) -> list[str]:
         granian = str(Path(sys.executable).with_name("granian"))
         options = ["--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(self.port)]

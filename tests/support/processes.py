@@ -162,7 +162,7 @@ class PostgresServer:
 
 @dataclass
 class AppServer:
-    """The app started exactly as `make run` starts it (prestart, then the production launcher)."""
+    """The app started exactly as `make run` starts it (the production launcher, which migrates first)."""
 
     workdir: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
@@ -210,8 +210,13 @@ class AppServer:
     def command(self) -> list[str]:
         return [sys.executable, "-m", "notification_center.serve"]
 
+    # The launcher migrates by itself; servers started otherwise (ApiServer) need it first.
+    needs_prestart = False
+
     def start(self, timeout: float = 300) -> AppServer:
-        self.cli("prestart")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.needs_prestart:
+            self.cli("prestart")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.command(), cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
