@@ -156,6 +156,9 @@ routes = [
             (
                 Reply(200, "the notification as it is now", NotificationBody),
                 Reply(404, "no such notification of this user"),
+                # Reflex's outer router matches paths with `.*`, which stops at a line break:
+                # such a path never reaches the API and gets Starlette's plain-text 404.
+                Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
             ),
             auth="user",
             params=(_ID,),

@@ -1,7 +1,7 @@
 """Schemathesis against the running API: no input gives a 5xx, every answer matches the schema.
 
 Cases are generated from the OpenAPI document (positive and negative ones) and sent to a
-dedicated API server, signed in as a user and as an operator. The stream is left out (it
+dedicated app server, signed in as a user and as an operator. The stream is left out (it
 never ends; tests/integration/test_stream_cursor_fuzz.py fuzzes its cursor), and logout is
 sent without the session cookie so it cannot revoke the fuzzing session.
 """
@@ -26,9 +26,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from notification_center.api import build_api
+from notification_center.api import api_routes
 from notification_center.api.openapi import build_document
-from tests.support.api_server import ApiServer
+from tests.support.processes import AppServer
 
 pytestmark = pytest.mark.slow
 
@@ -48,14 +48,16 @@ ROLES = ("user", "operator")
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_root: Path) -> Iterator[ApiServer]:
-    server = ApiServer(tmp_root / "fuzz").start()
+def fuzz_server(tmp_root: Path) -> Iterator[AppServer]:
+    # The whole app as `make run` serves it (Reflex behind the API), not the shared one:
+    # sends to "all" would reach the other tests' users.
+    server = AppServer(tmp_root / "fuzz").start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def session_cookies(fuzz_server: ApiServer) -> dict[str, dict[str, str]]:
+def session_cookies(fuzz_server: AppServer) -> dict[str, dict[str, str]]:
     """A signed-in session per role; each role also has a notification, so reads find one."""
     cookies = {}
     for role in ROLES:
@@ -71,7 +73,7 @@ def session_cookies(fuzz_server: ApiServer) -> dict[str, dict[str, str]]:
 
 
 # The document the app builds from its routes (the same one it serves: see the test at the end).
-schema = schemathesis.openapi.from_dict(build_document(build_api().routes)).exclude(path="/api/notifications/stream")
+schema = schemathesis.openapi.from_dict(build_document(api_routes())).exclude(path="/api/notifications/stream")
 bounded = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
@@ -96,4 +98,4 @@ def test_no_request_as_an_operator_breaks_the_api_or_its_schema(case, session_co
 
 
 def test_the_fuzzed_document_is_the_one_the_server_serves(fuzz_server):
-    assert httpx.get(fuzz_server.url + "/api/openapi.json").json() == build_document(build_api().routes)
+    assert httpx.get(fuzz_server.url + "/api/openapi.json").json() == build_document(api_routes())
