@@ -129,13 +129,13 @@ class NotificationBroadcaster:
         """Tell every tab of the user that these notifications are now read."""
         await self.transport.publish(read_message(user_id, ids, unread_count))
 
-    def dispatched_cursor(self, user_id: str) -> int:
-        """The newest notification cursor this process has dispatched for `user_id` lately."""
-        return self._dispatched.get(user_id, 0)
-
     async def publish_read_up_to(self, user_id: str, up_to: int, unread_count: int) -> None:
         """Tell every tab of the user that everything up to cursor `up_to` is now read."""
         await self.transport.publish(read_up_to_message(user_id, up_to, unread_count))
+
+    def dispatched_cursor(self, user_id: str) -> int:
+        """The newest notification cursor this process has dispatched for `user_id` lately."""
+        return self._dispatched.get(user_id, 0)
 
     # -- receiving from the transport -------------------------------------------------
     def _remember_cursor(self, user_id: str, cursor: int) -> None:
