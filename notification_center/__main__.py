@@ -1,4 +1,4 @@
-"""Command line: `python -m notification_center create-user|prestart|migrate`."""
+"""Command line: `python -m notification_center create-user|revoke-sessions|prestart|migrate`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import secrets
 import sys
 
 from notification_center.auth.passwords import verify_password
-from notification_center.auth.sessions import purge_stale_sessions
-from notification_center.auth.users import UserInputError, count_users, get_user_by_username, upsert_user
+from notification_center.auth.sessions import purge_stale_sessions, revoke_user_sessions
+from notification_center.auth.users import UserInputError, count_users, get_user_by_username, save_user, upsert_user
 from notification_center.db import session_scope
 from notification_center.migrations import upgrade_to_head
 from notification_center.models import Role
+from notification_center.realtime.revocation import announce_revoked
 from notification_center.settings import (
     get_settings,
     read_local_secrets,
@@ -26,11 +27,27 @@ FIRST_ADMIN_SECRET = "admin_password"
 
 def create_user(args: argparse.Namespace) -> int:
     with session_scope() as session:
-        user = upsert_user(session=session, username=args.username, password=args.password, role=args.role)
-        print(f"user {user.username!r} ({user.role}) is ready")
-        username = user.username
+        saved = save_user(session=session, username=args.username, password=args.password, role=args.role)
+        user_id, username, role = saved.user.id, saved.user.username, saved.user.role
+    print(f"user {username!r} ({role}) is ready")
+    if saved.password_changed:  # committed above: announce only what is really revoked
+        count = len(saved.revoked_session_ids)
+        print(f"signed out {count} session(s) of {username!r}: {announce_revoked(user_id, saved.revoked_session_ids)}")
     if username == FIRST_ADMIN and args.password != read_local_secrets().get(FIRST_ADMIN_SECRET):
         forget_first_admin_password()
+    return 0
+
+
+def revoke_sessions(args: argparse.Namespace) -> int:
+    """Sign a user out everywhere (a lost device, a leaked cookie)."""
+    with session_scope() as session:
+        user = get_user_by_username(session=session, username=args.username)
+        if user is None:
+            print(f"error: no user named {args.username!r}", file=sys.stderr)
+            return 2
+        user_id = user.id
+        revoked = revoke_user_sessions(session=session, user_id=user_id)
+    print(f"revoked {len(revoked)} session(s) of {args.username!r}: {announce_revoked(user_id, revoked)}")
     return 0
 
 
@@ -91,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", required=True)
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.USER.value)
     p.set_defaults(func=create_user)
+
+    p = commands.add_parser("revoke-sessions", help="sign a user out everywhere (ends their open streams)")
+    p.add_argument("username")
+    p.set_defaults(func=revoke_sessions)
 
     commands.add_parser("prestart", help="apply migrations; create the first admin").set_defaults(func=prestart)
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(func=migrate)

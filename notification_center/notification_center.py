@@ -10,9 +10,11 @@ from notification_center.pages.operator import operator_page
 from notification_center.state.auth_state import AuthState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
+from notification_center.state.session_guard import SessionGuard
 
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(realtime_lifespan)
+app.add_middleware(SessionGuard(), index=0)  # before any hydrate snapshot is taken
 
 app.add_page(index_page, route="/", title="Notifications", on_load=NotificationsState.load)
 app.add_page(

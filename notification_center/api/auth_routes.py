@@ -1,4 +1,8 @@
-"""POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me."""
+"""POST /api/auth/login, POST /api/auth/logout, POST /api/auth/logout-all, GET /api/auth/me.
+
+Revocations are announced through the broadcaster's transport, so the revoked sessions'
+open streams end at once on every worker and node, not at their next periodic check.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from notification_center.api.bodies import LoginRequest, LogoutBody, UserBody
+from notification_center.api.bodies import LoginRequest, LogoutAllBody, LogoutBody, UserBody
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
 from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
@@ -17,11 +21,13 @@ from notification_center.auth.sessions import (
     create_session,
     purge_stale_sessions_if_due,
     revoke_session,
+    revoke_user_sessions,
 )
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
 from notification_center.notifications.schemas import describe_errors
+from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.settings import get_settings
 
 _PASSWORD_CHECKS = anyio.CapacityLimiter(2)
@@ -79,17 +85,37 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _revoke(cookie: str) -> None:
+def _revoke(cookie: str) -> tuple[str, str] | None:
+    """(user id, session id) of the session revoked, if one was live."""
     with session_scope() as session:
-        revoke_session(session=session, cookie_value=cookie)
+        revoked = revoke_session(session=session, cookie_value=cookie)
+        return (revoked.user_id, revoked.id) if revoked else None
+
+
+def _revoke_all(user_id: str) -> list[str]:
+    with session_scope() as session:
+        return revoke_user_sessions(session=session, user_id=user_id)
+
+
+def _signed_out(body: dict) -> Response:
+    response = JSONResponse(body)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
 
 
 async def logout(request: Request) -> Response:
-    if cookie := request.cookies.get(COOKIE_NAME):
-        await run_in_threadpool(_revoke, cookie)
-    response = JSONResponse({"ok": True})
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
-    return response
+    if (cookie := request.cookies.get(COOKIE_NAME)) and (revoked := await run_in_threadpool(_revoke, cookie)):
+        user_id, session_id = revoked
+        await get_notification_broadcaster().publish_revoked(user_id, [session_id])
+    return _signed_out({"ok": True})
+
+
+async def logout_all(request: Request) -> Response:
+    """Sign out everywhere: revoke every session of the signed-in user, this one included."""
+    user = await require_user(request)
+    session_ids = await run_in_threadpool(_revoke_all, user.id)
+    await get_notification_broadcaster().publish_revoked(user.id, session_ids)
+    return _signed_out({"ok": True, "revoked": len(session_ids)})
 
 
 async def me(request: Request) -> Response:
@@ -122,6 +148,17 @@ routes = [
             "Sign out: revokes the session (ending its streams) and clears the cookie",
             "auth",
             (Reply(200, "signed out (also when no session was sent)", LogoutBody),),
+        ),
+    ),
+    ApiRoute(
+        "/api/auth/logout-all",
+        logout_all,
+        "POST",
+        Operation(
+            "Sign out everywhere: revokes every session of the user (ending all their streams)",
+            "auth",
+            (Reply(200, "signed out everywhere; `revoked` sessions", LogoutAllBody),),
+            auth="user",
         ),
     ),
     ApiRoute("/api/auth/me", me, "GET", Operation("The signed-in user", "auth", (_SIGNED_IN,), auth="user")),

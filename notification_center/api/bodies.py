@@ -44,6 +44,11 @@ class LogoutBody(BaseModel):
     ok: Literal[True]
 
 
+class LogoutAllBody(BaseModel):
+    ok: Literal[True]
+    revoked: int = Field(ge=0, description="how many sessions were revoked, this one included")
+
+
 class NotificationBody(BaseModel):
     """A notification on the wire (CONTRACT section 5)."""
 

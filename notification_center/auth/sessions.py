@@ -131,11 +131,27 @@ def is_session_live(*, session: Session, cookie_value: str | None) -> bool:
     return _live_session(session, cookie_value) is not None
 
 
-def revoke_session(*, session: Session, cookie_value: str | None) -> None:
+def revoke_session(*, session: Session, cookie_value: str | None) -> AuthSession | None:
+    """Revoke the live session behind the cookie; the revoked row (None if none was live)."""
     auth = _live_session(session, cookie_value)
     if auth is not None:
         auth.revoked_at = utcnow()
         session.add(auth)
+    return auth
+
+
+def revoke_user_sessions(*, session: Session, user_id: str) -> list[str]:
+    """Revoke every live session of the user ("sign out everywhere", a password change);
+    returns their ids so open streams of exactly those sessions can be ended."""
+    now = utcnow()
+    rows = session.exec(
+        select(AuthSession).where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
+    ).all()
+    revoked = [row for row in rows if _as_aware(row.expires_at) > now]
+    for row in revoked:
+        row.revoked_at = now
+        session.add(row)
+    return [row.id for row in revoked]
 
 
 def load_user(cookie_value: str | None) -> User | None:

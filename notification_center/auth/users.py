@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlmodel import Session, col, func, select
 
 from notification_center.auth.passwords import hash_password, verify_password
+from notification_center.auth.sessions import revoke_user_sessions
 from notification_center.models import Role, User
 
 USERNAME_MAX = 64
@@ -26,8 +29,24 @@ def validate_username(username: str) -> str:
     return name
 
 
+@dataclass
+class SavedUser:
+    user: User
+    created: bool
+    password_changed: bool = False
+    # Sessions ended because an existing user's password changed.
+    revoked_session_ids: list[str] = field(default_factory=list)
+
+
 def upsert_user(*, session: Session, username: str, password: str, role: str = Role.USER) -> User:
     """Create the user, or update password and role of an existing one (idempotent)."""
+    return save_user(session=session, username=username, password=password, role=role).user
+
+
+def save_user(*, session: Session, username: str, password: str, role: str = Role.USER) -> SavedUser:
+    """`upsert_user`, telling what happened. Changing the password of an existing user
+    revokes all of their sessions: whoever knew the old password must sign in again. (A
+    role change alone keeps them: every page and route checks the role on each use.)"""
     name = validate_username(username)
     if len(password) < PASSWORD_MIN:
         raise UserInputError(f"password must be at least {PASSWORD_MIN} characters")
@@ -36,12 +55,16 @@ def upsert_user(*, session: Session, username: str, password: str, role: str = R
     user = get_user_by_username(session=session, username=name)
     if user is None:
         user = User(username=name, password_hash=hash_password(password), role=str(role))
-    else:
-        user.password_hash = hash_password(password)
-        user.role = str(role)
+        session.add(user)
+        session.flush()
+        return SavedUser(user, created=True)
+    changed = not verify_password(user.password_hash, password)
+    user.password_hash = hash_password(password)
+    user.role = str(role)
     session.add(user)
+    revoked = revoke_user_sessions(session=session, user_id=user.id) if changed else []
     session.flush()
-    return user
+    return SavedUser(user, created=False, password_changed=changed, revoked_session_ids=revoked)
 
 
 def get_user_by_username(*, session: Session, username: str) -> User | None:

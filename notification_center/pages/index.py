@@ -9,7 +9,7 @@ from notification_center.components.connection_status import connection_status
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
 from notification_center.components.notification_stream import notification_stream
-from notification_center.state.auth_state import AuthState
+from notification_center.state.auth_state import AuthState, sign_out_everywhere
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.stream_state import StreamState
 
@@ -90,6 +90,18 @@ def _toolbar() -> rx.Component:
                 on_click=NotificationsState.mark_all_read,
                 **testid("mark-all-read"),
             ),
+            rx.tooltip(
+                rx.button(
+                    rx.icon("log-out", size=16),
+                    "Sign out everywhere",
+                    size="2",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=sign_out_everywhere(),
+                    **testid("logout-all-button"),
+                ),
+                content="End every session of this account, on every device",
+            ),
             align="center",
             spacing="3",
             wrap="wrap",
@@ -121,6 +133,18 @@ def _list() -> rx.Component:
     return rx.cond(
         NotificationsState.loaded,
         rx.flex(
+            rx.cond(
+                NotificationsState.newer_hidden,
+                rx.button(
+                    rx.icon("arrow-up", size=16),
+                    "Show newest",
+                    variant="outline",
+                    size="2",
+                    on_click=NotificationsState.show_newest,
+                    align_self="center",
+                    **testid("show-newest"),
+                ),
+            ),
             # The empty state sits inside the list so the list itself is always visible.
             rx.flex(
                 rx.foreach(NotificationsState.items, notification_item),

@@ -17,7 +17,13 @@ from notification_center import metrics
 from notification_center.models import Notification
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
-from notification_center.realtime.messages import Message, notification_message, read_message, read_up_to_message
+from notification_center.realtime.messages import (
+    Message,
+    notification_message,
+    read_message,
+    read_up_to_message,
+    revoked_message,
+)
 from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
 
 logger = logging.getLogger(__name__)
@@ -129,6 +135,11 @@ class NotificationBroadcaster:
         """Tell every tab of the user that these notifications are now read."""
         await self.transport.publish(read_message(user_id, ids, unread_count))
 
+    async def publish_revoked(self, user_id: str, session_ids: list[str]) -> None:
+        """Tell every worker that these sessions are revoked: their streams end at once."""
+        if session_ids:
+            await self.transport.publish(revoked_message(user_id, session_ids))
+
     async def publish_read_up_to(self, user_id: str, up_to: int, unread_count: int) -> None:
         """Tell every tab of the user that everything up to cursor `up_to` is now read."""
         await self.transport.publish(read_up_to_message(user_id, up_to, unread_count))
@@ -145,7 +156,17 @@ class NotificationBroadcaster:
             if len(self._dispatched) > DISPATCHED_MEMORY:
                 self._dispatched.popitem(last=False)
 
+    def _close_revoked(self, user_id: str, session_ids: object) -> None:
+        """End this process's streams of the revoked sessions (matched by `session_key`)."""
+        revoked = set(session_ids) if isinstance(session_ids, list) else set()
+        for client in list(self._clients.get(user_id, ())):
+            if getattr(client, "session_key", None) in revoked:
+                client.close()
+
     def _dispatch(self, message: Message) -> None:
+        if message["kind"] == "revoked":
+            self._close_revoked(message["userId"], message.get("sessionIds"))
+            return
         if message["kind"] == "notification" and message["cursor"] is not None:  # type: ignore[typeddict-item]
             self._remember_cursor(message["userId"], message["cursor"])  # type: ignore[typeddict-item]
         clients = self._clients.get(message["userId"])

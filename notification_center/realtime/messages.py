@@ -24,7 +24,13 @@ class ReadMessage(TypedDict):
     unreadCount: int
 
 
-Message = NotificationMessage | ReadMessage
+class RevokedMessage(TypedDict):
+    kind: str  # "revoked": end the streams of these sessions, on every worker, now
+    userId: str
+    sessionIds: list[str]  # session ids (hashes of the cookie tokens), never the tokens
+
+
+Message = NotificationMessage | ReadMessage | RevokedMessage
 
 
 def notification_message(user_id: str, notification: dict[str, Any], cursor: int | None) -> NotificationMessage:
@@ -33,6 +39,10 @@ def notification_message(user_id: str, notification: dict[str, Any], cursor: int
 
 def read_message(user_id: str, ids: list[str], unread_count: int) -> ReadMessage:
     return {"kind": "read", "userId": user_id, "ids": ids, "unreadCount": unread_count}
+
+
+def revoked_message(user_id: str, session_ids: list[str]) -> RevokedMessage:
+    return {"kind": "revoked", "userId": user_id, "sessionIds": session_ids}
 
 
 def read_up_to_message(user_id: str, up_to: int, unread_count: int) -> ReadMessage:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -22,6 +23,9 @@ from starlette.requests import cookie_parser
 
 from notification_center.auth.sessions import COOKIE_NAME, load_user
 from notification_center.models import Role
+from notification_center.state.next_path import safe_next
+
+__all__ = ["AuthState", "SignedInUser", "login_redirect", "safe_next", "sign_in", "sign_out", "sign_out_everywhere"]
 
 LOGIN_ROUTE = "/login"
 
@@ -42,23 +46,6 @@ def _lookup(cookie_value: str) -> SignedInUser | None:
     return SignedInUser(user.id, user.username, user.role) if user else None
 
 
-def safe_next(raw: str | None) -> str:
-    """A path on this site to go to after sign-in; anything else is "/".
-
-    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
-    "/<tab>/evil.example" or "/<backslash>evil.example" would become "//evil.example", a
-    link to another host. Control characters and backslashes are therefore refused
-    outright, and what remains must not start with "//".
-    """
-    if not raw or not raw.startswith("/"):
-        return "/"
-    if "\\" in raw or any(ord(char) < 32 or ord(char) == 127 for char in raw):
-        return "/"
-    if raw.startswith("//"):
-        return "/"
-    return raw
-
-
 def login_redirect(next_path: str) -> rx.event.EventSpec:
     """Send a signed-out visitor to /login, remembering where they wanted to go.
 
@@ -71,22 +58,22 @@ def login_redirect(next_path: str) -> rx.event.EventSpec:
 
 
 # Runs in the browser: POST the form to the API (the HttpOnly cookie comes back on the
-# response), then load `next` in full so the new websocket carries that cookie. `next`
-# must stay on this origin (no open redirect): it is resolved the way the browser will
-# resolve it (which strips tabs and newlines and reads "\\" as "/"), and only its path,
-# query and fragment on this origin are used. Resolves to the error text, or "".
+# response), then load the target in full so the new websocket carries that cookie. The
+# target was decided on the server (`safe_next`) and is filled in by `sign_in_js`; the
+# browser still resolves it against this origin and navigates to the absolute URL it got,
+# so nothing can re-read it as "//host". Resolves to the error text, or "".
 SIGN_IN_JS = """
 (async () => {
   const value = (id) => document.getElementById(id).value;
-  const sameOrigin = (raw) => {
+  const target = (raw) => {
     try {
       const url = new URL(raw, window.location.origin);
-      return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/";
+      return url.origin === window.location.origin ? url.href : window.location.origin + "/";
     } catch (error) {
-      return "/";
+      return window.location.origin + "/";
     }
   };
-  const next = sameOrigin(new URLSearchParams(window.location.search).get("next") || "/");
+  const next = target(__NEXT__);
   try {
     const response = await fetch("/api/auth/login", {
       method: "POST",
@@ -106,13 +93,45 @@ SIGN_IN_JS = """
 })()
 """
 
+
+def sign_in_js(next_path: str) -> str:
+    """The sign-in script with its (already safe) target as a JSON string literal."""
+    return SIGN_IN_JS.replace("__NEXT__", json.dumps(safe_next(next_path)))
+
+
 SIGN_OUT_JS = """
 fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"})
   .catch(() => null)
   .finally(() => window.location.assign("/login"));
 """
 
+# "Sign out everywhere": every session of this user, on every device, ends.
+SIGN_OUT_EVERYWHERE_JS = """
+fetch("/api/auth/logout-all", {method: "POST", credentials: "same-origin"})
+  .catch(() => null)
+  .finally(() => window.location.assign("/login"));
+"""
 
+# States that hold data of the signed-in user (registered with `holds_user_data`).
+_USER_DATA_STATES: list[type[rx.State]] = []
+StateClass = TypeVar("StateClass", bound=type[rx.State])
+
+
+def holds_user_data(cls: StateClass) -> StateClass:
+    """Class decorator: the state's `_clear_user_data()` runs on sign-out and whenever
+    this tab has no live session, so no later hydrate can send its data to anyone."""
+    _USER_DATA_STATES.append(cls)
+    return cls
+
+
+async def forget_user_data(state: rx.State) -> None:
+    """Clear every registered state of this tab (the tab's state token stays the same)."""
+    for cls in _USER_DATA_STATES:
+        substate = await state.get_state(cls)
+        substate._clear_user_data()  # type: ignore[attr-defined]
+
+
+@holds_user_data
 class AuthState(rx.State):
     """The signed-in user of this tab. Page states inherit from it."""
 
@@ -131,8 +150,18 @@ class AuthState(rx.State):
         """The user behind this tab's session cookie, checked against the database now."""
         cookie = self._cookie()
         user = await run_in_threadpool(_lookup, cookie) if cookie else None
+        if user is None:  # signed out, revoked, expired: keep nothing of whoever was here
+            await forget_user_data(self)
         self._remember(user)
         return user
+
+    def _clear_user_data(self) -> None:
+        self._remember(None)
+
+    @rx.event
+    async def forget_me(self):
+        """Sign-out, before the browser calls the API: clear this tab's state now."""
+        await forget_user_data(self)
 
     def _remember(self, user: SignedInUser | None) -> None:
         self._user_id = user.id if user else ""
@@ -141,13 +170,25 @@ class AuthState(rx.State):
         self.signed_in = user is not None
 
     # -- /login ---------------------------------------------------------------------
+    def _next_target(self) -> str:
+        """This page's `next`, decided once from its normalised form (see next_path.py)."""
+        return safe_next(self.router.url.query_parameters.get("next"))
+
     @rx.event
     async def check_already_signed_in(self):
         """/login on_load: a signed-in visitor goes straight on to `next` (or `/`)."""
         self.login_error = ""
         if await self.current_user() is not None:
-            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
+            return rx.redirect(self._next_target(), replace=True)
         return None
+
+    @rx.event
+    def begin_sign_in(self):
+        """The login form's submit. Takes no form data, so the password never reaches
+        state: the returned script reads the fields and posts them from the browser, and
+        goes on to the target decided here."""
+        self.login_error = ""
+        return rx.call_script(sign_in_js(self._next_target()), callback=AuthState.sign_in_failed)
 
     @rx.event
     def sign_in_failed(self, message: str | None):
@@ -155,10 +196,16 @@ class AuthState(rx.State):
         self.login_error = str(message or "")
 
 
-def sign_in() -> rx.event.EventSpec:
-    """The login form's submit: runs in the browser only; the password never reaches state."""
-    return rx.call_script(SIGN_IN_JS, callback=AuthState.sign_in_failed)
+def sign_in() -> rx.event.EventHandler:
+    """The login form's submit handler (see `AuthState.begin_sign_in`)."""
+    return AuthState.begin_sign_in
 
 
-def sign_out() -> rx.event.EventSpec:
-    return rx.call_script(SIGN_OUT_JS)
+def sign_out() -> list:
+    """Clear this tab's state, then revoke the session and go to /login."""
+    return [AuthState.forget_me, rx.call_script(SIGN_OUT_JS)]
+
+
+def sign_out_everywhere() -> list:
+    """Clear this tab's state, then revoke every session of the user and go to /login."""
+    return [AuthState.forget_me, rx.call_script(SIGN_OUT_EVERYWHERE_JS)]

@@ -23,7 +23,8 @@ from notification_center.components import alerts
 from notification_center.db import session_scope
 from notification_center.notifications import read_state, service
 from notification_center.notifications.serialize import to_wire
-from notification_center.state.auth_state import AuthState, login_redirect
+from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 
 PAGE_SIZE = 20
 HOME = "/"
@@ -70,9 +71,14 @@ class PageData:
 
 
 # -- database work (runs in a thread) ---------------------------------------------------
-def _read_page(user_id: str, before: str | None = None) -> PageData:
+def _read_page(user_id: str, before: str | None = None, below_id: str | None = None) -> PageData:
+    """A page of the list: the newest, or the one after cursor `before`, or the one below
+    the notification `below_id` (the window's oldest row, whose cursor the UI lacks)."""
     with session_scope() as session:
-        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=service.parse_cursor(before))
+        cursor = service.parse_cursor(before)
+        if below_id and (row := service.get_for_user(session=session, user_id=user_id, notification_id=below_id)):
+            cursor = row.seq
+        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor)
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
         return PageData([i for i in items if i], page.unread_count, page.next_cursor)
 
@@ -89,10 +95,13 @@ def merge_newest_first(current: list[NotificationView], incoming: list[Notificat
     return sorted(by_id.values(), key=_order_key, reverse=True)
 
 
+@holds_user_data
 class NotificationsState(AuthState):
     items: list[NotificationView] = []
     unread_count: int = 0
     has_more: bool = False
+    # The window (at most list_window.CAP rows) has moved down past the newest rows.
+    newer_hidden: bool = False
     loaded: bool = False
     loading_more: bool = False
 
@@ -102,12 +111,24 @@ class NotificationsState(AuthState):
 
     _next_cursor: str = ""
 
+    def _clear_user_data(self) -> None:
+        # The alert settings are the browser's, not the user's: they stay.
+        self.items, self.unread_count, self.has_more, self.newer_hidden = [], 0, False, False
+        self.loaded, self.loading_more, self._next_cursor = False, False, ""
+
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
         self.unread_count = page.unread_count
         self._next_cursor = page.next_cursor or ""
         self.has_more = page.next_cursor is not None
+        self.newer_hidden = False
         self.loaded = True
+
+    def _merge_newer(self, incoming: list[NotificationView]) -> None:
+        """New rows join at the top; beyond the cap the oldest leave ("load more" has them)."""
+        self.items, cut = keep_newest(merge_newest_first(self.items, incoming), CAP)
+        if cut:
+            self.has_more = True
 
     def _set_read(self, ids: list[str], unread_count: int) -> None:
         wanted = set(ids)
@@ -120,8 +141,7 @@ class NotificationsState(AuthState):
     async def load(self):
         """on_load of `/`: signed-out visitors go to /login; others get the first page."""
         user = await self.current_user()
-        if user is None:
-            self.items, self.unread_count, self.loaded = [], 0, False
+        if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
         self._apply_first_page(await run_in_threadpool(_read_page, user.id))
 
@@ -131,18 +151,30 @@ class NotificationsState(AuthState):
         if user is None:
             yield login_redirect(HOME)
             return
-        if not self._next_cursor:
+        below = self.items[-1].id if self.items else None
+        if not self._next_cursor and below is None:
             self.has_more = False
             return
         self.loading_more = True
         yield
-        page = await run_in_threadpool(_read_page, user.id, self._next_cursor)
+        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below)
         known = {item.id for item in self.items}
-        self.items = self.items + [item for item in page.items if item.id not in known]
+        # Older rows join at the bottom; beyond the cap the newest leave ("show newest").
+        self.items, cut = keep_oldest(self.items + [item for item in page.items if item.id not in known], CAP)
+        self.newer_hidden = self.newer_hidden or cut
         self.unread_count = page.unread_count
         self._next_cursor = page.next_cursor or ""
         self.has_more = page.next_cursor is not None
         self.loading_more = False
+
+    @rx.event
+    async def show_newest(self):
+        """Back to the top of the list after "load more" moved the window down."""
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
+        return None
 
     @rx.event
     async def resync(self):
@@ -151,11 +183,14 @@ class NotificationsState(AuthState):
         if user is None:
             return
         page = await run_in_threadpool(_read_page, user.id)
+        if self.loaded and self.newer_hidden:  # the top is not shown: only the badge moves
+            self.unread_count = page.unread_count
+            return
         newest_known = max((_order_key(i) for i in self.items), default=None)
         # The fresh page joins the list without a hole if it reaches back to what we know.
         joins = newest_known is not None and any(_order_key(i) <= newest_known for i in page.items)
         if self.loaded and (joins or not page.next_cursor):
-            self.items = merge_newest_first(self.items, page.items)
+            self._merge_newer(page.items)
             self.unread_count = page.unread_count
         else:  # first load, or more than a page arrived meanwhile: start from the newest
             self._apply_first_page(page)
@@ -171,7 +206,8 @@ class NotificationsState(AuthState):
         oldest = min((_order_key(i) for i in self.items), default=None)
         if self.has_more and oldest is not None and _order_key(item) < oldest:
             return None  # older than the loaded window: "load more" will bring it
-        self.items = merge_newest_first(self.items, [item])
+        if not self.newer_hidden:  # else it is above the window: "show newest" brings it
+            self._merge_newer([item])
         if not item.read:
             self.unread_count += 1
         events = [alerts.toast(item)]

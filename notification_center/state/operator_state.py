@@ -18,7 +18,7 @@ from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
 from notification_center.notifications import sending
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-from notification_center.state.auth_state import AuthState, login_redirect
+from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 
 OPERATOR_ROUTE = "/operator"
 ALL = "all"
@@ -64,6 +64,7 @@ async def send_notification(form: dict[str, Any]) -> tuple[bool, str]:
     return True, f"Sent {count} notification{'' if count == 1 else 's'}."
 
 
+@holds_user_data
 class OperatorState(AuthState):
     checked: bool = False
     allowed: bool = False
@@ -127,6 +128,11 @@ class OperatorState(AuthState):
         if not self.allowed:
             self._clear_stats()
         return login_redirect(OPERATOR_ROUTE) if user is None else None
+
+    def _clear_user_data(self) -> None:
+        self.checked = self.allowed = self.sending = self.result_ok = False
+        self.result = ""
+        self._clear_stats()
 
     def _clear_stats(self) -> None:
         self.total_clients = 0

@@ -11,8 +11,10 @@ from typing import Any
 import reflex as rx
 
 from notification_center.components.notification_stream import stream_disconnect, stream_reconnect
+from notification_center.state.auth_state import holds_user_data
 
 
+@holds_user_data
 class StreamState(rx.State):
     """This tab's view of the notification stream."""
 
@@ -23,6 +25,10 @@ class StreamState(rx.State):
     reconnect_attempts: int = 0
     # Whether this tab holds the browser's stream (the others mirror it).
     is_leader: bool = False
+
+    def _clear_user_data(self) -> None:
+        self.is_connected, self.is_connecting, self.error = False, True, ""
+        self.reconnect_attempts, self.is_leader = 0, False
 
     @rx.var
     def connection_state(self) -> str:

@@ -148,3 +148,21 @@ async def test_stop_closes_every_client():
 
     for client in clients:
         client.close.assert_called_once()
+
+
+async def test_revoked_message_closes_exactly_the_streams_of_those_sessions():
+    broadcaster = NotificationBroadcaster()
+    clients = {}
+    for name, user, key in (("revoked", "alice", "s-a"), ("kept", "alice", "s-b"), ("other", "bob", "s-a")):
+        client = MagicMock(spec=["enqueue", "close", "session_key"])
+        client.session_key = key
+        broadcaster.register_client(user, client)
+        clients[name] = client
+
+    await broadcaster.publish_revoked("alice", ["s-a", "unknown"])
+    await broadcaster.publish_revoked("alice", [])  # nothing to announce
+
+    clients["revoked"].close.assert_called_once()
+    clients["kept"].close.assert_not_called()
+    clients["other"].close.assert_not_called()  # the same id under another user is not it
+    clients["revoked"].enqueue.assert_not_called()  # the message is not a stream event

@@ -12,7 +12,14 @@ import reflex as rx
 from notification_center.components import alerts
 from notification_center.notifications import read_state
 from notification_center.state import operator_state
-from notification_center.state.auth_state import SIGN_IN_JS, AuthState, SignedInUser, login_redirect, safe_next
+from notification_center.state.auth_state import (
+    SIGN_IN_JS,
+    AuthState,
+    SignedInUser,
+    login_redirect,
+    safe_next,
+    sign_in_js,
+)
 from notification_center.state.notifications_state import NotificationsState, NotificationView, merge_newest_first
 from notification_center.state.operator_state import OperatorState, form_body, parse_recipients
 
@@ -57,7 +64,7 @@ def test_parse_recipients_like_the_api_expects() -> None:
 
 
 def test_safe_next_allows_only_same_site_paths() -> None:
-    for good in ("/", "/operator", "/operator?x=1", "/operator?x=1#top", "/a/b//c"):
+    for good in ("/", "/operator", "/operator?x=1", "/operator?x=1#top", "/a/b/c"):
         assert safe_next(good) == good
     bad = (
         None,
@@ -85,13 +92,17 @@ def test_safe_next_allows_only_same_site_paths() -> None:
     assert "evil" not in str(login_redirect("/\t/evil.example"))
 
 
-def test_sign_in_script_keeps_next_on_this_origin() -> None:
-    # The browser resolves `next` itself (tabs/newlines dropped, "\\" read as "/"); the
-    # script must compare origins, not pattern-match the raw text.
+def test_sign_in_script_goes_to_the_server_decided_target_as_an_absolute_url() -> None:
+    # The target is filled in by the server (already normalised); the browser resolves it
+    # against this origin and navigates to the absolute href, never to a re-relativised
+    # path that could read as "//host".
     assert "new URL(raw, window.location.origin)" in SIGN_IN_JS
-    assert "url.origin === window.location.origin" in SIGN_IN_JS
-    assert "url.pathname + url.search + url.hash" in SIGN_IN_JS
+    assert "url.origin === window.location.origin ? url.href" in SIGN_IN_JS
+    assert "url.pathname" not in SIGN_IN_JS
     assert '"Content-Type": "application/json"' in SIGN_IN_JS
+    assert 'const next = target("/operator?x=1");' in sign_in_js("/operator?x=1")
+    assert 'const next = target("/evil.example");' in sign_in_js("/.//evil.example")
+    assert 'const next = target("/");' in sign_in_js("//evil.example")
 
 
 def test_form_body_is_what_the_api_takes() -> None:
