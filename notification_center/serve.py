@@ -135,6 +135,12 @@ def main() -> None:
 
     if cli(["prestart"]) != 0:
         raise SystemExit("prestart failed")
+    # The workers are forked from this process: they must not inherit its pooled database
+    # connections (two processes on one PostgreSQL connection corrupt each other's replies).
+    from notification_center.db import get_engine
+
+    get_engine().dispose()
+    get_engine.cache_clear()
 
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     config = get_config()

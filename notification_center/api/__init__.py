@@ -13,14 +13,26 @@ from notification_center.api import auth_routes, health_routes, notification_rou
 from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
+from notification_center.api.fallback import fallback_route
+from notification_center.api.openapi import documentation_routes
 from notification_center.api.security_headers import SecurityHeadersMiddleware
+from notification_center.api.spec import ApiRoute
 from notification_center.settings import get_settings
+
+
+def api_routes() -> list[ApiRoute]:
+    """Every documented route, the OpenAPI document and docs page included."""
+    served = [*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes]
+    return [*served, *documentation_routes(served)]
 
 
 def build_api() -> Starlette:
     settings = get_settings()
+    routes = api_routes()
     return Starlette(
-        routes=[*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes],
+        # The fallback last: /api/ paths no route took answer JSON 404/405 rather than
+        # falling through to Reflex's pages.
+        routes=[*routes, fallback_route(routes)],
         exception_handlers={ApiError: api_error_handler},
         # Outermost first: every answer (also the guards' refusals) carries the security headers;
         # cross-site refusals need no body; then no route reads past the size limit.

@@ -7,12 +7,14 @@ open streams end at once on every worker and node, not at their next periodic ch
 from __future__ import annotations
 
 import anyio
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from notification_center.api.bodies import LoginRequest, LogoutAllBody, LogoutBody, UserBody
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
+from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
 from notification_center.auth.sessions import (
     COOKIE_NAME,
@@ -24,6 +26,7 @@ from notification_center.auth.sessions import (
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
 from notification_center.models import User
+from notification_center.notifications.schemas import describe_errors
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.settings import get_settings
 
@@ -47,12 +50,12 @@ async def login(request: Request) -> Response:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ApiError(422, "body must be a JSON object with username and password", field="body")
-    for field in ("username", "password"):
-        if not isinstance(body.get(field), str) or not body[field]:
-            raise ApiError(422, f"{field}: required, a non-empty string", field=field)
-    username, password = body["username"], body["password"]
-    if len(username) > 64 or len(password) > 1024:
-        raise ApiError(422, "username or password too long", field="username")
+    try:
+        credentials = LoginRequest.model_validate(body)
+    except ValidationError as exc:
+        message, details = describe_errors(exc)
+        raise ApiError(422, message, field=details[0]["field"], details=details) from None
+    username, password = credentials.username, credentials.password
 
     try:
         async with get_login_rate_limiter().attempt(username, client_ip(request)) as attempt:
@@ -119,9 +122,44 @@ async def me(request: Request) -> Response:
     return JSONResponse(user_json(await require_user(request)))
 
 
+_SIGNED_IN = Reply(200, "the signed-in user", UserBody)
+
 routes = [
-    Route("/api/auth/login", login, methods=["POST"]),
-    Route("/api/auth/logout", logout, methods=["POST"]),
-    Route("/api/auth/logout-all", logout_all, methods=["POST"]),
-    Route("/api/auth/me", me, methods=["GET"]),
+    ApiRoute(
+        "/api/auth/login",
+        login,
+        "POST",
+        Operation(
+            "Sign in: sets the HttpOnly session cookie",
+            "auth",
+            (
+                Reply(200, "signed in; the session cookie is set", UserBody),
+                Reply(401, "invalid username or password"),
+                Reply(429, "too many sign-in attempts for this username or client address", headers=("Retry-After",)),
+            ),
+            body=LoginRequest,
+        ),
+    ),
+    ApiRoute(
+        "/api/auth/logout",
+        logout,
+        "POST",
+        Operation(
+            "Sign out: revokes the session (ending its streams) and clears the cookie",
+            "auth",
+            (Reply(200, "signed out (also when no session was sent)", LogoutBody),),
+        ),
+    ),
+    ApiRoute(
+        "/api/auth/logout-all",
+        logout_all,
+        "POST",
+        Operation(
+            "Sign out everywhere: revokes every session of the user (ending all their streams)",
+            "auth",
+            (Reply(200, "signed out everywhere; `revoked` sessions", LogoutAllBody),),
+            auth="user",
+        ),
+    ),
+    ApiRoute("/api/auth/me", me, "GET", Operation("The signed-in user", "auth", (_SIGNED_IN,), auth="user")),
 ]

@@ -10,8 +10,9 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from notification_center.api.bodies import HealthBody
+from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.db import get_engine
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.settings import get_settings
@@ -56,6 +57,27 @@ async def metrics(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/health", health, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
+    ApiRoute(
+        "/api/health",
+        health,
+        "GET",
+        Operation(
+            "Database and Redis reachability",
+            "operations",
+            (Reply(200, "all reachable", HealthBody), Reply(503, "degraded", HealthBody)),
+        ),
+    ),
+    ApiRoute(
+        "/metrics",
+        metrics,
+        "GET",
+        Operation(
+            "Prometheus metrics",
+            "operations",
+            (
+                Reply(200, "Prometheus text format", None, "text/plain"),
+                Reply(401, "NC_METRICS_TOKEN is set and the bearer token is missing or wrong"),
+            ),
+        ),
+    ),
 ]

@@ -7,11 +7,13 @@ import re
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from notification_center.api.bodies import NotificationBody, NotificationPage, ReadAllResult, SendResult, StatsBody
 from notification_center.api.deps import ApiError, json_body, require_operator, require_user
+from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
 from notification_center.notifications import read_state, sending, service
+from notification_center.notifications.schemas import SendRequest
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
@@ -83,10 +85,83 @@ async def stats(request: Request) -> Response:
     return JSONResponse(result.to_wire())
 
 
+CURSOR = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+_LIST_PARAMS = (
+    Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "page size"),
+    Param("before", "query", CURSOR, "the `nextCursor` of the previous page; a malformed one is 422"),
+    Param("unread", "query", {"type": "string", "enum": ["true", "false", "1", "0"]}, "only unread ones"),
+)
+_ID = Param("notification_id", "path", {"type": "string"}, "a notification id (`notif_...`)")
+
 routes = [
-    Route("/api/notifications", list_notifications, methods=["GET"]),
-    Route("/api/notifications", send, methods=["POST"]),
-    Route("/api/notifications/stats", stats, methods=["GET"]),
-    Route("/api/notifications/read-all", mark_all_read, methods=["POST"]),
-    Route("/api/notifications/{notification_id}/read", mark_read, methods=["POST"]),
+    ApiRoute(
+        "/api/notifications",
+        list_notifications,
+        "GET",
+        Operation(
+            "The signed-in user's notifications, newest first, a page at a time",
+            "notifications",
+            (
+                Reply(200, "a page", NotificationPage),
+                Reply(422, "a query parameter is out of range or malformed; `field` names it"),
+            ),
+            auth="user",
+            params=_LIST_PARAMS,
+        ),
+    ),
+    ApiRoute(
+        "/api/notifications",
+        send,
+        "POST",
+        Operation(
+            "Send a notification to usernames or to everybody (operators)",
+            "notifications",
+            (
+                Reply(201, "sent; one notification per recipient", SendResult),
+                Reply(422, "an unknown recipient (named in `unknown`); nothing was sent"),
+            ),
+            auth="operator",
+            body=SendRequest,
+        ),
+    ),
+    ApiRoute(
+        "/api/notifications/stats",
+        stats,
+        "GET",
+        Operation(
+            "Open streams, cluster-wide with Redis (operators)",
+            "notifications",
+            (Reply(200, "the counts", StatsBody),),
+            auth="operator",
+        ),
+    ),
+    ApiRoute(
+        "/api/notifications/read-all",
+        mark_all_read,
+        "POST",
+        Operation(
+            "Mark all of the user's notifications read",
+            "notifications",
+            (Reply(200, "how many changed", ReadAllResult),),
+            auth="user",
+        ),
+    ),
+    ApiRoute(
+        "/api/notifications/{notification_id}/read",
+        mark_read,
+        "POST",
+        Operation(
+            "Mark one notification read (idempotent)",
+            "notifications",
+            (
+                Reply(200, "the notification as it is now", NotificationBody),
+                Reply(404, "no such notification of this user"),
+                # Reflex's outer router matches paths with `.*`, which stops at a line break:
+                # such a path never reaches the API and gets Starlette's plain-text 404.
+                Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
+            ),
+            auth="user",
+            params=(_ID,),
+        ),
+    ),
 ]

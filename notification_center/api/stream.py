@@ -29,10 +29,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from notification_center import metrics
+from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.api.sse_response import EventStreamResponse
 from notification_center.api.stream_sweep import get_stream_sweeper
 from notification_center.auth.sessions import COOKIE_NAME, live_user_id, session_key
@@ -195,4 +195,18 @@ class StreamEndpoint:
         await response(scope, receive, send)
 
 
-routes = [Route("/api/notifications/stream", StreamEndpoint(), methods=["GET"])]
+_CURSOR_DOC = "resume after this cursor (an event's `id:`); a malformed or unknown one replays nothing"
+_OPERATION = Operation(
+    "The user's live notifications as Server-Sent Events (README: the stream protocol)",
+    "notifications",
+    (
+        Reply(200, "the event stream; it does not end on its own", None, "text/event-stream"),
+        Reply(429, "too many open streams for this user; `limit` says how many"),
+    ),
+    auth="user",
+    params=(
+        Param("Last-Event-ID", "header", {"type": "string"}, _CURSOR_DOC + " (sent by browsers on reconnect)"),
+        Param("lastEventId", "query", {"type": "string"}, _CURSOR_DOC + " (used when the header is absent)"),
+    ),
+)
+routes = [ApiRoute("/api/notifications/stream", StreamEndpoint(), "GET", _OPERATION, name="stream")]

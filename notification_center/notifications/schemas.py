@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -11,15 +11,20 @@ from notification_center.models import NotificationType, Priority
 TITLE_MAX = 200
 CONTENT_MAX = 5000
 
+# What the validators below enforce, told to the JSON schema too (OpenAPI document, fuzzing),
+# while the validators keep their own messages: at least one character that is not a space.
+_NOT_BLANK = {"pattern": r"\S"}
+Username = Annotated[str, Field(json_schema_extra=_NOT_BLANK)]
+
 
 class SendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    title: str = Field(min_length=1, max_length=TITLE_MAX, json_schema_extra=_NOT_BLANK)
     content: str = Field(default="", max_length=CONTENT_MAX)
     type: NotificationType = NotificationType.INFO
     priority: Priority = Priority.NORMAL
-    recipients: list[str] | Literal["all"]
+    recipients: Annotated[list[Username], Field(json_schema_extra={"minItems": 1})] | Literal["all"]
 
     @field_validator("title")
     @classmethod

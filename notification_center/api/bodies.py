@@ -1,0 +1,92 @@
+"""The JSON bodies of the HTTP API as pydantic models: what the OpenAPI document describes.
+
+Requests are validated with these (and `notifications.schemas.SendRequest`); responses are
+built as plain dicts on the hot paths and checked against these models by the schema fuzz
+test (tests/integration/test_api_fuzz.py), so neither side can drift unnoticed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from notification_center.models import NotificationType, Priority, Role, Status
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx JSON answer: a message, and the offending field when there is one."""
+
+    error: str = Field(description="what went wrong, naming the problem")
+    field: str | None = Field(default=None, description="the request part at fault (body field or parameter)")
+    details: list[dict[str, str]] | None = Field(default=None, description="every validation problem (422)")
+    unknown: list[str] | None = Field(default=None, description="unknown recipient usernames (422)")
+    retryAfter: int | None = Field(default=None, description="seconds until sign-in may be tried again (429)")
+    limit: int | None = Field(default=None, description="the per-user stream limit that was reached (429)")
+
+
+class LoginRequest(BaseModel):
+    # strict: a number is not a username; unknown fields are ignored
+    model_config = ConfigDict(strict=True)
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserBody(BaseModel):
+    id: str
+    username: str
+    role: Role
+
+
+class LogoutBody(BaseModel):
+    ok: Literal[True]
+
+
+class LogoutAllBody(BaseModel):
+    ok: Literal[True]
+    revoked: int = Field(ge=0, description="how many sessions were revoked, this one included")
+
+
+class NotificationBody(BaseModel):
+    """A notification on the wire (CONTRACT section 5)."""
+
+    id: str
+    userId: str
+    type: NotificationType
+    priority: Priority
+    title: str
+    content: str
+    channels: list[str]
+    status: Status
+    createdAt: datetime
+    updatedAt: datetime
+    readAt: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationBody] = Field(description="newest first")
+    unreadCount: int = Field(ge=0, description="the user's total unread, whatever the filters")
+    nextCursor: str | None = Field(description="pass as `before` for the next page; null on the last")
+
+
+class SendResult(BaseModel):
+    count: int = Field(ge=0)
+    ids: list[str]
+
+
+class ReadAllResult(BaseModel):
+    updated: int = Field(ge=0, description="how many this call marked read")
+
+
+class StatsBody(BaseModel):
+    totalClients: int = Field(ge=0)
+    connectedUserIds: list[str]
+    userClientCounts: dict[str, int]
+
+
+class HealthBody(BaseModel):
+    status: Literal["ok", "degraded"]
+    db: Literal["ok", "error"]
+    redis: Literal["ok", "disabled", "error"]
