@@ -17,7 +17,7 @@ from notification_center.api.deps import ApiError, client_ip, json_body, require
 from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
 from notification_center.auth.sessions import (
-    COOKIE_NAME,
+    cookie_name,
     create_session,
     purge_stale_sessions_if_due,
     revoke_session,
@@ -74,7 +74,7 @@ async def login(request: Request) -> Response:
     user, cookie = result
     response = JSONResponse(user)
     response.set_cookie(
-        COOKIE_NAME,
+        cookie_name(),
         cookie,
         max_age=get_settings().session_ttl_seconds,
         path="/",
@@ -99,12 +99,13 @@ def _revoke_all(user_id: str) -> list[str]:
 
 def _signed_out(body: dict) -> Response:
     response = JSONResponse(body)
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    # A __Host- cookie is only replaced by one that is Secure too.
+    response.delete_cookie(cookie_name(), path="/", httponly=True, samesite="lax", secure=get_settings().cookie_secure)
     return response
 
 
 async def logout(request: Request) -> Response:
-    if (cookie := request.cookies.get(COOKIE_NAME)) and (revoked := await run_in_threadpool(_revoke, cookie)):
+    if (cookie := request.cookies.get(cookie_name())) and (revoked := await run_in_threadpool(_revoke, cookie)):
         user_id, session_id = revoked
         await get_notification_broadcaster().publish_revoked(user_id, [session_id])
     return _signed_out({"ok": True})

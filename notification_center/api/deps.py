@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from notification_center.api.body_limit import MAX_BODY_BYTES
-from notification_center.auth.sessions import COOKIE_NAME, load_user
+from notification_center.auth.sessions import cookie_name, load_user
 from notification_center.models import Role, User
 from notification_center.settings import get_settings
 
@@ -95,7 +95,7 @@ async def json_body(request: Request) -> Any:
 
 
 async def optional_user(request: Request) -> User | None:
-    cookie = request.cookies.get(COOKIE_NAME)
+    cookie = request.cookies.get(cookie_name())
     if not cookie:
         return None
     return await run_in_threadpool(load_user, cookie)

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 
 from notification_center.api.docs_page import render_docs
 from notification_center.api.spec import JSON, ApiRoute, Operation, Reply, implied_replies
-from notification_center.auth.sessions import COOKIE_NAME
+from notification_center.auth.sessions import cookie_name
 
 TITLE = "Notification Center API"
 VERSION = "1.0.0"
@@ -112,12 +112,12 @@ def build_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
             "version": VERSION,
             "description": "JSON API of the notification center. Errors are "
             '`{"error": message, "field"?: name}`. Sign in with POST /api/auth/login; the '
-            f"`{COOKIE_NAME}` cookie it sets authenticates the other routes.",
+            f"`{cookie_name()}` cookie it sets authenticates the other routes.",
         },
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {SECURITY_SCHEME: {"type": "apiKey", "in": "cookie", "name": COOKIE_NAME}},
+            "securitySchemes": {SECURITY_SCHEME: {"type": "apiKey", "in": "cookie", "name": cookie_name()}},
         },
     }
 

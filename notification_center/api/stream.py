@@ -35,7 +35,7 @@ from notification_center import metrics
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.api.sse_response import EventStreamResponse
 from notification_center.api.stream_sweep import get_stream_sweeper
-from notification_center.auth.sessions import COOKIE_NAME, live_user_id, session_key
+from notification_center.auth.sessions import cookie_name, live_user_id, session_key
 from notification_center.db import session_scope
 from notification_center.notifications import service
 from notification_center.notifications.serialize import to_wire
@@ -160,7 +160,7 @@ async def _events(client: StreamClient, start: _Start, settings: Settings) -> As
 async def _open(request: Request) -> Response:
     """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
     settings = get_settings()
-    key = session_key(request.cookies.get(COOKIE_NAME))
+    key = session_key(request.cookies.get(cookie_name()))
     requested = service.parse_cursor(_requested_cursor(request))
     start = None if key is None else await run_in_threadpool(_start, key, requested)
     if start is None:

@@ -22,6 +22,17 @@ from notification_center.models import AuthSession, User, utcnow
 from notification_center.settings import get_settings
 
 COOKIE_NAME = "nc_session"
+# With NC_COOKIE_SECURE the browser is told, by the name itself, to accept the cookie only
+# over HTTPS, for this exact host (no Domain) and the whole site: a sibling subdomain or a
+# plain-HTTP man in the middle cannot plant or overwrite it.
+SECURE_COOKIE_NAME = "__Host-nc_session"
+
+
+def cookie_name() -> str:
+    """The session cookie's name: `nc_session`, or `__Host-nc_session` behind HTTPS."""
+    return SECURE_COOKIE_NAME if get_settings().cookie_secure else COOKIE_NAME
+
+
 # How often sign-ins sweep out dead sessions (per process): a full scan is cheap but not free.
 PURGE_INTERVAL_SECONDS = 600.0
 _next_purge_at = 0.0

@@ -21,7 +21,7 @@ import reflex as rx
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 
-from notification_center.auth.sessions import COOKIE_NAME, load_user
+from notification_center.auth.sessions import cookie_name, load_user
 from notification_center.models import Role
 from notification_center.state.next_path import safe_next
 
@@ -144,7 +144,7 @@ class AuthState(rx.State):
 
     def _cookie(self) -> str | None:
         header = self.router.headers.cookie
-        return cookie_parser(header).get(COOKIE_NAME) if header else None
+        return cookie_parser(header).get(cookie_name()) if header else None
 
     async def current_user(self) -> SignedInUser | None:
         """The user behind this tab's session cookie, checked against the database now."""
