@@ -158,15 +158,21 @@ async def _events(client: StreamClient, start: _Start, settings: Settings) -> As
 
 
 async def _open(request: Request) -> Response:
-    """Sign-in and per-user limit checks, then the stream (or a 401/429 JSON answer)."""
+    """Sign-in and per-user limit checks, then the stream (or a 401/429/503 JSON answer)."""
     settings = get_settings()
+    broadcaster = get_notification_broadcaster()
+    if broadcaster.closing:
+        return JSONResponse(
+            {"error": "this server is shutting down; reconnect"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     key = session_key(request.cookies.get(cookie_name()))
     requested = service.parse_cursor(_requested_cursor(request))
     start = None if key is None else await run_in_threadpool(_start, key, requested)
     if start is None:
         return JSONResponse({"error": "not signed in"}, status_code=401)
     user_id = start.user_id
-    broadcaster = get_notification_broadcaster()
     get_stream_sweeper(broadcaster, settings).ensure_running()
     client = StreamClient(user_id, settings.client_buffer_size, key)
     cleanup = await broadcaster.connect(user_id, client, client.id, settings.max_connections_per_user)
@@ -202,6 +208,7 @@ _OPERATION = Operation(
     (
         Reply(200, "the event stream; it does not end on its own", None, "text/event-stream"),
         Reply(429, "too many open streams for this user; `limit` says how many"),
+        Reply(503, "this server is shutting down; reconnect (Retry-After)"),
     ),
     auth="user",
     params=(

@@ -48,12 +48,15 @@ class NotificationBroadcaster:
         # a stream that read the user's cursor just before registering asks this whether
         # a notification slipped between the two (see `dispatched_cursor`).
         self._dispatched: OrderedDict[str, int] = OrderedDict()
+        self._closing = False
         self.transport = transport or InMemoryTransport()
         self.transport.bind(self._dispatch, self._resync_all)
 
     # -- connections ------------------------------------------------------------------
     def register_client(self, user_id: str, client: Client) -> Callable[[], None]:
         """Add a local client; returns an idempotent cleanup that removes it."""
+        if self._closing:  # raced with shutdown: it ends at once and resumes elsewhere
+            client.close()
         self._clients.setdefault(user_id, set()).add(client)
         metrics.CONNECTIONS.inc()
         done = False
@@ -202,8 +205,16 @@ class NotificationBroadcaster:
     async def start(self) -> None:
         await self.transport.start()
 
+    @property
+    def closing(self) -> bool:
+        """Shutting down: no new stream should start here."""
+        return self._closing
+
     def close_all_clients(self) -> None:
-        """End every local stream; browsers resume (elsewhere) with Last-Event-ID."""
+        """End every local stream and refuse new ones; browsers resume (elsewhere) with
+        Last-Event-ID. Refusing matters: the server keeps accepting while it drains, and a
+        stream that reconnected in that window would otherwise hold the shutdown forever."""
+        self._closing = True
         for clients in list(self._clients.values()):
             for client in list(clients):
                 client.close()

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import time
 
+import httpx
 import pytest
 
 from tests.conftest import APP_ENV
@@ -29,5 +30,32 @@ async def test_sigterm_ends_open_streams_and_exits(tmp_root):
             while server.proc.poll() is None:
                 assert time.monotonic() - started < 15, "server did not exit with streams open"
                 await asyncio.sleep(0.1)
+    finally:
+        server.stop()
+
+
+async def test_streams_that_reconnect_during_shutdown_are_refused_and_the_server_exits(tmp_root):
+    """The server keeps accepting while it drains; a stream opened then (a browser resuming
+    at once) must not hold the shutdown: it gets 503, and the server still exits."""
+    server = AppServer(tmp_root / "shutdown-race", dict(APP_ENV, NC_PING_INTERVAL_SECONDS="30")).start()
+    try:
+        server.create_user("racer", "racer-password")
+        async with server.async_login("racer", "racer-password") as client:
+            first = await StreamReader(client).start()
+            await first.wait_for(lambda r: r.events)
+            started = time.monotonic()
+            server.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(first.ended.wait(), timeout=10)
+            statuses = []
+            while server.proc.poll() is None:
+                assert time.monotonic() - started < 15, f"server did not exit; reconnects got {statuses}"
+                try:
+                    response = await client.get("/api/notifications/stream", timeout=2)
+                    statuses.append(response.status_code)
+                except httpx.HTTPError:
+                    break  # no longer accepting: what we wanted
+                await asyncio.sleep(0.05)
+            assert all(status == 503 for status in statuses), statuses
+            await asyncio.to_thread(server.proc.wait, 15)
     finally:
         server.stop()
