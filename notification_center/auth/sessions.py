@@ -138,10 +138,6 @@ def user_for_cookie(*, session: Session, cookie_value: str | None) -> User | Non
     return session.exec(_LIVE_USER, params={"key": key, "now": utcnow()}).first()
 
 
-def is_session_live(*, session: Session, cookie_value: str | None) -> bool:
-    return _live_session(session, cookie_value) is not None
-
-
 def revoke_session(*, session: Session, cookie_value: str | None) -> AuthSession | None:
     """Revoke the live session behind the cookie; the revoked row (None if none was live)."""
     auth = _live_session(session, cookie_value)
