@@ -37,6 +37,7 @@ from bench.servers import HOST, BaselineServer
 from bench.stats import percentile, ratio
 from bench.tabs import TabRecording, open_tabs, record_tab
 from bench.taps import Arrivals, Tap, close_taps, next_source_host, open_taps, request_bytes
+from bench.targets import session_cookie
 from tests.support.processes import ROOT, AppServer, RedisServer, free_port
 
 
@@ -389,10 +390,7 @@ def redis_workers(workdir: Path, total: int, sends: int) -> dict[str, Any]:
         view = Server(
             "app-redis", app.port, pgid, "/api/notifications/stream", "/api/notifications", "/api/health", None
         )
-        password = "bench-password-123"
-        app.create_user("scale-user", password)
-        app.create_user("scale-op", password, role="operator")
-        cookie, op_cookie = _cookie(app, "scale-user", password), _cookie(app, "scale-op", password)
+        cookie, op_cookie = _user_and_operator(app)
         seqs = [7_000_000 + i for i in range(sends)]
         outs = [workdir / f"e-client-{i}.json" for i in range(2)]
         before = group_rss_kib(pgid)
@@ -487,11 +485,7 @@ def run(profile: ScaleProfile, workdir: Path) -> dict[str, Any]:
     app, app_view = _app_server(workdir)
     baseline, base_view = _baseline_server(workdir)
     try:
-        password = "bench-password-123"
-        app.create_user("scale-user", password)
-        app.create_user("scale-op", password, role="operator")
-        user_cookie = _cookie(app, "scale-user", password)
-        op_cookie = _cookie(app, "scale-op", password)
+        user_cookie, op_cookie = _user_and_operator(app)
 
         log("A. idle streams held")
         results["idle"] = {
@@ -545,12 +539,12 @@ def run(profile: ScaleProfile, workdir: Path) -> dict[str, Any]:
     return results
 
 
-def _cookie(app: AppServer, username: str, password: str) -> str:
-    client = app.login(username, password)
-    try:
-        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    finally:
-        client.close()
+def _user_and_operator(app: AppServer) -> tuple[str, str]:
+    """Cookies of `scale-user` (the streams' owner) and `scale-op` (the sender), made with the CLI."""
+    password = "bench-password-123"
+    app.create_user("scale-user", password)
+    app.create_user("scale-op", password, role="operator")
+    return session_cookie(app, "scale-user", password), session_cookie(app, "scale-op", password)
 
 
 def failures(results: dict[str, Any]) -> list[str]:

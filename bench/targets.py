@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bench.cpu import group_cpu_seconds
 from bench.lean_http import Connection, marker
 from bench.servers import HOST, BaselineServer, BenchApiServer
+from tests.support.processes import AppServer
 
 
 @dataclass
@@ -62,7 +63,8 @@ class Target:
         return int(json.loads(response.body)["totalClients"])
 
 
-def _cookie(server: BenchApiServer, username: str, password: str) -> str:
+def session_cookie(server: AppServer, username: str, password: str) -> str:
+    """A `Cookie` header value for a fresh sign-in of `username`."""
     client = server.login(username, password)
     try:
         return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
@@ -82,8 +84,8 @@ def app_target(name: str, server: BenchApiServer) -> Target:
         send_path="/api/notifications",
         stats_path="/api/notifications/stats",
         send_status=201,
-        stream_headers={"cookie": _cookie(server, "bench-user", password)},
-        send_headers={"cookie": _cookie(server, "bench-op", password)},
+        stream_headers={"cookie": session_cookie(server, "bench-user", password)},
+        send_headers={"cookie": session_cookie(server, "bench-op", password)},
         recipient="bench-user",
         pgid=server.proc.pid if server.proc else None,
     )
