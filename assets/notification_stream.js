@@ -18,8 +18,10 @@
  * Wire format: `data:` lines holding `{"type","data","timestamp"}` envelopes with no `event:`
  * field: `connected` (id = cursor), `notification` (id = cursor, data = notification),
  * `ping`, `read` (data `{"ids","unreadCount"}`, or `{"upTo","unreadCount"}` after read-all; passed
- * on as is), and the lifecycle events `seen`, `archived`, `deleted`, `updated`, `expired`, `reset`
- * (passed to onEvent as `{type, data}`). Unknown types are ignored. EventSource
+ * on as is), and the lifecycle events `seen`, `archived`, `deleted`, `updated`, `expired`, `reset`,
+ * `preferences` (passed to onEvent as `{type, data}`). A notification is de-duplicated by id and
+ * groupCount: a grouped send brings its row again, with a new cursor and a higher count.
+ * Unknown types are ignored. EventSource
  * cannot set headers on a new instance, so every (re)connect resumes with `?lastEventId=`.
  *
  * Imperative actions for Python (`rx.call_script`): window.ncNotificationStream
@@ -537,7 +539,8 @@ class TabStream {
       case "notification": {
         if (!data || typeof data !== "object") return;
         if (data.id !== undefined && data.id !== null) {
-          const id = String(data.id);
+          // A grouped send delivers its row again with a higher groupCount: not a duplicate.
+          const id = `${data.id}#${Number(data.groupCount) || 1}`;
           if (this.seen.has(id)) return;
           this.seen.add(id);
           this.seenOrder.push(id);
@@ -555,6 +558,7 @@ class TabStream {
       case "updated":
       case "expired":
       case "reset":
+      case "preferences":
         // Inbox lifecycle events (CONTRACT section 9), passed on as {type, data}.
         if (data && typeof data === "object") this.each("onEvent", { type: envelope.type, data });
         return;

@@ -79,6 +79,8 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("user_id", "seq", name="uq_notifications_user_seq"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
+        # Grouping (notifications/grouping.py) looks up a send's group rows per chunk of users.
+        Index("ix_notifications_user_group", "user_id", "group_key"),
     )
 
     id: str = Field(default_factory=lambda: new_public_id("notif"), primary_key=True, max_length=40)
@@ -112,3 +114,31 @@ class Notification(SQLModel, table=True):
     # The send (sent history) this row came from, and when it was first written to a stream.
     send_id: str | None = Field(default=None, max_length=40, index=True)
     delivered_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class Category(SQLModel, table=True):
+    """A kind of notification that operators define and users set preferences for.
+
+    `critical` ones (e.g. `security`) always alert: users cannot mute them."""
+
+    __tablename__ = "categories"
+
+    slug: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64)
+    description: str = Field(default="", max_length=500)
+    critical: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class Preference(SQLModel, table=True):
+    """How one user wants one category to alert. No row means the defaults (all on)."""
+
+    __tablename__ = "preferences"
+
+    user_id: str = Field(foreign_key="users.id", primary_key=True, max_length=40)
+    category: str = Field(foreign_key="categories.slug", primary_key=True, max_length=32)
+    toast: bool = Field(default=True)
+    sound: bool = Field(default=True)
+    desktop: bool = Field(default=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())

@@ -8,10 +8,12 @@ from notification_center.lifespan import realtime_lifespan
 from notification_center.pages.index import index_page
 from notification_center.pages.login import login_page
 from notification_center.pages.operator import operator_page
+from notification_center.pages.preferences import preferences_page
 from notification_center.settings import get_settings
 from notification_center.state.auth_state import AuthState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
+from notification_center.state.preferences_state import PreferencesState
 from notification_center.state.session_guard import SessionGuard
 
 app = rx.App(api_transformer=build_api())
@@ -25,3 +27,9 @@ app.add_page(
     login_page, route="/login", title="Sign in · Notification Center", on_load=AuthState.check_already_signed_in
 )
 app.add_page(operator_page, route="/operator", title="Operator · Notification Center", on_load=OperatorState.load)
+app.add_page(
+    preferences_page,
+    route="/preferences",
+    title="Preferences · Notification Center",
+    on_load=PreferencesState.load,
+)

@@ -130,6 +130,8 @@ class Settings:
     trusted_proxy_hops: int
     metrics_token: str | None
     cors_origins: tuple[str, ...]
+    # Sends with one groupKey to one user within this many seconds update one inbox row.
+    group_window_seconds: float = 3600.0
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -180,6 +182,7 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("NC_METRICS_TOKEN", "").strip() or None,
         # Other origins that may call the API with credentials and open the websocket.
         cors_origins=_origins_env("NC_CORS_ORIGINS"),
+        group_window_seconds=_float_env("NC_GROUP_WINDOW_SECONDS", 3600.0),
     )
 
 

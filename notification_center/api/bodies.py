@@ -8,7 +8,7 @@ test (tests/integration/test_api_fuzz.py), so neither side can drift unnoticed.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,3 +110,64 @@ class HealthBody(BaseModel):
     status: Literal["ok", "degraded"]
     db: Literal["ok", "error"]
     redis: Literal["ok", "disabled", "error"]
+
+
+# -- categories, preferences, actions (issue 11) ------------------------------------------
+_SLUG = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+class CategoryBody(BaseModel):
+    slug: str = Field(pattern=_SLUG)
+    name: str
+    description: str
+    critical: bool = Field(description="always alerts: users cannot mute it")
+
+
+class CategoryList(BaseModel):
+    categories: list[CategoryBody] = Field(description="`general` first, then by name")
+
+
+class CategoryRequest(BaseModel):
+    """Create or update a category (operators)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    slug: str = Field(pattern=_SLUG, description="the `category` of a send")
+    name: str = Field(min_length=1, max_length=64, pattern=r"\S")
+    description: str = Field(default="", max_length=500)
+    critical: bool = Field(default=False, description="users cannot mute it (`security` always is)")
+
+
+class AlertPreference(BaseModel):
+    toast: bool
+    sound: bool
+    desktop: bool
+
+
+class AlertPreferenceChange(BaseModel):
+    """What to change for one category; an absent or null kind keeps its value."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    toast: bool | None = None
+    sound: bool | None = None
+    desktop: bool | None = None
+
+
+class PreferencesBody(BaseModel):
+    categories: list[CategoryBody]
+    preferences: dict[str, AlertPreference] = Field(description="every category's slug -> how it alerts")
+
+
+class PreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    preferences: dict[Annotated[str, Field(pattern=_SLUG)], AlertPreferenceChange] = Field(
+        description="category slug -> the kinds to change; critical categories cannot be turned off"
+    )
+
+
+class ActionChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    actionId: str = Field(min_length=1, max_length=64, description="the `id` of one of the notification's actions")

@@ -22,13 +22,21 @@ from notification_center.db import session_scope
 from notification_center.models import Notification, Status, User
 from notification_center.notifications.service import Draft, create_notifications
 from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
+def _create(session: Session, draft: Draft, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+    window = get_settings().group_window_seconds
+    return create_notifications(
+        session=session, user_ids=user_ids, draft=draft, status=Status.SENT, group_window_seconds=window
+    )
+
+
 def _persist(draft: Draft, user_ids: list[str]) -> list[dict[str, Any]]:
     with session_scope() as session:
-        return create_notifications(session=session, user_ids=user_ids, draft=draft, status=Status.SENT)
+        return _create(session, draft, user_ids)
 
 
 class InAppChannelHandler:
@@ -38,7 +46,7 @@ class InAppChannelHandler:
         """Write the notifications in the caller's transaction (sync, in a worker thread);
         `publish` them once it committed. For callers that do more in the same unit of
         work, like `sending.send` resolving the recipients."""
-        return create_notifications(session=session, user_ids=user_ids, draft=draft, status=Status.SENT)
+        return _create(session, draft, user_ids)
 
     async def publish(self, rows: Sequence[dict[str, Any]]) -> None:
         """Publish committed rows to their users' streams on every worker; never raises."""

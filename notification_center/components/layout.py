@@ -35,6 +35,7 @@ def header(*extra: rx.Component) -> rx.Component:
             ),
             rx.flex(
                 _nav_link("Notifications", "/", "inbox"),
+                _nav_link("Preferences", "/preferences", "sliders-horizontal"),
                 rx.cond(AuthState.is_operator, _nav_link("Operator", "/operator", "send")),
                 spacing="3",
                 align="center",

@@ -11,7 +11,7 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components.layout import testid
-from notification_center.state.notifications_state import NotificationsState, NotificationView
+from notification_center.state.notifications_state import ActionView, NotificationsState, NotificationView
 
 
 def _by_type(item_type: rx.Var, values: dict[str, rx.Component | str], default: rx.Component | str):
@@ -53,6 +53,77 @@ def relative_time(created_at: rx.Var) -> rx.Component:
     )
 
 
+def _title(item: NotificationView) -> rx.Component:
+    """Plain text; with a `url`, a link that opens it (a new tab for other sites) and marks
+    the notification read. The URL was checked at send time (notifications/actions.py)."""
+    text = rx.text(
+        item.title,
+        weight=rx.cond(item.read, "regular", "bold"),
+        size="3",
+        style=styles.plain_text_style,
+        custom_attrs={"data-testid": "notification-title"},
+    )
+    return rx.cond(
+        item.url != "",
+        rx.link(
+            text,
+            href=item.url,
+            is_external=item.url_external,
+            rel="noopener noreferrer",
+            on_click=NotificationsState.mark_read(item.id),
+            custom_attrs={"data-testid": "notification-link"},
+        ),
+        text,
+    )
+
+
+def _action(item: NotificationView, action: ActionView) -> rx.Component:
+    """One action button (`item-action-<id>`): records the choice; with a url, also opens it.
+    Once one is chosen, both are disabled and the chosen one stays highlighted."""
+    chosen = item.action_taken == action.id
+    button = rx.button(
+        rx.cond(chosen, rx.icon("check", size=14)),
+        action.label,
+        size="1",
+        variant=rx.cond(chosen, "solid", "outline"),
+        disabled=item.action_taken != "",
+        on_click=NotificationsState.take_action(item.id, action.id),
+        custom_attrs={"data-testid": f"item-action-{action.id}", "data-chosen": rx.cond(chosen, "true", "false")},
+    )
+    return rx.cond(
+        (action.url != "") & (item.action_taken == ""),
+        rx.link(button, href=action.url, is_external=action.external, rel="noopener noreferrer"),
+        button,
+    )
+
+
+def _badges(item: NotificationView) -> rx.Component:
+    return rx.fragment(
+        priority_badge(item.priority),
+        rx.cond(
+            item.group_count > 1,
+            rx.badge(
+                rx.icon("layers", size=12),
+                rx.text(item.group_count, custom_attrs={"data-testid": "group-count"}),
+                color_scheme="gray",
+                variant="surface",
+                size="1",
+                title=item.group_count.to_string() + " notifications grouped",
+            ),
+        ),
+        rx.cond(
+            item.category != "general",
+            rx.badge(
+                item.category,
+                color_scheme="gray",
+                variant="soft",
+                size="1",
+                custom_attrs={"data-testid": "item-category"},
+            ),
+        ),
+    )
+
+
 def notification_item(item: NotificationView) -> rx.Component:
     return rx.flex(
         rx.flex(
@@ -69,14 +140,8 @@ def notification_item(item: NotificationView) -> rx.Component:
         ),
         rx.flex(
             rx.flex(
-                rx.text(
-                    item.title,
-                    weight=rx.cond(item.read, "regular", "bold"),
-                    size="3",
-                    style=styles.plain_text_style,
-                    custom_attrs={"data-testid": "notification-title"},
-                ),
-                priority_badge(item.priority),
+                _title(item),
+                _badges(item),
                 align="center",
                 spacing="2",
                 wrap="wrap",
@@ -90,6 +155,10 @@ def notification_item(item: NotificationView) -> rx.Component:
                     style=styles.plain_text_style,
                     custom_attrs={"data-testid": "notification-content"},
                 ),
+            ),
+            rx.cond(
+                item.actions.length() > 0,
+                rx.flex(rx.foreach(item.actions, lambda action: _action(item, action)), spacing="2", wrap="wrap"),
             ),
             relative_time(item.created_at),
             direction="column",
@@ -126,6 +195,8 @@ def notification_item(item: NotificationView) -> rx.Component:
                 "data-read": rx.cond(item.read, "true", "false"),
                 "data-type": item.type,
                 "data-priority": item.priority,
+                "data-category": item.category,
+                "data-group-count": item.group_count.to_string(),
             },
         ),
     )

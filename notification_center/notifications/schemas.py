@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notification_center.models import NotificationType, Priority
+from notification_center.notifications.actions import ACTION_ID_PATTERN, MAX_ACTIONS, URL_MAX, url_problem
 
 TITLE_MAX = 200
 CONTENT_MAX = 5000
@@ -17,6 +18,41 @@ _NOT_BLANK = {"pattern": r"\S"}
 Username = Annotated[str, Field(json_schema_extra=_NOT_BLANK)]
 
 
+CATEGORY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+GROUP_KEY_MAX = 128
+ACTION_LABEL_MAX = 40
+# Told to the JSON schema (so fuzzing sends mostly plausible links); `url_problem` decides.
+_URL_SCHEMA = {"pattern": r"^(https?://[^\s\\]+|/([^/\\\s][^\s\\]*)?)$"}
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is not None and (problem := url_problem(value)) is not None:
+        raise ValueError(problem)
+    return value
+
+
+class ActionRequest(BaseModel):
+    """An action button: a label, and a link or nothing (then choosing it is only recorded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=f"^{ACTION_ID_PATTERN}$", description="reported back as `actionTaken`")
+    label: str = Field(min_length=1, max_length=ACTION_LABEL_MAX, json_schema_extra=_NOT_BLANK)
+    url: str | None = Field(default=None, max_length=URL_MAX, json_schema_extra=_URL_SCHEMA)
+
+    @field_validator("label")
+    @classmethod
+    def _label_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _safe_url(cls, value: str | None) -> str | None:
+        return _check_url(value)
+
+
 class SendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -25,12 +61,38 @@ class SendRequest(BaseModel):
     type: NotificationType = NotificationType.INFO
     priority: Priority = Priority.NORMAL
     recipients: Annotated[list[Username], Field(json_schema_extra={"minItems": 1})] | Literal["all"]
+    category: str = Field(default="general", pattern=CATEGORY_PATTERN, description="a defined category's slug")
+    url: str | None = Field(
+        default=None,
+        max_length=URL_MAX,
+        json_schema_extra=_URL_SCHEMA,
+        description="opened when the title is clicked: http(s) or a path on this site",
+    )
+    actions: list[ActionRequest] | None = Field(default=None, max_length=MAX_ACTIONS, description="up to two buttons")
+    groupKey: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=GROUP_KEY_MAX,
+        description="sends with one key to one user within NC_GROUP_WINDOW_SECONDS update one inbox row",
+    )
 
     @field_validator("title")
     @classmethod
     def _title_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _safe_url(cls, value: str | None) -> str | None:
+        return _check_url(value)
+
+    @field_validator("actions")
+    @classmethod
+    def _distinct_action_ids(cls, value: list[ActionRequest] | None) -> list[ActionRequest] | None:
+        if value is not None and len({a.id for a in value}) != len(value):
+            raise ValueError("action ids must differ")
         return value
 
     @field_validator("recipients")
@@ -49,7 +111,7 @@ def describe_errors(error: ValidationError) -> tuple[str, list[dict[str, str]]]:
     details = []
     for err in error.errors():
         field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "body"
-        field = field.split(".")[0] if field.startswith("recipients") else field
+        field = field.split(".")[0] if field.startswith(("recipients", "actions")) else field
         details.append({"field": field, "message": err["msg"]})
     first = details[0]
     return f"{first['field']}: {first['message']}", details

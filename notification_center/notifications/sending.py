@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.categories import service as categories
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
 from notification_center.notifications import service
@@ -30,8 +31,22 @@ class SendError(ValueError):
 def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft) -> list[dict[str, Any]]:
     """One unit of work, one thread hop: a send is mostly database round trips."""
     with session_scope() as session:
+        categories.require_category(session=session, slug=draft.category)
         user_ids = service.resolve_recipients(session=session, recipients=recipients)
         return get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+
+
+def draft_of(request: SendRequest) -> service.Draft:
+    return service.Draft(
+        title=request.title,
+        content=request.content,
+        type=request.type.value,
+        priority=request.priority.value,
+        category=request.category,
+        url=request.url,
+        actions=tuple(a.model_dump(exclude_none=True) for a in request.actions) if request.actions else None,
+        group_key=request.groupKey,
+    )
 
 
 async def send(body: Any) -> list[dict[str, Any]]:
@@ -44,11 +59,11 @@ async def send(body: Any) -> list[dict[str, Any]]:
     except ValidationError as exc:
         message, details = describe_errors(exc)
         raise SendError(message, details[0]["field"], details=details) from None
-    draft = service.Draft(
-        title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
-    )
+    draft = draft_of(request)
     try:
         created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft)
+    except categories.UnknownCategoryError as exc:
+        raise SendError(f"category: no such category {exc.slug!r}", "category") from None
     except service.UnknownRecipientsError as exc:
         names = ", ".join(exc.usernames)
         raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None

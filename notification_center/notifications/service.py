@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import Session, col, func, select
 
 from notification_center.models import Notification, Status, User, new_public_id, utcnow
-from notification_center.notifications import visibility
+from notification_center.notifications import grouping, visibility
 
 
 class UnknownRecipientsError(LookupError):
@@ -86,7 +86,7 @@ BATCH = 500  # users per statement when one send reaches many
 
 
 def create_notifications(
-    *, session: Session, user_ids: Sequence[str], draft: Draft, status: Status
+    *, session: Session, user_ids: Sequence[str], draft: Draft, status: Status, group_window_seconds: float = 3600.0
 ) -> list[dict[str, Any]]:
     """Create one notification per user (cursor = the user's `last_seq` + 1, status as
     given), with a few statements per 500 users.
@@ -100,6 +100,11 @@ def create_notifications(
     here it is three statements per batch, and no ORM object per row (building 10,000 of
     them alone took seconds). The cursor rows are locked in id order first, so
     concurrent sends to overlapping users cannot deadlock.
+
+    With a `group_key`, users who already have that group's row in their inbox (sent
+    within `group_window_seconds`) get it updated instead (notifications/grouping.py): one
+    more SELECT and one UPDATE per batch. Taken after the cursor rows are locked, so
+    concurrent sends of one group cannot both start a row for the same user.
     """
     now = utcnow()
     created: list[dict[str, Any]] = []
@@ -139,9 +144,21 @@ def create_notifications(
             .returning(User.id, User.last_seq)
         )
         seqs = {user_id: seq for user_id, seq in bumped}
-        rows = [{"id": new_public_id("notif"), "user_id": user_id, "seq": seqs[user_id], **common} for user_id in chunk]
-        session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
+        groups = {}
+        if draft.group_key is not None:
+            groups = grouping.open_groups(
+                session=session, user_ids=chunk, key=draft.group_key, now=now, window_seconds=group_window_seconds
+            )
+        rows = [
+            {"id": new_public_id("notif"), "user_id": user_id, "seq": seqs[user_id], **common}
+            for user_id in chunk
+            if user_id not in groups
+        ]
+        if rows:
+            session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
         created.extend(rows)
+        cursors = {row_id: seqs[user_id] for user_id, row_id in groups.items()}
+        created.extend(grouping.regroup(session=session, cursors=cursors, values=common))
     return created
 
 

@@ -115,6 +115,37 @@ def _toolbar() -> rx.Component:
     )
 
 
+def _tab(slug: rx.Var | str, label: rx.Var | str, unread: rx.Var, test_slug: rx.Var | str) -> rx.Component:
+    selected = NotificationsState.category == slug
+    return rx.button(
+        label,
+        rx.cond(
+            unread > 0,
+            rx.badge(unread, variant="solid", radius="full", size="1", custom_attrs={"data-testid": "category-count"}),
+        ),
+        size="1",
+        variant=rx.cond(selected, "solid", "soft"),
+        color_scheme=rx.cond(selected, "accent", "gray"),
+        on_click=NotificationsState.select_category(slug),
+        aria_pressed=rx.cond(selected, "true", "false"),
+        custom_attrs={"data-testid": f"category-tab-{test_slug}", "data-selected": rx.cond(selected, "true", "false")},
+    )
+
+
+def _category_tabs() -> rx.Component:
+    """One tab per category with its unread count, and "All"."""
+    return rx.flex(
+        _tab("", "All", NotificationsState.unread_count, "all"),
+        rx.foreach(NotificationsState.category_tabs, lambda tab: _tab(tab.slug, tab.name, tab.unread, tab.slug)),
+        spacing="2",
+        wrap="wrap",
+        role="toolbar",
+        aria_label="Categories",
+        margin_bottom="0.75rem",
+        **testid("category-tabs"),
+    )
+
+
 def _empty_state() -> rx.Component:
     return rx.flex(
         rx.icon("bell-off", size=36, color="var(--gray-9)"),
@@ -178,5 +209,5 @@ def _list() -> rx.Component:
 def index_page() -> rx.Component:
     return rx.fragment(
         _stream(),
-        layout.page(_toolbar(), _list(), header_extra=(connection_status(),)),
+        layout.page(_toolbar(), _category_tabs(), _list(), header_extra=(connection_status(),)),
     )

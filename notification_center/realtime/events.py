@@ -29,7 +29,9 @@ DELETED = "deleted"
 UPDATED = "updated"  # a row changed in place: a grouped row, a snoozed one returning
 EXPIRED = "expired"
 RESET = "reset"  # the resume cursor's history is gone: the client must reload its list
-USER_EVENT_TYPES = frozenset({SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET})
+# The user changed their alert preferences: every tab applies the new map at once.
+PREFERENCES = "preferences"
+USER_EVENT_TYPES = frozenset({SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET, PREFERENCES})
 
 
 @dataclass(frozen=True)

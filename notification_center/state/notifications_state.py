@@ -21,13 +21,41 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.components import alerts
 from notification_center.db import session_scope
-from notification_center.notifications import lifecycle, read_state, service
+from notification_center.notifications import actions, lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
+from notification_center.preferences.rules import alerts_for
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.inbox_extras import (
+    CategoryTab,
+    read_category_counts,
+    read_extras,
+    tabs_with_counts,
+)
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 
 PAGE_SIZE = 20
 HOME = "/"
+# Lifecycle events after which the per-category unread counts cannot have changed.
+_EVENTS_KEEPING_UNREAD = frozenset({"seen", "preferences"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionView:
+    """An action button of a notification; `external` links open in a new tab."""
+
+    id: str = ""
+    label: str = ""
+    url: str = ""
+    external: bool = False
+
+
+def _actions_from_wire(value: Any) -> list[ActionView]:
+    found = []
+    for action in value if isinstance(value, list) else []:
+        if isinstance(action, dict) and isinstance(action.get("id"), str) and isinstance(action.get("label"), str):
+            url = action.get("url") if isinstance(action.get("url"), str) else ""
+            found.append(ActionView(action["id"], action["label"], url, bool(url) and not url.startswith("/")))
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +70,12 @@ class NotificationView:
     created_at: str = ""
     read: bool = False
     seen: bool = False
+    category: str = "general"
+    url: str = ""  # validated at send time: http(s) or a path on this site
+    url_external: bool = False
+    actions: list[ActionView] = dataclasses.field(default_factory=list)
+    action_taken: str = ""
+    group_count: int = 1
 
     @classmethod
     def from_wire(cls, data: Any) -> NotificationView | None:
@@ -62,6 +96,12 @@ class NotificationView:
             created_at=text("createdAt"),
             read=bool(data.get("readAt")) or data.get("status") == "read",
             seen=bool(data.get("seenAt")) or bool(data.get("readAt")),
+            category=text("category", "general") or "general",
+            url=text("url"),
+            url_external=bool(text("url")) and not text("url").startswith("/"),
+            actions=_actions_from_wire(data.get("actions")),
+            action_taken=text("actionTaken"),
+            group_count=count if isinstance(count := data.get("groupCount"), int) and count > 0 else 1,
         )
 
 
@@ -74,14 +114,16 @@ class PageData:
 
 
 # -- database work (runs in a thread) ---------------------------------------------------
-def _read_page(user_id: str, before: str | None = None, below_id: str | None = None) -> PageData:
+def _read_page(
+    user_id: str, before: str | None = None, below_id: str | None = None, category: str | None = None
+) -> PageData:
     """A page of the list: the newest, or the one after cursor `before`, or the one below
     the notification `below_id` (the window's oldest row, whose cursor the UI lacks)."""
     with session_scope() as session:
         cursor = service.parse_cursor(before)
         if below_id and (row := service.get_for_user(session=session, user_id=user_id, notification_id=below_id)):
             cursor = row.seq
-        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor)
+        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor, category=category)
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
         return PageData([i for i in items if i], page.counts.unread, page.counts.unseen, page.next_cursor)
 
@@ -113,10 +155,17 @@ class NotificationsState(AuthState):
     sound_on: str = rx.LocalStorage("0", name="nc_sound", sync=True)
     desktop_on: str = rx.LocalStorage("0", name="nc_desktop", sync=True)
 
+    # Category tabs ("" = all) with unread counts; the user's alert preferences per category
+    # (backend only: they decide what on_notification returns, and reach every tab live).
+    category: str = ""
+    category_tabs: list[CategoryTab] = []
+    _preferences: dict[str, dict[str, bool]] = {}
+
     _next_cursor: str = ""
 
     def _clear_user_data(self) -> None:
         # The alert settings are the browser's, not the user's: they stay.
+        self.category, self.category_tabs, self._preferences = "", [], {}
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
@@ -159,7 +208,8 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
+        await self._load_extras(user.id)
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
 
     @rx.event
     async def load_more(self):
@@ -173,7 +223,7 @@ class NotificationsState(AuthState):
             return
         self.loading_more = True
         yield
-        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below)
+        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below, self._category_filter())
         known = {item.id for item in self.items}
         # Older rows join at the bottom; beyond the cap the newest leave ("show newest").
         self.items, cut = keep_oldest(self.items + [item for item in page.items if item.id not in known], CAP)
@@ -189,7 +239,7 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
         return None
 
     @rx.event
@@ -198,7 +248,8 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return
-        page = await run_in_threadpool(_read_page, user.id)
+        await self._load_extras(user.id)  # preferences may have changed while disconnected
+        page = await run_in_threadpool(_read_page, user.id, None, None, self._category_filter())
         if self.loaded and self.newer_hidden:  # the top is not shown: only the badges move
             self._set_counts(page)
             return
@@ -213,27 +264,90 @@ class NotificationsState(AuthState):
 
     # -- live events from the stream component -----------------------------------------
     @rx.event
-    def on_notification(self, data: dict):
+    async def on_notification(self, data: dict):
         item = NotificationView.from_wire(data)
         if item is None or not self._user_id or data.get("userId") not in (None, self._user_id):
             return None
-        if any(existing.id == item.id for existing in self.items):
-            return None
+        existing = next((i for i in self.items if i.id == item.id), None)
+        if existing is not None and item.group_count <= existing.group_count:
+            return None  # a duplicate (replay, leader hand-over)
+        if existing is not None:  # a grouped send: the row moves to the top with its new text
+            self.items = [i for i in self.items if i.id != item.id]
+            self._count_replaced(existing, item)
+        elif item.group_count > 1:  # a grouped row this tab does not hold: ask for the badges
+            await self._refresh_counts()
+        else:
+            self._count_new(item)
         oldest = min((_order_key(i) for i in self.items), default=None)
         if self.has_more and oldest is not None and _order_key(item) < oldest:
             return None  # older than the loaded window: "load more" will bring it
-        if not self.newer_hidden:  # else it is above the window: "show newest" brings it
+        if not self.newer_hidden and self.category in ("", item.category):  # else "show newest" / its tab
             self._merge_newer([item])
+        return self._alerts(item)
+
+    def _count_new(self, item: NotificationView) -> None:
         if not item.read:
             self.unread_count += 1
+            self._bump_category(item.category, 1)
         if not item.seen:
             self.unseen_count += 1
-        events = [alerts.toast(item)]
-        if self.sound_on == "1":
+
+    def _count_replaced(self, old: NotificationView, new: NotificationView) -> None:
+        """Badges count rows: a row that is unread again counts once, however many sends."""
+        self.unread_count += int(not new.read) - int(not old.read)
+        self.unseen_count += int(not new.seen) - int(not old.seen)
+        self._bump_category(old.category, -int(not old.read))
+        self._bump_category(new.category, int(not new.read))
+
+    def _bump_category(self, slug: str, delta: int) -> None:
+        if delta:
+            counts = {tab.slug: tab.unread for tab in self.category_tabs}
+            counts[slug] = max(0, counts.get(slug, 0) + delta)
+            self.category_tabs = tabs_with_counts(self.category_tabs, counts)
+
+    def _alerts(self, item: NotificationView) -> list:
+        """Toast, sound, desktop: as the user's preferences for its category say (critical
+        categories always alert), and sound/desktop only where this browser switched them on."""
+        wanted = alerts_for(self._preferences, item.category)
+        events = [alerts.toast(item)] if wanted.toast else []
+        if self.sound_on == "1" and wanted.sound:
             events.append(alerts.sound(item.priority))
-        if self.desktop_on == "1":
+        if self.desktop_on == "1" and wanted.desktop:
             events.append(alerts.desktop(item))
         return events
+
+    async def _load_extras(self, user_id: str) -> None:
+        extras = await run_in_threadpool(read_extras, user_id)
+        self.category_tabs, self._preferences = extras.tabs, extras.preferences
+        if self.category and self.category not in {tab.slug for tab in extras.tabs}:
+            self.category = ""
+
+    async def _refresh_category_counts(self) -> None:
+        if self._user_id:
+            counts = await run_in_threadpool(read_category_counts, self._user_id)
+            self.category_tabs = tabs_with_counts(self.category_tabs, counts)
+
+    async def _refresh_counts(self) -> None:
+        """Badges and tab counts from the database (when this tab cannot work them out)."""
+        if self._user_id:
+            page = await run_in_threadpool(_read_page, self._user_id, None, None, self._category_filter())
+            self._set_counts(page)
+            await self._refresh_category_counts()
+
+    def _category_filter(self) -> str | None:
+        return self.category or None
+
+    @rx.event
+    async def select_category(self, slug: str):
+        """A category tab ("" = all): the list shows that category's newest page."""
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        known = {tab.slug for tab in self.category_tabs}
+        self.category = slug if slug in known else ""
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
+        await self._refresh_category_counts()
+        return None
 
     @rx.event
     async def on_stream_error(self, _message: str):
@@ -259,6 +373,7 @@ class NotificationsState(AuthState):
             self._set_read(await self._loaded_and_read(self._user_id), count, unseen)
         elif isinstance(ids, list):
             self._set_read([i for i in ids if isinstance(i, str)], count, unseen)
+        await self._refresh_category_counts()
 
     @rx.event
     async def on_event(self, envelope: dict):
@@ -267,7 +382,25 @@ class NotificationsState(AuthState):
         if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
             return None
         handler = getattr(self, f"_on_{envelope.get('type')}_event", None)
-        return await handler(envelope["data"]) if handler is not None else None
+        result = await handler(envelope["data"]) if handler is not None else None
+        if envelope.get("type") not in _EVENTS_KEEPING_UNREAD:
+            await self._refresh_category_counts()
+        return result
+
+    async def _on_updated_event(self, data: dict) -> None:
+        """A row changed in place (an action was taken, ...): show it as it is now."""
+        item = NotificationView.from_wire(data.get("notification"))
+        if item is not None and any(i.id == item.id for i in self.items):
+            self.items = merge_newest_first(self.items, [item])
+        if isinstance(data.get("unreadCount"), int):
+            self.unread_count = max(0, data["unreadCount"])
+        if isinstance(data.get("unseenCount"), int):
+            self.unseen_count = max(0, data["unseenCount"])
+
+    async def _on_preferences_event(self, data: dict) -> None:
+        """The user changed their preferences (in any tab): alert by the new ones from now."""
+        if isinstance(data.get("preferences"), dict):
+            self._preferences = data["preferences"]
 
     async def _on_seen_event(self, data: dict) -> None:
         ids = data.get("ids")
@@ -291,6 +424,27 @@ class NotificationsState(AuthState):
             self._set_counts(PageData([], result.counts.unread, result.counts.unseen, None))
             return None
         self._set_read([notification_id], result.counts.unread, result.counts.unseen)
+        await self._refresh_category_counts()
+        return None
+
+    @rx.event
+    async def take_action(self, notification_id: str, action_id: str):
+        """One of a notification's action buttons: record the choice (and mark it read)."""
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        try:
+            result = await actions.take_action(user_id=user.id, notification_id=notification_id, action_id=action_id)
+        except actions.ActionError as exc:
+            return rx.toast.warning(exc.message.split(": ", 1)[-1])
+        await self._on_updated_event(
+            {
+                "notification": result.notification,
+                "unreadCount": result.counts.unread,
+                "unseenCount": result.counts.unseen,
+            }
+        )
+        await self._refresh_category_counts()
         return None
 
     @rx.event
@@ -314,6 +468,7 @@ class NotificationsState(AuthState):
         # Only what this call marked: one created meanwhile stays unread and counted.
         result = await read_state.mark_all_read(user_id=user.id)
         self._set_read(await self._loaded_and_read(user.id), result.counts.unread, result.counts.unseen)
+        await self._refresh_category_counts()
         return None
 
     # -- alert settings -------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Categories: the kinds of notification operators define (name, description, critical)."""

@@ -1,0 +1,96 @@
+"""Category data functions: list, create or update, check a send's category, and the
+per-category unread counts of the inbox tabs. Routes, sending and UI state call these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from notification_center.models import Category, Notification, utcnow
+from notification_center.notifications import visibility
+
+SLUG_PATTERN = r"[a-z0-9][a-z0-9_-]{0,31}"
+DEFAULT = "general"
+# Always critical: users must hear about sign-ins and key changes, whatever they mute.
+ALWAYS_CRITICAL = frozenset({"security"})
+
+
+class UnknownCategoryError(LookupError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(slug)
+        self.slug = slug
+
+
+class CategoryRuleError(ValueError):
+    """A category change that breaks a rule (e.g. making `security` mutable)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    slug: str
+    name: str
+    description: str
+    critical: bool
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"slug": self.slug, "name": self.name, "description": self.description, "critical": self.critical}
+
+
+def is_slug(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(SLUG_PATTERN, value) is not None
+
+
+def _info(row: Category) -> CategoryInfo:
+    return CategoryInfo(row.slug, row.name, row.description, row.critical)
+
+
+def list_categories(*, session: Session) -> list[CategoryInfo]:
+    """Every category, `general` first, then by name: the order of the inbox tabs."""
+    rows = session.exec(select(Category)).all()
+    return sorted((_info(r) for r in rows), key=lambda c: (c.slug != DEFAULT, c.name.lower(), c.slug))
+
+
+def require_category(*, session: Session, slug: str) -> CategoryInfo:
+    """The category, or UnknownCategoryError: a send may only use defined categories."""
+    row = session.get(Category, slug) if is_slug(slug) else None
+    if row is None:
+        raise UnknownCategoryError(slug)
+    return _info(row)
+
+
+def save_category(
+    *, session: Session, slug: str, name: str, description: str, critical: bool
+) -> tuple[CategoryInfo, bool]:
+    """Create or update a category; returns it and whether it was created."""
+    if slug in ALWAYS_CRITICAL and not critical:
+        raise CategoryRuleError(f"critical: {slug!r} is always critical", "critical")
+    row = session.get(Category, slug)
+    created = row is None
+    now = utcnow()
+    if row is None:
+        row = Category(slug=slug, name=name, description=description, critical=critical, created_at=now)
+    else:
+        row.name, row.description, row.critical = name, description, critical
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    return _info(row), created
+
+
+def unread_by_category(*, session: Session, user_id: str) -> dict[str, int]:
+    """Unread inbox rows per category, in one grouped COUNT (the same rows the badge counts)."""
+    query = (
+        select(Notification.category, func.count())
+        .where(Notification.user_id == user_id, visibility.in_inbox(utcnow()), visibility.unread())
+        .group_by(col(Notification.category))
+    )
+    return {category: int(count) for category, count in session.exec(query)}

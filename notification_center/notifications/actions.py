@@ -1,0 +1,123 @@
+"""Links and action buttons on a notification: which URLs a send may carry, and taking
+an action (`POST /api/notifications/{id}/action`), which records the user's choice.
+
+URLs are checked at send time, so nothing unsafe is ever stored: http(s) with a host, or
+a path on this site. Browsers read `//host`, `/\\host` and `java\\tscript:` as other sites
+or scripts, so backslashes, whitespace and control characters are refused outright.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import update
+from sqlmodel import col, func
+from starlette.concurrency import run_in_threadpool
+
+from notification_center.db import session_scope
+from notification_center.models import Notification, Status, utcnow
+from notification_center.notifications import service
+from notification_center.notifications.serialize import to_wire
+from notification_center.realtime import events
+from notification_center.realtime.broadcaster import get_notification_broadcaster
+
+URL_MAX = 2000
+MAX_ACTIONS = 2
+ACTION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+_UNSAFE = re.compile(r"[\s\x00-\x20\x7f-\x9f\\]")
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` may not be a notification's link, or None if it may."""
+    if not value or len(value) > URL_MAX:
+        return f"must be 1 to {URL_MAX} characters"
+    if _UNSAFE.search(value):
+        return "must not contain spaces, control characters or backslashes"
+    if value.startswith("/"):
+        return "must be a path on this site (one leading slash), not //host" if value.startswith("//") else None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must be an http(s) URL or a path on this site starting with /"
+    if not parts.hostname:
+        return "must name a host (http(s)://host/...)"
+    return None
+
+
+class ActionError(ValueError):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ActionTaken:
+    notification: dict[str, Any]
+    changed: bool  # this call recorded the choice (False: the same choice was made before)
+    newly_read: bool
+    counts: service.Counts
+
+
+def _take(user_id: str, notification_id: str, action_id: str) -> ActionTaken:
+    with session_scope() as session:
+        row = service.get_for_user(session=session, user_id=user_id, notification_id=notification_id)
+        if row is None or row.deleted_at is not None:
+            raise ActionError(404, f"no notification {notification_id!r}")
+        offered = [a.get("id") for a in row.actions or [] if isinstance(a, dict)]
+        if action_id not in offered:
+            choices = ", ".join(repr(a) for a in offered) or "none"
+            raise ActionError(
+                422, f"actionId: {action_id!r} is not an action of this notification ({choices})", "actionId"
+            )
+        was_unread = row.read_at is None
+        now = utcnow()
+        # Conditional: of concurrent choices exactly one is recorded; the first one wins.
+        result = session.execute(
+            update(Notification)
+            .where(
+                col(Notification.id) == notification_id,
+                col(Notification.user_id) == user_id,
+                col(Notification.action_taken).is_(None),
+            )
+            .values(
+                action_taken=action_id,
+                read_at=func.coalesce(Notification.read_at, now),
+                seen_at=func.coalesce(Notification.seen_at, now),
+                status=Status.READ.value,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        changed = result.rowcount == 1
+        session.refresh(row)
+        if not changed and row.action_taken != action_id:
+            raise ActionError(
+                409, f"actionId: {row.action_taken!r} was chosen already; the first choice stands", "actionId"
+            )
+        counts = service.counts(session=session, user_id=user_id)
+        return ActionTaken(to_wire(row), changed, changed and was_unread, counts)
+
+
+async def take_action(*, user_id: str, notification_id: str, action_id: str) -> ActionTaken:
+    """Record the user's choice (first one wins), mark the notification read, and tell
+    every tab of the user: `updated` with the row and the badges (and `read`, for views
+    that only follow read state)."""
+    result = await run_in_threadpool(_take, user_id, notification_id, action_id)
+    if result.changed:
+        broadcaster = get_notification_broadcaster()
+        data = {
+            "notification": result.notification,
+            "unreadCount": result.counts.unread,
+            "unseenCount": result.counts.unseen,
+        }
+        await broadcaster.publish_user_event(user_id, events.UPDATED, data)
+        if result.newly_read:
+            await broadcaster.publish_read_state(user_id, [notification_id], result.counts.unread, result.counts.unseen)
+    return result

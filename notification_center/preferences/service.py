@@ -1,0 +1,100 @@
+"""Preference data functions: read the user's preferences for every category, change
+them (critical categories cannot be muted), and tell every tab of the user.
+
+The REST routes and the /preferences page both call `save`, so the rules and the
+`preferences` event (realtime/events.py) exist once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+
+from notification_center.categories import service as categories
+from notification_center.db import session_scope
+from notification_center.models import Preference, utcnow
+from notification_center.preferences.rules import KINDS, Alerts, effective
+from notification_center.realtime import events
+from notification_center.realtime.broadcaster import get_notification_broadcaster
+
+
+class PreferenceError(ValueError):
+    """A change that is refused; nothing was saved. `field` names the offending part."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def read(*, session: Session, user_id: str) -> dict[str, Any]:
+    """`{"categories": [...], "preferences": {slug: {"toast","sound","desktop"}}}` with
+    every category present (defaults filled in, critical ones all on)."""
+    stored = {
+        row.category: Alerts(row.toast, row.sound, row.desktop)
+        for row in session.exec(select(Preference).where(Preference.user_id == user_id))
+    }
+    listed = categories.list_categories(session=session)
+    return {
+        "categories": [c.to_wire() for c in listed],
+        "preferences": {c.slug: effective(stored.get(c.slug), c.critical).to_wire() for c in listed},
+    }
+
+
+def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
+    """Apply `{slug: {kind: bool | None}}` (None or absent keeps the value); all or nothing.
+
+    Unknown categories and turning off anything of a critical one raise PreferenceError."""
+    by_slug = {c.slug: c for c in categories.list_categories(session=session)}
+    for slug, change in changes.items():
+        category = by_slug.get(slug)
+        if category is None:
+            raise PreferenceError(f"preferences.{slug}: no such category", f"preferences.{slug}")
+        if category.critical and any(change.get(kind) is False for kind in KINDS):
+            raise PreferenceError(
+                f"preferences.{slug}: {category.name} is critical and can't be muted", f"preferences.{slug}"
+            )
+    if changes:
+        rows = {
+            row.category: row
+            for row in session.exec(select(Preference).where(Preference.user_id == user_id))
+            if row.category in changes
+        }
+        now = utcnow()
+        for slug, change in changes.items():
+            row = rows.get(slug) or Preference(user_id=user_id, category=slug)
+            current = Alerts(row.toast, row.sound, row.desktop)
+            wanted = replace(current, **{k: v for k, v in change.items() if k in KINDS and isinstance(v, bool)})
+            row.toast, row.sound, row.desktop, row.updated_at = wanted.toast, wanted.sound, wanted.desktop, now
+            session.add(row)
+        session.flush()
+    return read(session=session, user_id=user_id)
+
+
+def _read(user_id: str) -> dict[str, Any]:
+    with session_scope() as session:
+        return read(session=session, user_id=user_id)
+
+
+def _update(user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
+    with session_scope() as session:
+        return update(session=session, user_id=user_id, changes=changes)
+
+
+async def load(*, user_id: str) -> dict[str, Any]:
+    return await run_in_threadpool(_read, user_id)
+
+
+async def save(*, user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
+    """Save and tell every tab of the user (a `preferences` event with the new map), so
+    each one alerts by the new rules at once."""
+    result = await run_in_threadpool(_update, user_id, changes)
+    if changes:
+        await get_notification_broadcaster().publish_user_event(
+            user_id, events.PREFERENCES, {"preferences": result["preferences"]}
+        )
+    return result

@@ -1,0 +1,70 @@
+"""The /preferences page: how each category alerts this user. Saving goes through
+`preferences.service.save` (as PUT /api/preferences does), which tells every open tab."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import reflex as rx
+
+from notification_center.preferences import service as preferences
+from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+
+ROUTE = "/preferences"
+
+
+@dataclasses.dataclass(frozen=True)
+class PreferenceRow:
+    slug: str = ""
+    name: str = ""
+    description: str = ""
+    critical: bool = False
+    toast: bool = True
+    sound: bool = True
+    desktop: bool = True
+
+
+def rows_from(answer: dict[str, Any]) -> list[PreferenceRow]:
+    """The page's rows from the service's answer (categories + preferences)."""
+    prefs = answer.get("preferences", {})
+    return [
+        PreferenceRow(
+            c["slug"],
+            c["name"],
+            c["description"],
+            c["critical"],
+            **{k: prefs.get(c["slug"], {}).get(k, True) for k in ("toast", "sound", "desktop")},
+        )
+        for c in answer.get("categories", [])
+    ]
+
+
+@holds_user_data
+class PreferencesState(AuthState):
+    rows: list[PreferenceRow] = []
+    loaded: bool = False
+
+    def _clear_user_data(self) -> None:
+        self.rows, self.loaded = [], False
+
+    @rx.event
+    async def load(self):
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(ROUTE)
+        self.rows = rows_from(await preferences.load(user_id=user.id))
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def set_preference(self, slug: str, kind: str, enabled: bool):
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(ROUTE)
+        try:
+            answer = await preferences.save(user_id=user.id, changes={slug: {kind: bool(enabled)}})
+        except preferences.PreferenceError as exc:
+            return rx.toast.warning(exc.message.split(": ", 1)[-1])
+        self.rows = rows_from(answer)
+        return None
