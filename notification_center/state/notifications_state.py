@@ -264,26 +264,27 @@ class NotificationsState(AuthState):
 
     # -- live events from the stream component -----------------------------------------
     @rx.event
-    async def on_notification(self, data: dict):
+    def on_notification(self, data: dict):
         item = NotificationView.from_wire(data)
         if item is None or not self._user_id or data.get("userId") not in (None, self._user_id):
             return None
         existing = next((i for i in self.items if i.id == item.id), None)
         if existing is not None and item.group_count <= existing.group_count:
             return None  # a duplicate (replay, leader hand-over)
+        follow_up = []
         if existing is not None:  # a grouped send: the row moves to the top with its new text
             self.items = [i for i in self.items if i.id != item.id]
             self._count_replaced(existing, item)
-        elif item.group_count > 1:  # a grouped row this tab does not hold: ask for the badges
-            await self._refresh_counts()
+        elif item.group_count > 1:  # a grouped row this tab does not hold: was it unread?
+            follow_up.append(NotificationsState.refresh_counts)
         else:
             self._count_new(item)
         oldest = min((_order_key(i) for i in self.items), default=None)
         if self.has_more and oldest is not None and _order_key(item) < oldest:
-            return None  # older than the loaded window: "load more" will bring it
+            return follow_up or None  # older than the loaded window: "load more" will bring it
         if not self.newer_hidden and self.category in ("", item.category):  # else "show newest" / its tab
             self._merge_newer([item])
-        return self._alerts(item)
+        return [*self._alerts(item), *follow_up]
 
     def _count_new(self, item: NotificationView) -> None:
         if not item.read:
@@ -322,17 +323,21 @@ class NotificationsState(AuthState):
         if self.category and self.category not in {tab.slug for tab in extras.tabs}:
             self.category = ""
 
-    async def _refresh_category_counts(self) -> None:
+    @rx.event
+    async def refresh_category_counts(self):
+        """The tabs' unread counts from the database (one grouped COUNT). Handlers that
+        change read state return this as a follow-up event rather than waiting for it."""
         if self._user_id:
             counts = await run_in_threadpool(read_category_counts, self._user_id)
             self.category_tabs = tabs_with_counts(self.category_tabs, counts)
 
-    async def _refresh_counts(self) -> None:
+    @rx.event
+    async def refresh_counts(self):
         """Badges and tab counts from the database (when this tab cannot work them out)."""
         if self._user_id:
             page = await run_in_threadpool(_read_page, self._user_id, None, None, self._category_filter())
             self._set_counts(page)
-            await self._refresh_category_counts()
+        return NotificationsState.refresh_category_counts
 
     def _category_filter(self) -> str | None:
         return self.category or None
@@ -346,8 +351,7 @@ class NotificationsState(AuthState):
         known = {tab.slug for tab in self.category_tabs}
         self.category = slug if slug in known else ""
         self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
-        await self._refresh_category_counts()
-        return None
+        return NotificationsState.refresh_category_counts
 
     @rx.event
     async def on_stream_error(self, _message: str):
@@ -363,7 +367,7 @@ class NotificationsState(AuthState):
         that cursor). The list holds ids, not cursors, so `upTo` asks the database which of
         the loaded ones are read now."""
         if not isinstance(data, dict):
-            return
+            return None
         count = data.get("unreadCount")
         count = count if isinstance(count, int) else self.unread_count
         unseen = data.get("unseenCount")
@@ -373,7 +377,7 @@ class NotificationsState(AuthState):
             self._set_read(await self._loaded_and_read(self._user_id), count, unseen)
         elif isinstance(ids, list):
             self._set_read([i for i in ids if isinstance(i, str)], count, unseen)
-        await self._refresh_category_counts()
+        return NotificationsState.refresh_category_counts
 
     @rx.event
     async def on_event(self, envelope: dict):
@@ -383,9 +387,10 @@ class NotificationsState(AuthState):
             return None
         handler = getattr(self, f"_on_{envelope.get('type')}_event", None)
         result = await handler(envelope["data"]) if handler is not None else None
-        if envelope.get("type") not in _EVENTS_KEEPING_UNREAD:
-            await self._refresh_category_counts()
-        return result
+        if handler is None or envelope.get("type") in _EVENTS_KEEPING_UNREAD:
+            return result
+        follow_up = result if isinstance(result, list) else [] if result is None else [result]
+        return [*follow_up, NotificationsState.refresh_category_counts]
 
     async def _on_updated_event(self, data: dict) -> None:
         """A row changed in place (an action was taken, ...): show it as it is now."""
@@ -424,8 +429,7 @@ class NotificationsState(AuthState):
             self._set_counts(PageData([], result.counts.unread, result.counts.unseen, None))
             return None
         self._set_read([notification_id], result.counts.unread, result.counts.unseen)
-        await self._refresh_category_counts()
-        return None
+        return NotificationsState.refresh_category_counts
 
     @rx.event
     async def take_action(self, notification_id: str, action_id: str):
@@ -444,8 +448,7 @@ class NotificationsState(AuthState):
                 "unseenCount": result.counts.unseen,
             }
         )
-        await self._refresh_category_counts()
-        return None
+        return NotificationsState.refresh_category_counts
 
     @rx.event
     async def mark_shown_seen(self):
@@ -468,8 +471,7 @@ class NotificationsState(AuthState):
         # Only what this call marked: one created meanwhile stays unread and counted.
         result = await read_state.mark_all_read(user_id=user.id)
         self._set_read(await self._loaded_and_read(user.id), result.counts.unread, result.counts.unseen)
-        await self._refresh_category_counts()
-        return None
+        return NotificationsState.refresh_category_counts
 
     # -- alert settings -------------------------------------------------------------
     @rx.event
