@@ -12,12 +12,20 @@ from notification_center.state.preferences_state import PreferenceRow, Preferenc
 KINDS = (("toast", "Toast", "message-square"), ("sound", "Sound", "volume-2"), ("desktop", "Desktop", "monitor"))
 
 
+_ALWAYS_ON_STYLE = {
+    "&[data-disabled]": {"opacity": "0.6", "cursor": "not-allowed"},
+    "&[data-disabled][data-state=checked]::before": {"background_color": "var(--accent-9)"},
+}
+
+
 def _switch(row: PreferenceRow, kind: str, label: str, icon: str) -> rx.Component:
     return rx.text(
         rx.flex(
             rx.switch(
                 checked=rx.cond(row.critical, True, getattr(row, kind)),
                 disabled=row.critical,
+                # Radix draws a disabled switch grey, which reads as "off": a critical one is on.
+                style=_ALWAYS_ON_STYLE,
                 on_change=lambda enabled: PreferencesState.set_preference(row.slug, kind, enabled),
                 custom_attrs={"data-testid": f"pref-{row.slug}-{kind}"},
             ),
