@@ -1,0 +1,126 @@
+"""Grouping in the batched send path, against real SQLite and PostgreSQL: more users than
+one batch, a few statements per batch whatever the number of group rows, and concurrent
+sends of one group never starting two rows for one user."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from notification_center.db import make_engine
+from notification_center.migrations import upgrade_to_head
+from notification_center.models import Notification, Status, User
+from notification_center.notifications.service import BATCH, Draft, create_notifications
+
+USERS = BATCH + 137  # two batches
+
+
+def _engine_with_users(url: str) -> sa.Engine:
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add_all(User(username=f"grp{i:05d}", password_hash="x") for i in range(USERS))
+        session.commit()
+    return engine
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
+    engine = _engine_with_users(f"sqlite:///{tmp_path / 'group.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(postgres_server) -> Iterator[sa.Engine]:
+    engine = _engine_with_users(postgres_server.create_database(f"group_{threading.get_ident() % 100000}"))
+    yield engine
+    engine.dispose()
+
+
+def _send(engine: sa.Engine, title: str, user_ids: list[str], key: str | None = "thread-1") -> list[dict]:
+    with Session(engine, expire_on_commit=False) as session:
+        created = create_notifications(
+            session=session, user_ids=user_ids, draft=Draft(title=title, group_key=key), status=Status.SENT
+        )
+        session.commit()
+    return created
+
+
+def _ids(engine: sa.Engine) -> list[str]:
+    with Session(engine) as session:
+        return sorted(session.exec(select(User.id)).all())
+
+
+def _rows(engine: sa.Engine) -> dict[str, list[Notification]]:
+    with Session(engine) as session:
+        found: dict[str, list[Notification]] = {}
+        for row in session.exec(select(Notification).order_by(col(Notification.seq))):
+            found.setdefault(row.user_id, []).append(row)
+        return found
+
+
+def test_sqlite_grouped_sends_in_batches_with_few_statements(sqlite_engine: sa.Engine) -> None:
+    ids = _ids(sqlite_engine)
+    half = ids[::2]
+    first = _send(sqlite_engine, "Anna commented", half)
+    assert len(first) == len(half)
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(sqlite_engine, "before_cursor_execute", count)
+    try:
+        second = _send(sqlite_engine, "Anna and 1 other commented", ids)
+    finally:
+        sa.event.remove(sqlite_engine, "before_cursor_execute", count)
+    # Per batch: the cursor bump, one SELECT of open groups, one INSERT, one UPDATE. Never per row.
+    batches = -(-USERS // BATCH)
+    assert len(statements) <= 4 * batches + 2, statements
+    assert len(second) == USERS and len({r["id"] for r in second}) == USERS
+
+    rows = _rows(sqlite_engine)
+    for user_id in ids:
+        (row,) = rows[user_id]  # one row each, grouped or new
+        assert row.title == "Anna and 1 other commented"
+        assert row.group_count == (2 if user_id in set(half) else 1)
+        assert row.seq == (2 if user_id in set(half) else 1)  # the send's new cursor
+    # A send without the key, or with another key, starts new rows.
+    _send(sqlite_engine, "unrelated", ids[:3], key=None)
+    _send(sqlite_engine, "other thread", ids[:3], key="thread-2")
+    assert [len(_rows(sqlite_engine)[u]) for u in ids[:3]] == [3, 3, 3]
+
+
+@pytest.mark.slow
+def test_postgresql_concurrent_sends_of_one_group(pg_engine: sa.Engine) -> None:
+    ids = _ids(pg_engine)
+    errors: list[BaseException] = []
+
+    def worker(title: str, chosen: list[str]) -> None:
+        try:
+            _send(pg_engine, title, chosen)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=worker, args=("a", ids)),
+        threading.Thread(target=worker, args=("b", list(reversed(ids)))),
+        threading.Thread(target=worker, args=("c", ids[1::2] + ids[0::2])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    rows = _rows(pg_engine)
+    with Session(pg_engine) as session:
+        last = dict(session.exec(select(User.id, User.last_seq)).all())
+    for user_id in ids:
+        (row,) = rows[user_id]  # never two rows of one group for one user
+        assert row.group_count == 3 and row.seq == last[user_id] == 3
