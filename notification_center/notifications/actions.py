@@ -1,17 +1,11 @@
-"""Links and action buttons on a notification: which URLs a send may carry, and taking
-an action (`POST /api/notifications/{id}/action`), which records the user's choice.
-
-URLs are checked at send time, so nothing unsafe is ever stored: http(s) with a host, or
-a path on this site. Browsers read `//host`, `/\\host` and `java\\tscript:` as other sites
-or scripts, so backslashes, whitespace and control characters are refused outright.
-"""
+"""Taking one of a notification's actions (`POST /api/notifications/{id}/action`): records
+the user's choice, first one wins, and tells every tab. Which links and actions a send may
+carry is notifications/links.py (checked at send time)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlmodel import col, func
@@ -23,30 +17,6 @@ from notification_center.notifications import service
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-
-URL_MAX = 2000
-MAX_ACTIONS = 2
-ACTION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
-_UNSAFE = re.compile(r"[\s\x00-\x20\x7f-\x9f\\]")
-
-
-def url_problem(value: str) -> str | None:
-    """Why `value` may not be a notification's link, or None if it may."""
-    if not value or len(value) > URL_MAX:
-        return f"must be 1 to {URL_MAX} characters"
-    if _UNSAFE.search(value):
-        return "must not contain spaces, control characters or backslashes"
-    if value.startswith("/"):
-        return "must be a path on this site (one leading slash), not //host" if value.startswith("//") else None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "must be an http(s) URL or a path on this site starting with /"
-    if not parts.hostname:
-        return "must name a host (http(s)://host/...)"
-    return None
 
 
 class ActionError(ValueError):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notification_center.models import NotificationType, Priority
-from notification_center.notifications.actions import ACTION_ID_PATTERN, MAX_ACTIONS, URL_MAX, url_problem
+from notification_center.notifications.links import ACTION_ID_PATTERN, MAX_ACTIONS, URL_MAX, url_problem
 
 TITLE_MAX = 200
 CONTENT_MAX = 5000

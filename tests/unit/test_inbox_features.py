@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from notification_center.notifications.actions import url_problem
+from notification_center.notifications.links import url_problem
 from notification_center.preferences.rules import ALL_ON, Alerts, alerts_for, effective
 from notification_center.state.inbox_extras import CategoryTab, tabs_with_counts
 from notification_center.state.notifications_state import NotificationsState, NotificationView
