@@ -60,7 +60,7 @@ class BellState(NotificationsState):
         /login (and come back here); others get the first page of their inbox."""
         user = await self.current_user()
         if user is None:
-            return login_redirect(self.router.url.path or "/")
+            return login_redirect(self.router.url.path.rstrip("/") or "/")
         if not self.loaded:
             return NotificationsState.show_newest
         return None

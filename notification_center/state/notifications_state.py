@@ -249,9 +249,10 @@ class NotificationsState(AuthState):
     @rx.event
     async def on_stream_error(self, _message: str):
         """The stream failed. If it is because the session ended (logout elsewhere, expiry),
-        go to /login instead of retrying in vain; other failures the stream retries itself."""
+        go to /login (and back to this page) instead of retrying in vain; other failures
+        the stream retries itself. The stream runs on every page with the bell."""
         if await self.current_user() is None:
-            return login_redirect(HOME)
+            return login_redirect(self.router.url.path.rstrip("/") or HOME)
         return None
 
     @rx.event

@@ -313,7 +313,7 @@ def test_operator_stats_stop_after_signing_out_in_another_tab(new_context, app_s
     other.get_by_test_id("logout-button").click()
     expect(other).to_have_url(re.compile(r"/login"))
 
-    # The /operator tab has no stream to tell it; its next tick finds the session gone.
+    # Its stream (the bell's) or its next stats tick finds the session gone: back here after sign-in.
     expect(stats).to_have_url(re.compile(r"/login/?\?next=/operator$"), timeout=10_000)
     expect(stats.get_by_test_id("login-submit")).to_be_visible()
     frames.clear()
