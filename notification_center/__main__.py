@@ -54,6 +54,12 @@ def revoke_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_days(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days (1 or more), got {raw!r}")
+    return int(raw)
+
+
 def keys_create(args: argparse.Namespace) -> int:
     """Print the new key once: it is stored hashed and cannot be shown again."""
     expires_at = utcnow() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
@@ -158,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     key_commands = p.add_subparsers(dest="keys_command", required=True)
     p = key_commands.add_parser("create", help="create a key and print it (once)")
     p.add_argument("name", help="what the key is for, e.g. the service's name")
-    p.add_argument("--expires-in-days", type=int, default=0, help="stop working after this many days (default: never)")
+    p.add_argument(
+        "--expires-in-days", type=_positive_days, default=0, help="stop working after this many days (default: never)"
+    )
     p.set_defaults(func=keys_create)
     key_commands.add_parser("list", help="list keys (never their secrets)").set_defaults(func=keys_list)
     p = key_commands.add_parser("revoke", help="revoke a key at once")
