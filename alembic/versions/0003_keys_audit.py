@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "0003_keys_audit"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_inbox_fields"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
