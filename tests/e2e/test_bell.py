@@ -71,6 +71,8 @@ def test_bell_on_every_page_with_unseen_count_and_title(context, app_server, mak
     for path, title in (
         ("/", "(3) Notifications"),
         ("/operator", "(3) Operator · Notification Center"),
+        ("/operator/keys", "(3) API keys · Notification Center"),
+        ("/operator/audit", "(3) Audit log · Notification Center"),
         ("/example/bell", "(3) My app"),
     ):
         page = _open_page(context, path)
