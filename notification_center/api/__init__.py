@@ -11,9 +11,11 @@ from starlette.middleware import Middleware
 
 from notification_center.api import (
     action_routes,
+    audit_routes,
     auth_routes,
     category_routes,
     health_routes,
+    key_routes,
     notification_routes,
     preference_routes,
     stream,
@@ -25,13 +27,23 @@ from notification_center.api.fallback import fallback_route
 from notification_center.api.openapi import documentation_routes
 from notification_center.api.security_headers import SecurityHeadersMiddleware
 from notification_center.api.spec import ApiRoute
+from notification_center.auth.sessions import cookie_name
 from notification_center.settings import get_settings
 
 
 def api_routes() -> list[ApiRoute]:
     """Every documented route, the OpenAPI document and docs page included."""
-    served = [*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes]
-    served += [*category_routes.routes, *preference_routes.routes, *action_routes.routes]
+    served = [
+        *auth_routes.routes,
+        *stream.routes,
+        *notification_routes.routes,
+        *key_routes.routes,
+        *audit_routes.routes,
+        *health_routes.routes,
+        *category_routes.routes,
+        *preference_routes.routes,
+        *action_routes.routes,
+    ]
     return [*served, *documentation_routes(served)]
 
 
@@ -47,7 +59,7 @@ def build_api() -> Starlette:
         # cross-site refusals need no body; then no route reads past the size limit.
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
-            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins),
+            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins, session_cookie=cookie_name()),
             Middleware(BodySizeLimit),
         ],
     )

@@ -11,7 +11,8 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components.layout import testid
-from notification_center.state.notifications_state import ActionView, NotificationsState, NotificationView
+from notification_center.state.links import ActionView
+from notification_center.state.notifications_state import NotificationsState, NotificationView
 
 
 def _by_type(item_type: rx.Var, values: dict[str, rx.Component | str], default: rx.Component | str):
@@ -92,7 +93,7 @@ def _action(item: NotificationView, action: ActionView) -> rx.Component:
     )
     return rx.cond(
         (action.url != "") & (item.action_taken == ""),
-        rx.link(button, href=action.url, is_external=action.external, rel="noopener noreferrer"),
+        rx.link(button, href=action.url, is_external=action.url_external, rel="noopener noreferrer"),
         button,
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit import service as audit
 from notification_center.categories import service as categories
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
@@ -28,12 +29,27 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft) -> list[dict[str, Any]]:
-    """One unit of work, one thread hop: a send is mostly database round trips."""
+def _resolve_and_persist(
+    recipients: list[str] | str, draft: service.Draft, actor: audit.Actor | None, ip: str | None
+) -> list[dict[str, Any]]:
+    """One unit of work, one thread hop: a send is mostly database round trips. The audit
+    row is one more INSERT in it, committed (or rolled back) with the notifications."""
     with session_scope() as session:
         categories.require_category(session=session, slug=draft.category)
         user_ids = service.resolve_recipients(session=session, recipients=recipients)
-        return get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+        created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+        if actor is not None:
+            count = len(created)
+            audit.record(
+                session=session,
+                action=audit.Action.NOTIFICATION_SENT,
+                actor=actor,
+                target=draft.title,
+                detail=f"{count} recipient{'' if count == 1 else 's'}"
+                + (" (all users)" if isinstance(recipients, str) else ""),
+                ip=ip,
+            )
+        return created
 
 
 def draft_of(request: SendRequest) -> service.Draft:
@@ -49,9 +65,10 @@ def draft_of(request: SendRequest) -> service.Draft:
     )
 
 
-async def send(body: Any) -> list[dict[str, Any]]:
+async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
     """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
-    created rows (dicts with `id`, `user_id`, ...)."""
+    created rows (dicts with `id`, `user_id`, ...). `actor` (the operator or API key) is
+    written to the audit log with the send."""
     if not isinstance(body, dict):
         raise SendError("body: must be a JSON object", "body")
     try:
@@ -61,7 +78,7 @@ async def send(body: Any) -> list[dict[str, Any]]:
         raise SendError(message, details[0]["field"], details=details) from None
     draft = draft_of(request)
     try:
-        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft)
+        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft, actor, ip)
     except categories.UnknownCategoryError as exc:
         raise SendError(f"category: no such category {exc.slug!r}", "category") from None
     except service.UnknownRecipientsError as exc:

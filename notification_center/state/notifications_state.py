@@ -31,31 +31,13 @@ from notification_center.state.inbox_extras import (
     read_extras,
     tabs_with_counts,
 )
+from notification_center.state.links import ActionView, actions_from_wire, is_external, safe_href
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 
 PAGE_SIZE = 20
 HOME = "/"
 # Lifecycle events after which the per-category unread counts cannot have changed.
 _EVENTS_KEEPING_UNREAD = frozenset({"seen", "preferences"})
-
-
-@dataclasses.dataclass(frozen=True)
-class ActionView:
-    """An action button of a notification; `external` links open in a new tab."""
-
-    id: str = ""
-    label: str = ""
-    url: str = ""
-    external: bool = False
-
-
-def _actions_from_wire(value: Any) -> list[ActionView]:
-    found = []
-    for action in value if isinstance(value, list) else []:
-        if isinstance(action, dict) and isinstance(action.get("id"), str) and isinstance(action.get("label"), str):
-            url = action.get("url") if isinstance(action.get("url"), str) else ""
-            found.append(ActionView(action["id"], action["label"], url, bool(url) and not url.startswith("/")))
-    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +53,7 @@ class NotificationView:
     read: bool = False
     seen: bool = False
     category: str = "general"
-    url: str = ""  # validated at send time: http(s) or a path on this site
+    url: str = ""  # only ever a safe link (state/links.py), else ""
     url_external: bool = False
     actions: list[ActionView] = dataclasses.field(default_factory=list)
     action_taken: str = ""
@@ -97,9 +79,9 @@ class NotificationView:
             read=bool(data.get("readAt")) or data.get("status") == "read",
             seen=bool(data.get("seenAt")) or bool(data.get("readAt")),
             category=text("category", "general") or "general",
-            url=text("url"),
-            url_external=bool(text("url")) and not text("url").startswith("/"),
-            actions=_actions_from_wire(data.get("actions")),
+            url=(url := safe_href(data.get("url"))),
+            url_external=is_external(url),
+            actions=actions_from_wire(data.get("actions")),
             action_taken=text("actionTaken"),
             group_count=count if isinstance(count := data.get("groupCount"), int) and count > 0 else 1,
         )
@@ -150,6 +132,8 @@ class NotificationsState(AuthState):
     newer_hidden: bool = False
     loaded: bool = False
     loading_more: bool = False
+    # The bell's aria-live region: what a screen reader announces for a new notification.
+    announcement: str = ""
 
     # Per browser (shared by its tabs): "1" or "0".
     sound_on: str = rx.LocalStorage("0", name="nc_sound", sync=True)
@@ -169,6 +153,7 @@ class NotificationsState(AuthState):
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
+        self.announcement = ""
 
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
@@ -310,7 +295,10 @@ class NotificationsState(AuthState):
         """Toast, sound, desktop: as the user's preferences for its category say (critical
         categories always alert), and sound/desktop only where this browser switched them on."""
         wanted = alerts_for(self._preferences, item.category)
-        events = [alerts.toast(item)] if wanted.toast else []
+        events = []
+        if wanted.toast:  # the screen-reader announcement is the toast's twin: muted, neither
+            self.announcement = f"New notification: {item.title}"
+            events.append(alerts.toast(item))
         if self.sound_on == "1" and wanted.sound:
             events.append(alerts.sound(item.priority))
         if self.desktop_on == "1" and wanted.desktop:
@@ -356,9 +344,10 @@ class NotificationsState(AuthState):
     @rx.event
     async def on_stream_error(self, _message: str):
         """The stream failed. If it is because the session ended (logout elsewhere, expiry),
-        go to /login instead of retrying in vain; other failures the stream retries itself."""
+        go to /login (and back to this page) instead of retrying in vain; other failures
+        the stream retries itself. The stream runs on every page with the bell."""
         if await self.current_user() is None:
-            return login_redirect(HOME)
+            return login_redirect(self.router.url.path.rstrip("/") or HOME)
         return None
 
     @rx.event

@@ -72,7 +72,7 @@ def test_from_wire_reads_links_actions_and_group_count() -> None:
         "ok",
         4,
     )
-    assert [(a.id, a.url, a.external) for a in row.actions] == [("ok", "", False), ("open", "/r/1", False)]
+    assert [(a.id, a.url, a.url_external) for a in row.actions] == [("ok", "", False), ("open", "/r/1", False)]
     plain = view("n2", "2024-01-01T00:00:00.000Z", groupCount="x")
     assert (plain.category, plain.url, plain.actions, plain.group_count) == ("general", "", [], 1)
 
