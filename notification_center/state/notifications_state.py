@@ -33,6 +33,7 @@ from notification_center.state.inbox_extras import (
 )
 from notification_center.state.links import ActionView, actions_from_wire, is_external, safe_href
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
+from notification_center.state.preferences_state import PreferencesState
 
 PAGE_SIZE = 20
 HOME = "/"
@@ -391,10 +392,13 @@ class NotificationsState(AuthState):
         if isinstance(data.get("unseenCount"), int):
             self.unseen_count = max(0, data["unseenCount"])
 
-    async def _on_preferences_event(self, data: dict) -> None:
-        """The user changed their preferences (in any tab): alert by the new ones from now."""
+    async def _on_preferences_event(self, data: dict):
+        """The user changed their preferences (in any tab): alert by the new ones from now,
+        and an open /preferences page shows them."""
         if isinstance(data.get("preferences"), dict):
             self._preferences = data["preferences"]
+            return PreferencesState.apply_preferences(data["preferences"])
+        return None
 
     async def _on_seen_event(self, data: dict) -> None:
         ids = data.get("ids")

@@ -58,6 +58,20 @@ class PreferencesState(AuthState):
         return None
 
     @rx.event
+    def apply_preferences(self, preferences_map: dict):
+        """A `preferences` event (a change made in another tab): show it, if this tab shows
+        the page at all. No database read: the event carries the whole map."""
+        if self.loaded and isinstance(preferences_map, dict):
+            rows = [dataclasses.asdict(row) for row in self.rows]
+            for row in rows:
+                change = preferences_map.get(row["slug"])
+                if isinstance(change, dict):
+                    row.update(
+                        {k: v for k, v in change.items() if k in ("toast", "sound", "desktop") and isinstance(v, bool)}
+                    )
+            self.rows = [PreferenceRow(**row) for row in rows]
+
+    @rx.event
     async def set_preference(self, slug: str, kind: str, enabled: bool):
         user = await self.current_user()
         if user is None:

@@ -49,14 +49,18 @@ def test_muting_a_category_stops_its_toast_and_sound_but_it_still_lands(
     center.get_by_test_id("sound-toggle").click()
     expect(center.get_by_test_id("sound-toggle")).to_have_attribute("aria-checked", "true")
 
-    # Mute it in another tab: the open center hears of it through the stream.
-    prefs = _preferences_page(context)
+    # Mute it in another tab: the open center hears of it through the stream, and so does
+    # a second preferences tab.
+    prefs, mirror = _preferences_page(context), _preferences_page(context)
     for kind in ("toast", "sound"):
         switch = prefs.get_by_test_id(f"pref-{slug}-{kind}")
         expect(switch).to_have_attribute("aria-checked", "true")
         switch.click()
         expect(switch).to_have_attribute("aria-checked", "false")
+        expect(mirror.get_by_test_id(f"pref-{slug}-{kind}")).to_have_attribute("aria-checked", "false")
+    expect(mirror.get_by_test_id(f"pref-{slug}-desktop")).to_have_attribute("aria-checked", "true")
     prefs.close()
+    mirror.close()
 
     _warm_up_sound(center, operator, user.username)
     (muted,) = operator.send([user.username], "Invoice 1042 paid", category=slug)
