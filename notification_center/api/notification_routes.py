@@ -14,6 +14,7 @@ from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
 from notification_center.notifications import lifecycle, read_state, sending, service
 from notification_center.notifications.schemas import SendRequest
+from notification_center.notifications.senders import Sender
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
@@ -96,9 +97,9 @@ async def mark_all_read(request: Request) -> Response:
 
 
 async def send(request: Request) -> Response:
-    await require_operator(request)
+    user = await require_operator(request)
     try:
-        created = await sending.send(await json_body(request))
+        created = await sending.send(await json_body(request), Sender.user(user.id, user.username))
     except sending.SendError as exc:
         raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
     return JSONResponse({"count": len(created), "ids": [n["id"] for n in created]}, status_code=201)

@@ -13,8 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
+from notification_center.history.recording import record_send
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
+from notification_center.notifications.senders import SYSTEM, Sender
 
 
 class SendError(ValueError):
@@ -27,16 +29,19 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft) -> list[dict[str, Any]]:
-    """One unit of work, one thread hop: a send is mostly database round trips."""
+def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft, sender: Sender) -> list[dict[str, Any]]:
+    """One unit of work, one thread hop: a send is mostly database round trips. The history
+    row is written in it too, so a send that fails leaves no history behind."""
     with session_scope() as session:
         user_ids = service.resolve_recipients(session=session, recipients=recipients)
+        draft = record_send(session=session, sender=sender, draft=draft, recipients=len(user_ids))
         return get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
 
 
-async def send(body: Any) -> list[dict[str, Any]]:
-    """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
-    created rows (dicts with `id`, `user_id`, ...)."""
+async def send(body: Any, sender: Sender = SYSTEM) -> list[dict[str, Any]]:
+    """Send what `body` (the JSON shape of POST /api/notifications) asks for, on behalf of
+    `sender` (recorded in the sent history); returns the created rows (dicts with `id`,
+    `user_id`, `send_id`, ...)."""
     if not isinstance(body, dict):
         raise SendError("body: must be a JSON object", "body")
     try:
@@ -48,7 +53,7 @@ async def send(body: Any) -> list[dict[str, Any]]:
         title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
     )
     try:
-        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft)
+        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft, sender)
     except service.UnknownRecipientsError as exc:
         names = ", ".join(exc.usernames)
         raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None

@@ -16,7 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
+from notification_center.monitoring.charts import ChartData, chart_data
 from notification_center.notifications import sending
+from notification_center.notifications.senders import SYSTEM, Sender
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 
@@ -43,6 +45,11 @@ def _usernames(user_ids: list[str]) -> dict[str, str]:
         return usernames_by_id(session=session, user_ids=user_ids)
 
 
+def _chart_data() -> ChartData:
+    with session_scope() as session:
+        return chart_data(session=session)
+
+
 def form_body(form: dict[str, Any]) -> dict[str, Any]:
     """The form's fields as the body `POST /api/notifications` takes."""
     return {
@@ -54,10 +61,10 @@ def form_body(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def send_notification(form: dict[str, Any]) -> tuple[bool, str]:
-    """Validate and send what the form holds: (ok, message for the operator)."""
+async def send_notification(form: dict[str, Any], sender: Sender = SYSTEM) -> tuple[bool, str]:
+    """Validate and send what the form holds, as `sender`: (ok, message for the operator)."""
     try:
-        created = await sending.send(form_body(form))
+        created = await sending.send(form_body(form), sender)
     except sending.SendError as exc:
         return False, exc.message
     count = len(created)
@@ -76,6 +83,12 @@ class OperatorState(AuthState):
     connected_users: int = 0
     per_user: list[UserConnections] = []
 
+    # The console's charts (monitoring/charts.py): lists of flat dicts, [] = no data yet.
+    chart_connections: list[dict[str, Any]] = []
+    chart_sends: list[dict[str, Any]] = []
+    chart_latency: list[dict[str, Any]] = []
+    chart_read_rate: list[dict[str, Any]] = []
+
     @rx.event
     async def load(self):
         """on_load of /operator: signed-out -> /login; non-operators see "not allowed"."""
@@ -84,6 +97,7 @@ class OperatorState(AuthState):
             return redirect
         if self.allowed:
             await self._refresh_stats()
+            await self._refresh_charts()
         return None
 
     @rx.event
@@ -97,7 +111,8 @@ class OperatorState(AuthState):
         self.sending = True
         yield
         try:
-            self.result_ok, self.result = await send_notification(form_data)
+            sender = Sender.user(self._user_id, self.username)
+            self.result_ok, self.result = await send_notification(form_data, sender)
         finally:
             self.sending = False
         if self.result_ok:
@@ -119,6 +134,17 @@ class OperatorState(AuthState):
             await self._refresh_stats()
         return None
 
+    @rx.event
+    async def refresh_charts(self, _tick: str = ""):
+        """Every few seconds while the page is open; the same checks as `refresh_stats`."""
+        if not self.allowed:
+            return None
+        if (redirect := await self._check_operator()) is not None:
+            return redirect
+        if self.allowed:
+            await self._refresh_charts()
+        return None
+
     async def _check_operator(self) -> rx.event.EventSpec | None:
         """Resolve the user now and set `checked` / `allowed` (clearing the stats unless
         allowed); the redirect to /login if the session is gone, else None."""
@@ -138,6 +164,16 @@ class OperatorState(AuthState):
         self.total_clients = 0
         self.connected_users = 0
         self.per_user = []
+        self._show_charts(ChartData())
+
+    def _show_charts(self, data: ChartData) -> None:
+        self.chart_connections = data.connections
+        self.chart_sends = data.sends
+        self.chart_latency = data.latency
+        self.chart_read_rate = data.read_rate
+
+    async def _refresh_charts(self) -> None:
+        self._show_charts(await run_in_threadpool(_chart_data))
 
     async def _refresh_stats(self) -> None:
         stats = (await get_notification_broadcaster().cluster_stats()).to_wire()
