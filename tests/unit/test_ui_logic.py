@@ -10,6 +10,7 @@ import pytest
 import reflex as rx
 
 from notification_center.components import alerts
+from notification_center.monitoring.charts import ChartData
 from notification_center.notifications import read_state, service
 from notification_center.state import operator_state
 from notification_center.state.auth_state import (
@@ -215,10 +216,12 @@ def _operator_page(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None)
     _signed_in_as(monkeypatch, *users)
     monkeypatch.setattr(operator_state, "get_notification_broadcaster", _FakeBroadcaster)
     monkeypatch.setattr(operator_state, "_usernames", lambda ids: {"u9": "bob"})
+    monkeypatch.setattr(operator_state, "_chart_data", lambda: ChartData(sends=[{"time": "12:00", "sends": 1}]))
     state = _substate(OperatorState)
     assert _run(state, "load") is None
     assert (state.checked, state.allowed, state.total_clients) == (True, True, 2)
     assert [row.username for row in state.per_user] == ["bob"]
+    assert state.chart_sends == [{"time": "12:00", "sends": 1}]
     return state
 
 
@@ -232,6 +235,7 @@ def test_stats_tick_rechecks_the_role(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert (state.checked, state.allowed, state.is_operator) == (True, False, False)
     assert (state.total_clients, state.connected_users, state.per_user) == (0, 0, [])
+    assert state.chart_sends == []  # the charts are cleared with the stats
 
 
 def test_stats_tick_after_the_session_ended_goes_to_login(monkeypatch: pytest.MonkeyPatch) -> None:
