@@ -122,9 +122,10 @@ class Send(SQLModel, table=True):
     __tablename__ = "sends"
 
     id: str = Field(default_factory=lambda: new_public_id("send"), primary_key=True, max_length=40)
-    sender_kind: str = Field(max_length=16, index=True)  # "user", "key" or "system"
-    sender_id: str | None = Field(default=None, max_length=40, index=True)
-    sender_label: str = Field(max_length=64)  # the username or key name at the time of sending
+    sender_kind: str = Field(max_length=16)  # "user", "key" or "system"
+    sender_id: str | None = Field(default=None, max_length=40)
+    # The username or key name at the time of sending; the history's sender filter.
+    sender_label: str = Field(max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column(index=True))
     title: str = Field(max_length=200)
     type: str = Field(max_length=16)

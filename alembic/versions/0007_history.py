@@ -36,8 +36,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("sends") as batch:
-        batch.create_index(batch.f("ix_sends_sender_kind"), ["sender_kind"], unique=False)
-        batch.create_index(batch.f("ix_sends_sender_id"), ["sender_id"], unique=False)
+        batch.create_index(batch.f("ix_sends_sender_label"), ["sender_label"], unique=False)
         batch.create_index(batch.f("ix_sends_created_at"), ["created_at"], unique=False)
     op.create_table(
         "stream_samples",
@@ -65,6 +64,5 @@ def downgrade() -> None:
     op.drop_table("stream_samples")
     with op.batch_alter_table("sends") as batch:
         batch.drop_index(batch.f("ix_sends_created_at"))
-        batch.drop_index(batch.f("ix_sends_sender_id"))
-        batch.drop_index(batch.f("ix_sends_sender_kind"))
+        batch.drop_index(batch.f("ix_sends_sender_label"))
     op.drop_table("sends")

@@ -45,20 +45,26 @@ def chart_card(title: str, test_id: str, data: rx.Var, chart: rx.Component, empt
     )
 
 
-def _common(x_key: str) -> list[rx.Component]:
+def _common(x_key: str, y_max: int | None = None) -> list[rx.Component]:
+    y_range = {"domain": [0, y_max]} if y_max is not None else {}
     return [
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke="var(--gray-a5)"),
         rx.recharts.x_axis(data_key=x_key, **_AXIS),
-        rx.recharts.y_axis(allow_decimals=False, width=40, **_AXIS),
+        rx.recharts.y_axis(allow_decimals=False, width=48, **y_range, **_AXIS),
         rx.recharts.graphing_tooltip(),
     ]
 
 
-def line_chart(data: rx.Var, x_key: str, lines: list[tuple[str, str, str]], unit: str = "") -> rx.Component:
-    """Lines of (data key, label, colour) over `x_key`."""
+def line_chart(
+    data: rx.Var, x_key: str, lines: list[tuple[str, str, str]], unit: str = "", dots: bool = False
+) -> rx.Component:
+    """Lines of (data key, label, colour) over `x_key`; `dots` for sparse series (one point
+    per minute), where a lone point would otherwise not show."""
     return rx.recharts.line_chart(
         *[
-            rx.recharts.line(data_key=key, name=name, stroke=colour, dot=False, is_animation_active=False, unit=unit)
+            rx.recharts.line(
+                data_key=key, name=name, stroke=colour, dot=dots, is_animation_active=False, unit=unit, stroke_width=2
+            )
             for key, name, colour in lines
         ],
         *_common(x_key),
@@ -69,10 +75,12 @@ def line_chart(data: rx.Var, x_key: str, lines: list[tuple[str, str, str]], unit
     )
 
 
-def bar_chart(data: rx.Var, x_key: str, key: str, name: str, colour: str, unit: str = "") -> rx.Component:
+def bar_chart(
+    data: rx.Var, x_key: str, key: str, name: str, colour: str, unit: str = "", y_max: int | None = None
+) -> rx.Component:
     return rx.recharts.bar_chart(
         rx.recharts.bar(data_key=key, name=name, fill=colour, is_animation_active=False, unit=unit),
-        *_common(x_key),
+        *_common(x_key, y_max),
         data=data,
         width="100%",
         height=HEIGHT,

@@ -226,6 +226,7 @@ def _charts() -> rx.Component:
                     "time",
                     [("p50", "p50", "var(--green-9)"), ("p95", "p95", "var(--amber-9)")],
                     unit=" ms",
+                    dots=True,
                 ),
                 "Nothing was delivered to an open stream in the last hour.",
             ),
@@ -233,7 +234,9 @@ def _charts() -> rx.Component:
                 "Read rate of the last sends (%)",
                 "chart-read-rate",
                 OperatorState.chart_read_rate,
-                charts.bar_chart(OperatorState.chart_read_rate, "send", "rate", "read", "var(--green-9)", unit="%"),
+                charts.bar_chart(
+                    OperatorState.chart_read_rate, "send", "rate", "read", "var(--green-9)", unit="%", y_max=100
+                ),
                 "Nothing has been sent yet.",
             ),
             columns=rx.breakpoints(initial="1", md="2"),

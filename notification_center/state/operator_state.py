@@ -9,6 +9,7 @@ left open after a logout, an expiry or a demotion stops showing them at once.
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -173,7 +174,15 @@ class OperatorState(AuthState):
         self.chart_read_rate = data.read_rate
 
     async def _refresh_charts(self) -> None:
-        self._show_charts(await run_in_threadpool(_chart_data))
+        data = await run_in_threadpool(_chart_data)
+        # The connections chart ends with the counts shown above it, so it is live between
+        # the stored samples (every 15 s).
+        now = {
+            "time": datetime.now(UTC).strftime("%H:%M:%S"),
+            "streams": self.total_clients,
+            "users": self.connected_users,
+        }
+        self._show_charts(dataclasses.replace(data, connections=[*data.connections, now]))
 
     async def _refresh_stats(self) -> None:
         stats = (await get_notification_broadcaster().cluster_stats()).to_wire()

@@ -246,3 +246,22 @@ def test_stats_tick_after_the_session_ended_goes_to_login(monkeypatch: pytest.Mo
     assert "/login?next=/operator" in str(redirect)
     assert (state.signed_in, state.checked, state.allowed) == (False, False, False)
     assert (state.total_clients, state.connected_users, state.per_user) == (0, 0, [])
+
+
+def test_the_operator_form_sends_as_the_signed_in_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = _operator_page(monkeypatch, SignedInUser("u1", "olga", "operator"))
+    senders = []
+
+    async def send(body, sender):
+        senders.append(sender)
+        return [{"id": "n1"}]
+
+    monkeypatch.setattr(operator_state.sending, "send", send)
+
+    async def drain():
+        async for _ in type(state).event_handlers["send"].fn(state, {"title": "t", "recipients": "bob"}):
+            pass
+
+    asyncio.run(drain())
+    assert state.result_ok
+    assert [(s.kind, s.id, s.label) for s in senders] == [("user", "u1", "olga")]
