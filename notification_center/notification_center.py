@@ -5,13 +5,17 @@ import reflex as rx
 from notification_center.api import build_api
 from notification_center.api.origins import OriginPolicy, restrict_socket_origins
 from notification_center.lifespan import realtime_lifespan
+from notification_center.pages.audit import audit_page
 from notification_center.pages.history import history_detail_page, history_page
 from notification_center.pages.index import index_page
+from notification_center.pages.keys import keys_page
 from notification_center.pages.login import login_page
 from notification_center.pages.operator import operator_page
 from notification_center.settings import get_settings
+from notification_center.state.audit_state import AuditState
 from notification_center.state.auth_state import AuthState
 from notification_center.state.history_state import DETAIL_ROUTE, HISTORY_ROUTE, HistoryState
+from notification_center.state.keys_state import KeysState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
 from notification_center.state.session_guard import SessionGuard
@@ -31,3 +35,5 @@ app.add_page(history_page, route=HISTORY_ROUTE, title="Sent history · Notificat
 app.add_page(
     history_detail_page, route=DETAIL_ROUTE, title="Send · Notification Center", on_load=HistoryState.load_detail
 )
+app.add_page(keys_page, route="/operator/keys", title="API keys · Notification Center", on_load=KeysState.load)
+app.add_page(audit_page, route="/operator/audit", title="Audit log · Notification Center", on_load=AuditState.load)

@@ -1,7 +1,7 @@
 """sent history (sends), connection samples and the delivery-latency histogram (issue 12)
 
 Revision ID: 0007_history
-Revises: 0002_inbox_fields
+Revises: 0003_keys_audit
 Create Date: 2026-11-27 13:40:00
 
 New tables only: existing data is untouched. Notifications sent before this revision have
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007_history"
-down_revision: str | None = "0002_inbox_fields"
+down_revision: str | None = "0003_keys_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

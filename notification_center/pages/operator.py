@@ -186,18 +186,7 @@ def _stats() -> rx.Component:
 def _charts() -> rx.Component:
     """The console's live charts (times in UTC), redrawn every 5 s while the page is open."""
     return rx.flex(
-        rx.flex(
-            rx.heading("Activity", size="4", as_="h2"),
-            rx.link(
-                rx.flex(rx.icon("history", size=16), rx.text("Sent history"), align="center", spacing="1"),
-                href=HISTORY_ROUTE,
-                size="2",
-                weight="medium",
-                **testid("history-link"),
-            ),
-            justify="between",
-            align="center",
-        ),
+        rx.heading("Activity", size="4", as_="h2"),
         rx.grid(
             charts.chart_card(
                 "Open streams and users, last hour (UTC)",
@@ -249,6 +238,29 @@ def _charts() -> rx.Component:
     )
 
 
+def _console_links() -> rx.Component:
+    """The console's other pages."""
+    return rx.flex(
+        rx.link(
+            rx.flex(rx.icon("key-round", size=16), "API keys", align="center", spacing="1"),
+            href="/operator/keys",
+            **testid("link-keys"),
+        ),
+        rx.link(
+            rx.flex(rx.icon("scroll-text", size=16), "Audit log", align="center", spacing="1"),
+            href="/operator/audit",
+            **testid("link-audit"),
+        ),
+        rx.link(
+            rx.flex(rx.icon("history", size=16), "Sent history", align="center", spacing="1"),
+            href=HISTORY_ROUTE,
+            **testid("history-link"),
+        ),
+        spacing="4",
+        wrap="wrap",
+    )
+
+
 def _not_allowed() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("shield-alert")),
@@ -270,7 +282,7 @@ def operator_page() -> rx.Component:
             OperatorState.checked,
             rx.cond(
                 OperatorState.allowed,
-                rx.flex(_send_form(), _stats(), _charts(), direction="column", spacing="4"),
+                rx.flex(_console_links(), _send_form(), _stats(), _charts(), direction="column", spacing="4"),
                 _not_allowed(),
             ),
             rx.center(rx.spinner(size="3"), padding="3rem"),

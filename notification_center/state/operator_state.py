@@ -15,11 +15,11 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
 from notification_center.monitoring.charts import ChartData, chart_data
 from notification_center.notifications import sending
-from notification_center.notifications.senders import SYSTEM, Sender
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 
@@ -62,10 +62,12 @@ def form_body(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def send_notification(form: dict[str, Any], sender: Sender = SYSTEM) -> tuple[bool, str]:
-    """Validate and send what the form holds, as `sender`: (ok, message for the operator)."""
+async def send_notification(
+    form: dict[str, Any], actor: Actor | None = None, ip: str | None = None
+) -> tuple[bool, str]:
+    """Validate and send what the form holds: (ok, message for the operator)."""
     try:
-        created = await sending.send(form_body(form), sender)
+        created = await sending.send(form_body(form), actor=actor, ip=ip)
     except sending.SendError as exc:
         return False, exc.message
     count = len(created)
@@ -112,8 +114,11 @@ class OperatorState(AuthState):
         self.sending = True
         yield
         try:
-            sender = Sender.user(self._user_id, self.username)
-            self.result_ok, self.result = await send_notification(form_data, sender)
+            # The audit log names the operator (resolved from the cookie just above).
+            actor = Actor.user(self._user_id, self.username)
+            self.result_ok, self.result = await send_notification(
+                form_data, actor, self.router.session.client_ip or None
+            )
         finally:
             self.sending = False
         if self.result_ok:

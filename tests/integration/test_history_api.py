@@ -4,6 +4,7 @@ and figures that match what the recipients' streams actually received."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -56,6 +57,22 @@ def test_each_send_is_one_row_naming_its_sender(make_account, sign_in):
     r = op.post("/api/notifications", json={"title": "nope", "recipients": [alice.username, "no-such-user-x"]})
     assert r.status_code == 422
     assert len(_mine(op, op_account.username)) == 2
+
+
+def test_a_key_send_names_the_key(app_server, operator, make_account):
+    user = make_account()
+    name = f"svc-{secrets.token_hex(3)}"
+    key = operator.post("/api/keys", json={"name": name})
+    assert key.status_code == 201, key.text
+    body = {"title": "from a service", "recipients": [user.username]}
+    sent = httpx.post(
+        app_server.url + "/api/notifications", json=body, headers={"Authorization": f"Bearer {key.json()['secret']}"}
+    )
+    assert sent.status_code == 201, sent.text
+    (row,) = _mine(operator, name)
+    assert row["sender"] == {"kind": "key", "id": key.json()["id"], "label": name}
+    assert _mine(operator, name, senderKind="key") == [row]
+    assert _mine(operator, name, senderKind="user") == []
 
 
 def test_filters_and_paging(make_account, sign_in):

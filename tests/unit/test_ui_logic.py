@@ -252,8 +252,8 @@ def test_the_operator_form_sends_as_the_signed_in_operator(monkeypatch: pytest.M
     state = _operator_page(monkeypatch, SignedInUser("u1", "olga", "operator"))
     senders = []
 
-    async def send(body, sender):
-        senders.append(sender)
+    async def send(body, *, actor=None, ip=None):
+        senders.append(operator_state.sending.sender_of(actor))
         return [{"id": "n1"}]
 
     monkeypatch.setattr(operator_state.sending, "send", send)
