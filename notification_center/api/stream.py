@@ -11,7 +11,9 @@ yields; the client going away closes its StreamClient, which ends the generator.
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. writes a ping when the worker's sweeper queues one. The sweeper (api/stream_sweep.py)
+4. after each notification is written, appends (id, time) to the worker's delivery batch
+   (history/delivery.py), which stamps `delivered_at` in one UPDATE about every second;
+5. writes a ping when the worker's sweeper queues one. The sweeper (api/stream_sweep.py)
    also ends streams at the age limit, cuts stalled writes, and once per ping interval
    checks every stream's session (logout/expiry end the stream) and cursor (a stream
    behind the database catches up) with one query each for the whole worker.

@@ -7,6 +7,7 @@ import reflex as rx
 from notification_center import styles
 from notification_center.components import layout
 from notification_center.components.layout import testid
+from notification_center.components.operator_access import back_to_console, operator_only
 from notification_center.models import NotificationType
 from notification_center.state.history_state import (
     ANY,
@@ -116,29 +117,15 @@ def _table() -> rx.Component:
     )
 
 
-def _not_allowed() -> rx.Component:
-    return rx.callout(
-        "Only operators can see the sent history.",
-        icon="shield-alert",
-        color_scheme="amber",
-        **testid("operator-forbidden"),
-    )
-
-
 def _guarded(content: rx.Component) -> rx.Component:
-    return layout.page(
-        rx.cond(
-            HistoryState.checked,
-            rx.cond(HistoryState.allowed, content, _not_allowed()),
-            rx.center(rx.spinner(size="3"), padding="3rem"),
-        )
-    )
+    return layout.page(operator_only(HistoryState.checked, HistoryState.allowed, content))
 
 
 def history_page() -> rx.Component:
     return _guarded(
         rx.card(
             rx.flex(
+                back_to_console(),
                 rx.flex(
                     rx.heading("Sent history", size="4", as_="h2"),
                     rx.text("figures update every 3 s", size="1", color="var(--gray-11)"),

@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.db import session_scope
 from notification_center.history import queries
-from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.auth_state import AuthState, holds_user_data
+from notification_center.state.operator_access import check_operator
 
 HISTORY_ROUTE = "/operator/history"
 DETAIL_ROUTE = "/operator/history/send"
@@ -119,12 +120,12 @@ class HistoryState(AuthState):
     _detail_id: str = ""
 
     async def _check_operator(self, route: str) -> rx.event.EventSpec | None:
-        user = await self.current_user()
-        self.checked = user is not None
-        self.allowed = bool(user and user.is_operator)
+        operator, redirect = await check_operator(self, route)
+        self.checked = redirect is None
+        self.allowed = operator is not None
         if not self.allowed:
             self._clear_rows()
-        return login_redirect(route) if user is None else None
+        return redirect
 
     def _clear_rows(self) -> None:
         self.rows = []
