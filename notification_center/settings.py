@@ -143,6 +143,7 @@ class Settings:
     trusted_proxy_hops: int
     metrics_token: str | None
     cors_origins: tuple[str, ...]
+    example_pages: bool = False
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -195,6 +196,8 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("NC_METRICS_TOKEN", "").strip() or None,
         # Other origins that may call the API with credentials and open the websocket.
         cors_origins=_origins_env("NC_CORS_ORIGINS"),
+        # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
+        example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
     )
 
 
