@@ -1,7 +1,7 @@
 """categories, per-user preferences, and the grouping index (issue 11)
 
 Revision ID: 0006_categories_preferences
-Revises: 0003_keys_audit
+Revises: 0007_history
 Create Date: 2026-11-27 13:40:00
 
 `general` (the default of every send) and `security` (critical: cannot be muted) exist
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006_categories_preferences"
-down_revision: str | None = "0003_keys_audit"
+down_revision: str | None = "0007_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
