@@ -78,6 +78,8 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("user_id", "seq", name="uq_notifications_user_seq"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
+        # Retention purges by age (scheduling/retention.py).
+        Index("ix_notifications_created_at", "created_at"),
     )
 
     id: str = Field(default_factory=lambda: new_public_id("notif"), primary_key=True, max_length=40)
@@ -94,3 +96,28 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     read_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class ScheduledSendStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class ScheduledSend(SQLModel, table=True):
+    """A send an operator asked for at a later time (`sendAt`); the scheduler fires it once."""
+
+    __tablename__ = "scheduled_sends"
+    __table_args__ = (Index("ix_scheduled_sends_status_send_at", "status", "send_at"),)
+
+    id: str = Field(default_factory=lambda: new_public_id("sched"), primary_key=True, max_length=40)
+    created_by: str = Field(foreign_key="users.id", max_length=40)
+    # The validated send body without `sendAt` (JSON): fired later through the normal send path.
+    body: str
+    send_at: datetime = Field(sa_column=_tz_column())
+    status: str = Field(default=ScheduledSendStatus.PENDING.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    fired_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    sent_count: int | None = Field(default=None)
+    error: str | None = Field(default=None, max_length=500)

@@ -130,6 +130,9 @@ class Settings:
     trusted_proxy_hops: int
     metrics_token: str | None
     cors_origins: tuple[str, ...]
+    scheduler_interval_seconds: float = 1.0
+    scheduler_batch_size: int = 500
+    retention_days: float = 0.0
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -180,6 +183,12 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("NC_METRICS_TOKEN", "").strip() or None,
         # Other origins that may call the API with credentials and open the websocket.
         cors_origins=_origins_env("NC_CORS_ORIGINS"),
+        # How often each worker's scheduler looks for due work (scheduled sends, snoozes
+        # returning, expiries, retention), and how many items it takes per claim.
+        scheduler_interval_seconds=_float_env("NC_SCHEDULER_INTERVAL_SECONDS", 1.0, minimum=0.01),
+        scheduler_batch_size=_int_env("NC_SCHEDULER_BATCH_SIZE", 500, minimum=1),
+        # Notifications older than this many days are purged in the background; 0 keeps them all.
+        retention_days=_float_env("NC_RETENTION_DAYS", 0.0),
     )
 
 

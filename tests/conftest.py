@@ -33,6 +33,7 @@ APP_ENV = {
     "NC_CLIENT_BUFFER_SIZE": "32",
     "NC_LOGIN_RATE_LIMIT": "5/minute",
     "NC_LOGIN_IP_RATE_LIMIT": "1000/minute",
+    "NC_SCHEDULER_INTERVAL_SECONDS": "0.2",
 }
 
 

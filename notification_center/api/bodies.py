@@ -24,6 +24,7 @@ class ErrorBody(BaseModel):
     unknown: list[str] | None = Field(default=None, description="unknown recipient usernames (422)")
     retryAfter: int | None = Field(default=None, description="seconds until sign-in may be tried again (429)")
     limit: int | None = Field(default=None, description="the per-user stream limit that was reached (429)")
+    state: str | None = Field(default=None, description="the state that refused the change (409)")
 
 
 class LoginRequest(BaseModel):
@@ -74,6 +75,31 @@ class NotificationPage(BaseModel):
 class SendResult(BaseModel):
     count: int = Field(ge=0)
     ids: list[str]
+
+
+class ScheduledResult(BaseModel):
+    scheduledId: str = Field(description="cancel with DELETE /api/scheduled/{id}")
+    sendAt: datetime = Field(description="when it will be sent (UTC)")
+
+
+class ScheduledSendBody(BaseModel):
+    """A scheduled send (GET /api/scheduled)."""
+
+    id: str
+    sendAt: datetime
+    status: Literal["pending", "sent", "cancelled", "failed"]
+    createdAt: datetime
+    createdBy: str = Field(description="the operator's username")
+    title: str
+    content: str
+    type: NotificationType
+    priority: Priority
+    recipients: list[str] | Literal["all"]
+
+
+class ScheduledList(BaseModel):
+    items: list[ScheduledSendBody] = Field(description="pending sends, soonest first")
+    total: int = Field(ge=0, description="how many are pending in all")
 
 
 class ReadAllResult(BaseModel):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notification_center.models import NotificationType, Priority
 
 TITLE_MAX = 200
+# How far ahead a time may be set (sendAt, a snooze): further is almost surely a typo.
+MAX_AHEAD = timedelta(days=365)
 CONTENT_MAX = 5000
 
 # What the validators below enforce, told to the JSON schema too (OpenAPI document, fuzzing),
@@ -25,6 +28,10 @@ class SendRequest(BaseModel):
     type: NotificationType = NotificationType.INFO
     priority: Priority = Priority.NORMAL
     recipients: Annotated[list[Username], Field(json_schema_extra={"minItems": 1})] | Literal["all"]
+    sendAt: AwareDatetime | None = Field(
+        default=None,
+        description="send later, at this time (with a time zone; within a year); answered 202 with a `scheduledId`",
+    )
 
     @field_validator("title")
     @classmethod
@@ -32,6 +39,11 @@ class SendRequest(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("sendAt")
+    @classmethod
+    def _send_at_ahead(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else check_future(value)
 
     @field_validator("recipients")
     @classmethod
@@ -42,6 +54,16 @@ class SendRequest(BaseModel):
             if any(not isinstance(v, str) or not v.strip() for v in value):
                 raise ValueError("usernames must be non-empty strings")
         return value
+
+
+def check_future(value: datetime, now: datetime | None = None) -> datetime:
+    """A time ahead of now and at most `MAX_AHEAD` away, as UTC; ValueError otherwise."""
+    now = now or datetime.now(UTC)
+    if value <= now:
+        raise ValueError("must be in the future")
+    if value > now + MAX_AHEAD:
+        raise ValueError("must be at most one year ahead")
+    return value.astimezone(UTC)
 
 
 def describe_errors(error: ValidationError) -> tuple[str, list[dict[str, str]]]:

@@ -1,7 +1,9 @@
 """Sending on behalf of an operator: validate, resolve recipients, deliver in-app.
 
-`POST /api/notifications` and the operator page both call `send()`, so both apply the same
-rules and name the offending field with the same messages.
+`POST /api/notifications` and the operator page both go through `validate()` and
+`deliver()` (by way of `scheduling.scheduled_sends.send_or_schedule`, which stores a body
+with `sendAt` instead), so both apply the same rules and name the offending field with the
+same messages; the scheduler fires stored sends through `persist()` and `publish()`.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.channels.in_app import get_in_app_channel_handler
@@ -27,30 +30,63 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft) -> list[dict[str, Any]]:
-    """One unit of work, one thread hop: a send is mostly database round trips."""
-    with session_scope() as session:
-        user_ids = service.resolve_recipients(session=session, recipients=recipients)
-        return get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
-
-
-async def send(body: Any) -> list[dict[str, Any]]:
-    """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
-    created rows (dicts with `id`, `user_id`, ...)."""
+def validate(body: Any) -> SendRequest:
+    """The request `body` (the JSON shape of POST /api/notifications) asks for, or a
+    SendError naming the first bad field."""
     if not isinstance(body, dict):
         raise SendError("body: must be a JSON object", "body")
     try:
-        request = SendRequest.model_validate(body)
+        return SendRequest.model_validate(body)
     except ValidationError as exc:
         message, details = describe_errors(exc)
         raise SendError(message, details[0]["field"], details=details) from None
-    draft = service.Draft(
+
+
+def unknown_recipients(exc: service.UnknownRecipientsError) -> SendError:
+    names = ", ".join(exc.usernames)
+    return SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames)
+
+
+def draft_of(request: SendRequest) -> service.Draft:
+    return service.Draft(
         title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
     )
+
+
+def persist(*, session: Session, request: SendRequest) -> list[dict[str, Any]]:
+    """Resolve the recipients and write the notifications in the caller's transaction
+    (sync, in a worker thread); `publish` the rows once it committed. The scheduler fires
+    scheduled sends through this, in the transaction that claims them."""
     try:
-        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft)
+        user_ids = service.resolve_recipients(session=session, recipients=request.recipients)
     except service.UnknownRecipientsError as exc:
-        names = ", ".join(exc.usernames)
-        raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None
-    await get_in_app_channel_handler().publish(created)
+        raise unknown_recipients(exc) from None
+    return get_in_app_channel_handler().persist(session=session, draft=draft_of(request), user_ids=user_ids)
+
+
+def _persist_now(request: SendRequest) -> list[dict[str, Any]]:
+    """One unit of work, one thread hop: a send is mostly database round trips."""
+    with session_scope() as session:
+        return persist(session=session, request=request)
+
+
+async def publish(rows: list[dict[str, Any]]) -> None:
+    """Publish committed rows to their users' streams; never raises."""
+    await get_in_app_channel_handler().publish(rows)
+
+
+async def deliver(request: SendRequest) -> list[dict[str, Any]]:
+    """Send a validated request now: persist, then publish. Returns the created rows."""
+    created = await run_in_threadpool(_persist_now, request)
+    await publish(created)
     return created
+
+
+async def send(body: Any) -> list[dict[str, Any]]:
+    """Send what `body` asks for, now; returns the created rows (dicts with `id`,
+    `user_id`, ...). A body with `sendAt` is for `scheduling.scheduled_sends.send_or_schedule`,
+    which stores it instead; here it is refused rather than sent early."""
+    request = validate(body)
+    if request.sendAt is not None:
+        raise SendError("sendAt: this path sends now; scheduled sends go through send_or_schedule", "sendAt")
+    return await deliver(request)

@@ -7,6 +7,7 @@ import reflex as rx
 from notification_center import styles
 from notification_center.components import layout
 from notification_center.components.layout import testid
+from notification_center.components.scheduled_sends import scheduled_sends_card
 from notification_center.models import NotificationType, Priority
 from notification_center.state.operator_state import OperatorState, UserConnections
 
@@ -98,6 +99,12 @@ def _send_form() -> rx.Component:
                         **testid("send-recipients"),
                     ),
                     hint="Usernames separated by commas, or all for every user.",
+                ),
+                _field(
+                    "Send at",
+                    "send-at",
+                    rx.input(type="datetime-local", name="send_at", id="send-at", size="2", **testid("send-at")),
+                    hint="Optional: a later time (your time zone) to schedule the send; empty sends now.",
                 ),
                 rx.flex(
                     rx.button(
@@ -203,7 +210,7 @@ def operator_page() -> rx.Component:
             OperatorState.checked,
             rx.cond(
                 OperatorState.allowed,
-                rx.flex(_send_form(), _stats(), direction="column", spacing="4"),
+                rx.flex(_send_form(), scheduled_sends_card(), _stats(), direction="column", spacing="4"),
                 _not_allowed(),
             ),
             rx.center(rx.spinner(size="3"), padding="3rem"),

@@ -18,7 +18,9 @@ from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
 from notification_center.notifications import sending
 from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.scheduling import scheduled_sends
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.scheduled_state import ScheduledState, send_at_from_form
 
 OPERATOR_ROUTE = "/operator"
 ALL = "all"
@@ -43,24 +45,30 @@ def _usernames(user_ids: list[str]) -> dict[str, str]:
         return usernames_by_id(session=session, user_ids=user_ids)
 
 
-def form_body(form: dict[str, Any]) -> dict[str, Any]:
-    """The form's fields as the body `POST /api/notifications` takes."""
-    return {
+def form_body(form: dict[str, Any], time_zone: str = "") -> dict[str, Any]:
+    """The form's fields as the body `POST /api/notifications` takes; `send_at` (a local
+    time in the browser's `time_zone`) becomes `sendAt`."""
+    body = {
         "title": form.get("title", ""),
         "content": form.get("content", ""),
         "type": form.get("type") or "info",
         "priority": form.get("priority") or "normal",
         "recipients": parse_recipients(str(form.get("recipients", ""))),
     }
+    if (send_at := send_at_from_form(str(form.get("send_at") or ""), time_zone)) is not None:
+        body["sendAt"] = send_at
+    return body
 
 
-async def send_notification(form: dict[str, Any]) -> tuple[bool, str]:
-    """Validate and send what the form holds: (ok, message for the operator)."""
+async def send_notification(form: dict[str, Any], sender_id: str, time_zone: str = "") -> tuple[bool, str]:
+    """Validate and send (or schedule) what the form holds: (ok, message for the operator)."""
     try:
-        created = await sending.send(form_body(form))
+        outcome = await scheduled_sends.send_or_schedule(form_body(form, time_zone), sender_id)
     except sending.SendError as exc:
         return False, exc.message
-    count = len(created)
+    if isinstance(outcome, scheduled_sends.Scheduled):
+        return True, f"Scheduled for {outcome.to_wire()['sendAt']}."
+    count = len(outcome)
     return True, f"Sent {count} notification{'' if count == 1 else 's'}."
 
 
@@ -96,12 +104,14 @@ class OperatorState(AuthState):
             return
         self.sending = True
         yield
+        time_zone = (await self.get_state(ScheduledState)).time_zone
         try:
-            self.result_ok, self.result = await send_notification(form_data)
+            self.result_ok, self.result = await send_notification(form_data, self._user_id, time_zone)
         finally:
             self.sending = False
         if self.result_ok:
-            yield [rx.set_value("send-title", ""), rx.set_value("send-content", "")]
+            reset = [rx.set_value("send-title", ""), rx.set_value("send-content", ""), rx.set_value("send-at", "")]
+            yield [*reset, ScheduledState.refresh]
 
     @rx.event
     async def refresh_stats(self, _tick: str = ""):

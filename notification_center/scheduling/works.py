@@ -1,0 +1,21 @@
+"""Which kinds of due work this deployment runs, from the settings."""
+
+from __future__ import annotations
+
+from notification_center.scheduling import retention, scheduled_sends
+from notification_center.scheduling.runner import DueWork, Scheduler
+from notification_center.settings import Settings
+
+
+def due_works(settings: Settings) -> list[DueWork]:
+    works = [scheduled_sends.work()]
+    if settings.retention_days > 0:
+        # With a short retention (tests) check at least every few ticks, not once a minute.
+        every = min(retention.EVERY_SECONDS, settings.retention_days * 86_400 / 4)
+        works.append(retention.work(settings.retention_days, every))
+    return works
+
+
+def scheduler_from(settings: Settings) -> Scheduler:
+    """The scheduler one worker runs (started and stopped by lifespan.py)."""
+    return Scheduler(due_works(settings), settings.scheduler_interval_seconds)
