@@ -10,6 +10,7 @@ from notification_center.components.layout import testid
 from notification_center.components.scheduled_sends import scheduled_sends_card
 from notification_center.models import NotificationType, Priority
 from notification_center.state.operator_state import OperatorState, UserConnections
+from notification_center.state.scheduled_state import ScheduledState
 
 # A native <select>: keyboard- and phone-friendly, and a plain value for the form.
 _select_style = {
@@ -103,7 +104,15 @@ def _send_form() -> rx.Component:
                 _field(
                     "Send at",
                     "send-at",
-                    rx.input(type="datetime-local", name="send_at", id="send-at", size="2", **testid("send-at")),
+                    rx.input(
+                        type="datetime-local",
+                        step="1",
+                        name="send_at",
+                        id="send-at",
+                        size="2",
+                        # The zone the time is read in (the browser's, learned on load).
+                        **testid("send-at", **{"data-time-zone": ScheduledState.time_zone}),
+                    ),
                     hint="Optional: a later time (your time zone) to schedule the send; empty sends now.",
                 ),
                 rx.flex(
