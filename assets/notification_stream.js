@@ -18,7 +18,8 @@
  * Wire format: `data:` lines holding `{"type","data","timestamp"}` envelopes with no `event:`
  * field: `connected` (id = cursor), `notification` (id = cursor, data = notification),
  * `ping`, `read` (data `{"ids","unreadCount"}`, or `{"upTo","unreadCount"}` after read-all; passed
- * on as is). Unknown types are ignored. EventSource
+ * on as is), and the lifecycle events `seen`, `archived`, `deleted`, `updated`, `expired`, `reset`
+ * (passed to onEvent as `{type, data}`). Unknown types are ignored. EventSource
  * cannot set headers on a new instance, so every (re)connect resumes with `?lastEventId=`.
  *
  * Imperative actions for Python (`rx.call_script`): window.ncNotificationStream
@@ -548,6 +549,15 @@ class TabStream {
       case "read":
         if (data && typeof data === "object") this.each("onRead", data);
         return;
+      case "seen":
+      case "archived":
+      case "deleted":
+      case "updated":
+      case "expired":
+      case "reset":
+        // Inbox lifecycle events (CONTRACT section 9), passed on as {type, data}.
+        if (data && typeof data === "object") this.each("onEvent", { type: envelope.type, data });
+        return;
       case "ping":
         // Heartbeat: repeat the status now and then so a reset receiver re-syncs.
         if (Date.now() - this.lastEmitAt >= STATUS_REFRESH_MS) this.emitStatus(true);
@@ -637,7 +647,7 @@ if (hasWindow()) window.ncNotificationStream = api;
 /**
  * The hook. Options as in the original: onNotification, onConnected, onDisconnected,
  * onError (receives a message string), autoReconnect, reconnectDelay, maxReconnectAttempts,
- * plus url, onRead, onStatus and scope (namespaces the sharing, e.g. by user id).
+ * plus url, onRead, onEvent (lifecycle events as {type, data}), onStatus and scope (namespaces the sharing, e.g. by user id).
  * Returns { isConnected, isConnecting, error, reconnectAttempts, isLeader, reconnect, disconnect }.
  */
 export function useNotificationStream(options = {}) {
@@ -663,6 +673,7 @@ export function useNotificationStream(options = {}) {
         return {
           onNotification: o.onNotification,
           onRead: o.onRead,
+          onEvent: o.onEvent,
           onConnected: o.onConnected,
           onDisconnected: o.onDisconnected,
           onError: o.onError,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -96,6 +97,23 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     read_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    # Inbox lifecycle (CONTRACT section 9). Which rows the inbox shows, and what the
+    # badges count, is decided in one place: notifications/visibility.py.
+    seen_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    archived_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    # Deleted for its user: never listed, counted or replayed again; the row stays for audit.
+    deleted_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    snoozed_until: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True, index=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True, index=True))
+    category: str = Field(default="general", max_length=32, sa_column_kwargs={"server_default": "general"})
+    url: str | None = Field(default=None, max_length=2000)
+    actions: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    action_taken: str | None = Field(default=None, max_length=64)
+    group_key: str | None = Field(default=None, max_length=128)
+    group_count: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    # The send (sent history) this row came from, and when it was first written to a stream.
+    send_id: str | None = Field(default=None, max_length=40, index=True)
+    delivered_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
 
 
 class ScheduledSendStatus(StrEnum):

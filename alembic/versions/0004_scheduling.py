@@ -1,7 +1,7 @@
 """scheduling: scheduled sends; an index for retention
 
 Revision ID: 0004_scheduling
-Revises: 0001
+Revises: 0002_inbox_fields
 Create Date: 2026-11-27 13:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004_scheduling"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_inbox_fields"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -50,6 +50,14 @@ class LogoutAllBody(BaseModel):
     revoked: int = Field(ge=0, description="how many sessions were revoked, this one included")
 
 
+class NotificationAction(BaseModel):
+    """An action button of a notification."""
+
+    id: str
+    label: str
+    url: str | None = None
+
+
 class NotificationBody(BaseModel):
     """A notification on the wire (CONTRACT section 5)."""
 
@@ -64,11 +72,23 @@ class NotificationBody(BaseModel):
     createdAt: datetime
     updatedAt: datetime
     readAt: datetime | None
+    # CONTRACT section 9: the inbox lifecycle, categories, actions and grouping.
+    seenAt: datetime | None = None
+    archivedAt: datetime | None = None
+    snoozedUntil: datetime | None = None
+    expiresAt: datetime | None = None
+    category: str = "general"
+    url: str | None = None
+    actions: list[NotificationAction] | None = None
+    actionTaken: str | None = None
+    groupKey: str | None = None
+    groupCount: int = Field(default=1, ge=1)
 
 
 class NotificationPage(BaseModel):
     items: list[NotificationBody] = Field(description="newest first")
-    unreadCount: int = Field(ge=0, description="the user's total unread, whatever the filters")
+    unreadCount: int = Field(ge=0, description="the user's total unread in the inbox, whatever the filters")
+    unseenCount: int = Field(ge=0, description="the user's total unseen in the inbox, whatever the filters")
     nextCursor: str | None = Field(description="pass as `before` for the next page; null on the last")
 
 

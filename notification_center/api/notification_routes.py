@@ -19,13 +19,14 @@ from notification_center.api.bodies import (
 from notification_center.api.deps import ApiError, json_body, require_operator, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
-from notification_center.notifications import read_state, sending, service
+from notification_center.notifications import lifecycle, read_state, sending, service
 from notification_center.notifications.schemas import SendRequest
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.scheduling import scheduled_sends
 
 MAX_LIMIT = 100
+CATEGORY_SLUG = r"[a-z0-9][a-z0-9_-]{0,31}"
 
 
 def _query_limit(request: Request) -> int:
@@ -46,6 +47,11 @@ async def list_notifications(request: Request) -> Response:
     user = await require_user(request)
     limit = _query_limit(request)
     unread = _query_bool(request, "unread")
+    unseen = _query_bool(request, "unseen")
+    archived = _query_bool(request, "archived")
+    category = request.query_params.get("category")
+    if category is not None and not re.fullmatch(CATEGORY_SLUG, category):
+        raise ApiError(422, "category: must be a slug (a-z, 0-9, - and _; up to 32)", field="category")
     before_raw = request.query_params.get("before")
     before = service.parse_cursor(before_raw) if before_raw is not None else None
     if before_raw is not None and before is None:
@@ -53,10 +59,20 @@ async def list_notifications(request: Request) -> Response:
 
     def read() -> dict:
         with session_scope() as session:
-            page = service.list_page(session=session, user_id=user.id, limit=limit, before=before, unread_only=unread)
+            page = service.list_page(
+                session=session,
+                user_id=user.id,
+                limit=limit,
+                before=before,
+                unread_only=unread,
+                unseen_only=unseen,
+                archived=archived,
+                category=category,
+            )
             return {
                 "items": [to_wire(n) for n in page.items],
-                "unreadCount": page.unread_count,
+                "unreadCount": page.counts.unread,
+                "unseenCount": page.counts.unseen,
                 "nextCursor": page.next_cursor,
             }
 
@@ -70,6 +86,15 @@ async def mark_read(request: Request) -> Response:
     if result.notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(result.notification)
+
+
+async def mark_seen(request: Request) -> Response:
+    user = await require_user(request)
+    notification_id = request.path_params["notification_id"]
+    change = await lifecycle.mark_seen(user_id=user.id, ids=[notification_id], want_row=True)
+    if change.notification is None:
+        raise ApiError(404, f"no notification {notification_id!r}")
+    return JSONResponse(change.notification)
 
 
 async def mark_all_read(request: Request) -> Response:
@@ -96,10 +121,14 @@ async def stats(request: Request) -> Response:
 
 
 CURSOR = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+_BOOL = {"type": "string", "enum": ["true", "false", "1", "0"]}
 _LIST_PARAMS = (
     Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "page size"),
     Param("before", "query", CURSOR, "the `nextCursor` of the previous page; a malformed one is 422"),
-    Param("unread", "query", {"type": "string", "enum": ["true", "false", "1", "0"]}, "only unread ones"),
+    Param("unread", "query", _BOOL, "only unread ones"),
+    Param("unseen", "query", _BOOL, "only unseen ones"),
+    Param("archived", "query", _BOOL, "the Archived view instead of the inbox"),
+    Param("category", "query", {"type": "string", "pattern": f"^{CATEGORY_SLUG}$"}, "only this category"),
 )
 _ID = Param("notification_id", "path", {"type": "string"}, "a notification id (`notif_...`)")
 
@@ -155,6 +184,22 @@ routes = [
             "notifications",
             (Reply(200, "how many changed", ReadAllResult),),
             auth="user",
+        ),
+    ),
+    ApiRoute(
+        "/api/notifications/{notification_id}/seen",
+        mark_seen,
+        "POST",
+        Operation(
+            "Mark one notification seen (idempotent); every tab of the user gets a `seen` event",
+            "notifications",
+            (
+                Reply(200, "the notification as it is now", NotificationBody),
+                Reply(404, "no such notification of this user"),
+                Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
+            ),
+            auth="user",
+            params=(_ID,),
         ),
     ),
     ApiRoute(

@@ -9,6 +9,7 @@ its event triggers to state handlers:
     notification_stream(
         on_notification=NotificationsState.on_notification,  # payload: the notification dict
         on_read=NotificationsState.on_read,                  # payload: {"ids": [...], "unreadCount": n}
+        on_event=NotificationsState.on_event,                # payload: {"type": "seen", "data": {...}}
         on_status=StreamState.set_status,                    # payload: see StreamStatus below
         scope=AuthState.username,                            # optional: sharing never crosses users
     )
@@ -67,6 +68,9 @@ class NotificationStream(rx.Component):
     )
     on_read: rx.EventHandler[passthrough_event_spec(dict)] = field(
         doc='Read-state sync from another client: {"ids": [...], "unreadCount": n}.'
+    )
+    on_event: rx.EventHandler[passthrough_event_spec(dict)] = field(
+        doc='A lifecycle event (seen, archived, deleted, updated, expired, reset): {"type": ..., "data": {...}}.'
     )
     on_connected: rx.EventHandler[no_args_event_spec] = field(doc="The stream (re)connected.")
     on_disconnected: rx.EventHandler[no_args_event_spec] = field(doc="A connected stream was lost or closed.")

@@ -22,20 +22,28 @@ from notification_center.realtime.broadcaster import get_notification_broadcaste
 class ReadResult:
     notification: dict[str, Any] | None  # the updated notification; None if not the user's
     ids: list[str]  # what this call changed (empty if it was already read)
-    unread_count: int
+    counts: service.Counts
+
+    @property
+    def unread_count(self) -> int:
+        return self.counts.unread
 
 
 @dataclass(frozen=True)
 class ReadAllResult:
     updated: int  # how many this call changed
     up_to: int  # every notification of the user with a cursor up to this one is read now
-    unread_count: int  # ones created meanwhile stay unread and counted
+    counts: service.Counts  # ones created meanwhile stay unread and counted
+
+    @property
+    def unread_count(self) -> int:
+        return self.counts.unread
 
 
 def _mark_one(user_id: str, notification_id: str) -> ReadResult:
     with session_scope() as session:
         updated, changed = service.mark_read(session=session, user_id=user_id, notification_id=notification_id)
-        count = service.unread_count(session=session, user_id=user_id)
+        count = service.counts(session=session, user_id=user_id)
         if updated is None:
             return ReadResult(None, [], count)
         return ReadResult(to_wire(updated), [notification_id] if changed else [], count)
@@ -45,13 +53,15 @@ def _mark_all(user_id: str) -> ReadAllResult:
     with session_scope() as session:
         updated, up_to = service.mark_all_read(session=session, user_id=user_id)
         # Not simply 0: a notification created meanwhile is unread and stays counted.
-        return ReadAllResult(updated, up_to, service.unread_count(session=session, user_id=user_id))
+        return ReadAllResult(updated, up_to, service.counts(session=session, user_id=user_id))
 
 
 async def mark_read(*, user_id: str, notification_id: str) -> ReadResult:
     result = await run_in_threadpool(_mark_one, user_id, notification_id)
     if result.ids:  # only the call that changed it tells the other tabs
-        await get_notification_broadcaster().publish_read_state(user_id, result.ids, result.unread_count)
+        await get_notification_broadcaster().publish_read_state(
+            user_id, result.ids, result.counts.unread, result.counts.unseen
+        )
     return result
 
 
@@ -59,7 +69,9 @@ async def mark_all_read(*, user_id: str) -> ReadAllResult:
     result = await run_in_threadpool(_mark_all, user_id)
     if result.updated:
         # A bound, not every id: tens of thousands of ids would not fit one websocket message.
-        await get_notification_broadcaster().publish_read_up_to(user_id, result.up_to, result.unread_count)
+        await get_notification_broadcaster().publish_read_up_to(
+            user_id, result.up_to, result.counts.unread, result.counts.unseen
+        )
     return result
 
 

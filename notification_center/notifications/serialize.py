@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from notification_center.models import Notification
@@ -25,8 +26,22 @@ def to_wire(notification: Notification | Mapping[str, Any]) -> dict[str, Any]:
         "status": row["status"],
         "createdAt": created_at,
         "updatedAt": created_at if updated_at == row["created_at"] else iso_ms(updated_at),
-        "readAt": iso_ms(row["read_at"]) if row["read_at"] else None,
+        "readAt": _iso_or_none(row["read_at"]),
+        "seenAt": _iso_or_none(row.get("seen_at")),
+        "archivedAt": _iso_or_none(row.get("archived_at")),
+        "snoozedUntil": _iso_or_none(row.get("snoozed_until")),
+        "expiresAt": _iso_or_none(row.get("expires_at")),
+        "category": row.get("category") or "general",
+        "url": row.get("url"),
+        "actions": row.get("actions"),
+        "actionTaken": row.get("action_taken"),
+        "groupKey": row.get("group_key"),
+        "groupCount": row.get("group_count") or 1,
     }
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return iso_ms(value) if value else None
 
 
 def _columns(notification: Notification) -> dict[str, Any]:
@@ -45,4 +60,14 @@ _WIRE_COLUMNS = (
     "created_at",
     "updated_at",
     "read_at",
+    "seen_at",
+    "archived_at",
+    "snoozed_until",
+    "expires_at",
+    "category",
+    "url",
+    "actions",
+    "action_taken",
+    "group_key",
+    "group_count",
 )

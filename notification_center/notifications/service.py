@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import Session, col, func, select
 
 from notification_center.models import Notification, Status, User, new_public_id, utcnow
+from notification_center.notifications import visibility
 
 
 class UnknownRecipientsError(LookupError):
@@ -30,13 +32,31 @@ class Draft:
     type: str = "info"
     priority: str = "normal"
     channels: tuple[str, ...] = ("in_app",)
+    category: str = "general"
+    url: str | None = None
+    actions: tuple[dict[str, Any], ...] | None = None
+    group_key: str | None = None
+    expires_at: datetime | None = None
+    send_id: str | None = None  # the sent-history row this send belongs to
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The badges: unread and unseen rows of the inbox (visibility.in_inbox)."""
+
+    unread: int
+    unseen: int
 
 
 @dataclass(frozen=True)
 class Page:
     items: list[Notification]
-    unread_count: int
+    counts: Counts
     next_cursor: str | None
+
+    @property
+    def unread_count(self) -> int:
+        return self.counts.unread
 
 
 def parse_cursor(raw: str | None) -> int | None:
@@ -94,6 +114,19 @@ def create_notifications(
         "created_at": now,
         "updated_at": now,
         "read_at": None,
+        "seen_at": None,
+        "archived_at": None,
+        "deleted_at": None,
+        "snoozed_until": None,
+        "expires_at": draft.expires_at,
+        "category": draft.category,
+        "url": draft.url,
+        "actions": list(draft.actions) if draft.actions is not None else None,
+        "action_taken": None,
+        "group_key": draft.group_key,
+        "group_count": 1,
+        "send_id": draft.send_id,
+        "delivered_at": None,
     }
     for start in range(0, len(ordered), BATCH):
         chunk = ordered[start : start + BATCH]
@@ -132,42 +165,73 @@ def latest_cursors(*, session: Session, user_ids: Collection[str]) -> dict[str, 
 def notifications_after(
     *, session: Session, user_id: str, after: int, upto: int | None = None, limit: int = 1000
 ) -> list[Notification]:
-    """This user's notifications with cursor in (after, upto], oldest first (for replay)."""
-    query = select(Notification).where(Notification.user_id == user_id, Notification.seq > after)
+    """This user's inbox notifications with cursor in (after, upto], oldest first (for replay).
+
+    Deleted, archived, snoozed and expired ones are not replayed: the user put them away."""
+    query = select(Notification).where(
+        Notification.user_id == user_id, Notification.seq > after, visibility.in_inbox(utcnow())
+    )
     if upto is not None:
         query = query.where(Notification.seq <= upto)
     return list(session.exec(query.order_by(col(Notification.seq)).limit(limit)))
 
 
+def counts(*, session: Session, user_id: str) -> Counts:
+    """Unread and unseen in the inbox, in one query: every badge and every list answer uses
+    this, so counts cannot disagree with each other or with the list."""
+    query = select(
+        func.count(case((visibility.unread(), 1))),
+        func.count(case((visibility.unseen(), 1))),
+    ).where(Notification.user_id == user_id, visibility.in_inbox(utcnow()))
+    unread, unseen = session.exec(query).one()
+    return Counts(unread=int(unread), unseen=int(unseen))
+
+
 def unread_count(*, session: Session, user_id: str) -> int:
-    query = select(func.count()).where(Notification.user_id == user_id, Notification.read_at == None)  # noqa: E711
-    return session.exec(query).one()
+    return counts(session=session, user_id=user_id).unread
 
 
 def list_page(
-    *, session: Session, user_id: str, limit: int = 20, before: int | None = None, unread_only: bool = False
+    *,
+    session: Session,
+    user_id: str,
+    limit: int = 20,
+    before: int | None = None,
+    unread_only: bool = False,
+    unseen_only: bool = False,
+    archived: bool = False,
+    category: str | None = None,
 ) -> Page:
-    """Newest first; `before` is the cursor of the last item of the previous page."""
-    query = select(Notification).where(Notification.user_id == user_id)
+    """Newest first; `before` is the cursor of the last item of the previous page.
+
+    `archived` picks the Archived view instead of the inbox; the counts are always the
+    inbox's, whatever the filters (CONTRACT section 6)."""
+    now = utcnow()
+    view = visibility.in_archive(now) if archived else visibility.in_inbox(now)
+    query = select(Notification).where(Notification.user_id == user_id, view)
     if before is not None:
         query = query.where(Notification.seq < before)
     if unread_only:
-        query = query.where(Notification.read_at == None)  # noqa: E711
+        query = query.where(visibility.unread())
+    if unseen_only:
+        query = query.where(visibility.unseen())
+    if category is not None:
+        query = query.where(Notification.category == category)
     rows = list(session.exec(query.order_by(col(Notification.seq).desc()).limit(limit + 1)))
     has_more = len(rows) > limit
     items = rows[:limit]
     next_cursor = str(items[-1].seq) if has_more and items else None
-    return Page(items=items, unread_count=unread_count(session=session, user_id=user_id), next_cursor=next_cursor)
+    return Page(items=items, counts=counts(session=session, user_id=user_id), next_cursor=next_cursor)
 
 
-def _is_notification_id(value: str) -> bool:
+def is_notification_id(value: str) -> bool:
     # Not an id we hand out: also keeps NUL bytes and odd text away from the driver.
     return re.fullmatch(r"notif_[0-9a-f]{1,34}", value) is not None
 
 
 def get_for_user(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
     """The notification if it belongs to `user_id`; another user's id is simply not found."""
-    if not _is_notification_id(notification_id):
+    if not is_notification_id(notification_id):
         return None
     notification = session.get(Notification, notification_id)
     return notification if notification and notification.user_id == user_id else None
@@ -181,7 +245,7 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
     keeps the first time. It is also the transaction's first statement, so SQLite takes
     the write lock before reading anything and never has to upgrade a stale snapshot.
     """
-    if not _is_notification_id(notification_id):
+    if not is_notification_id(notification_id):
         return None, False
     now = utcnow()
     result = session.execute(
@@ -191,7 +255,12 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
             col(Notification.user_id) == user_id,
             col(Notification.read_at).is_(None),
         )
-        .values(read_at=now, updated_at=now, status=Status.READ.value)
+        .values(
+            read_at=now,
+            updated_at=now,
+            status=Status.READ.value,
+            seen_at=func.coalesce(Notification.seen_at, now),  # read implies seen
+        )
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1
@@ -222,7 +291,12 @@ def mark_all_read(*, session: Session, user_id: str) -> tuple[int, int]:
             col(Notification.seq) <= up_to,
             col(Notification.read_at).is_(None),
         )
-        .values(read_at=now, updated_at=now, status=Status.READ.value)
+        .values(
+            read_at=now,
+            updated_at=now,
+            status=Status.READ.value,
+            seen_at=func.coalesce(Notification.seen_at, now),  # read implies seen
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0), int(up_to)

@@ -21,6 +21,7 @@ def _stream() -> rx.Component:
         notification_stream(
             on_notification=NotificationsState.on_notification,
             on_read=NotificationsState.on_read,
+            on_event=NotificationsState.on_event,
             on_connected=NotificationsState.resync,
             on_error=NotificationsState.on_stream_error,
             on_status=StreamState.set_status,

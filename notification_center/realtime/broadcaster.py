@@ -23,6 +23,7 @@ from notification_center.realtime.messages import (
     read_message,
     read_up_to_message,
     revoked_message,
+    user_event_message,
 )
 from notification_center.realtime.transport import ConnectionStats, InMemoryTransport, Transport
 
@@ -134,18 +135,27 @@ class NotificationBroadcaster:
         for user_id in dict.fromkeys(user_ids):
             await self.broadcast_to_user(user_id, notification)
 
-    async def publish_read_state(self, user_id: str, ids: list[str], unread_count: int) -> None:
+    async def publish_read_state(self, user_id: str, ids: list[str], unread_count: int, unseen_count: int) -> None:
         """Tell every tab of the user that these notifications are now read."""
-        await self.transport.publish(read_message(user_id, ids, unread_count))
+        await self.transport.publish(read_message(user_id, ids, unread_count, unseen_count))
 
     async def publish_revoked(self, user_id: str, session_ids: list[str]) -> None:
         """Tell every worker that these sessions are revoked: their streams end at once."""
         if session_ids:
             await self.transport.publish(revoked_message(user_id, session_ids))
 
-    async def publish_read_up_to(self, user_id: str, up_to: int, unread_count: int) -> None:
+    async def publish_read_up_to(self, user_id: str, up_to: int, unread_count: int, unseen_count: int) -> None:
         """Tell every tab of the user that everything up to cursor `up_to` is now read."""
-        await self.transport.publish(read_up_to_message(user_id, up_to, unread_count))
+        await self.transport.publish(read_up_to_message(user_id, up_to, unread_count, unseen_count))
+
+    async def publish_user_event(self, user_id: str, event_type: str, data: dict[str, Any]) -> None:
+        """Send a lifecycle event (seen, archived, ...) to every tab of the user, on every worker."""
+        await self.transport.publish(user_event_message(user_id, event_type, data))
+
+    async def publish_user_events(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Many (user id, event type, data) at once: one pipelined publish (scheduler batches)."""
+        if items:
+            await self.transport.publish_many([user_event_message(u, t, d) for u, t, d in items])
 
     def dispatched_cursor(self, user_id: str) -> int:
         """The newest notification cursor this process has dispatched for `user_id` lately."""
@@ -182,9 +192,11 @@ class NotificationBroadcaster:
                 None if cursor is None else str(cursor),
             )
         elif message["kind"] == "read" and "upTo" in message:
-            event = events.read_up_to_event(message["upTo"], message["unreadCount"])  # type: ignore[typeddict-item]
+            event = events.read_up_to_event(message["upTo"], message["unreadCount"], message.get("unseenCount"))  # type: ignore[typeddict-item]
         elif message["kind"] == "read":
-            event = events.read_event(message.get("ids", []), message["unreadCount"])  # type: ignore[typeddict-item]
+            event = events.read_event(message.get("ids", []), message["unreadCount"], message.get("unseenCount"))  # type: ignore[typeddict-item]
+        elif message["kind"] == "event" and message.get("type") in events.USER_EVENT_TYPES:
+            event = events.user_event(message["type"], message.get("data") or {})  # type: ignore[typeddict-item]
         else:
             logger.warning("ignoring unknown message kind %r", message["kind"])
             return

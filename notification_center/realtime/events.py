@@ -21,6 +21,15 @@ NOTIFICATION = "notification"
 PING = "ping"
 # Read-state sync: another tab (or the API) marked notifications read.
 READ = "read"
+# Inbox lifecycle (CONTRACT section 9): keep every tab of the user in step. Each travels
+# as a user event (`user_event`), carrying the changed ids and the badges after the change.
+SEEN = "seen"
+ARCHIVED = "archived"
+DELETED = "deleted"
+UPDATED = "updated"  # a row changed in place: a grouped row, a snoozed one returning
+EXPIRED = "expired"
+RESET = "reset"  # the resume cursor's history is gone: the client must reload its list
+USER_EVENT_TYPES = frozenset({SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET})
 
 
 @dataclass(frozen=True)
@@ -86,10 +95,20 @@ def ping_frame() -> bytes:
     return _ping_cache[1]
 
 
-def read_event(ids: list[str], unread_count: int) -> StreamEvent:
-    return StreamEvent(READ, {"ids": ids, "unreadCount": unread_count})
+def read_event(ids: list[str], unread_count: int, unseen_count: int | None = None) -> StreamEvent:
+    return StreamEvent(READ, _with_unseen({"ids": ids, "unreadCount": unread_count}, unseen_count))
 
 
-def read_up_to_event(up_to: str, unread_count: int) -> StreamEvent:
+def _with_unseen(data: dict[str, Any], unseen_count: int | None) -> dict[str, Any]:
+    # Messages from a worker of the previous release carry no unseen count.
+    return data if unseen_count is None else {**data, "unseenCount": unseen_count}
+
+
+def read_up_to_event(up_to: str, unread_count: int, unseen_count: int | None = None) -> StreamEvent:
     """Read-all: a bound instead of every id, so the event stays small however many there were."""
-    return StreamEvent(READ, {"upTo": up_to, "unreadCount": unread_count})
+    return StreamEvent(READ, _with_unseen({"upTo": up_to, "unreadCount": unread_count}, unseen_count))
+
+
+def user_event(event_type: str, data: dict[str, Any]) -> StreamEvent:
+    """A lifecycle event (USER_EVENT_TYPES): no cursor, since replay re-reads rows instead."""
+    return StreamEvent(event_type, data)

@@ -22,6 +22,7 @@ class ReadMessage(TypedDict):
     ids: NotRequired[list[str]]  # these were marked read, or
     upTo: NotRequired[str]  # every notification up to this cursor is read (read-all)
     unreadCount: int
+    unseenCount: NotRequired[int]  # reading implies seeing: the unseen badge moves too
 
 
 class RevokedMessage(TypedDict):
@@ -30,20 +31,37 @@ class RevokedMessage(TypedDict):
     sessionIds: list[str]  # session ids (hashes of the cookie tokens), never the tokens
 
 
-Message = NotificationMessage | ReadMessage | RevokedMessage
+class UserEventMessage(TypedDict):
+    kind: str  # "event": a lifecycle event (realtime/events.py USER_EVENT_TYPES) for one user
+    userId: str
+    type: str
+    data: dict[str, Any]
+
+
+Message = NotificationMessage | ReadMessage | RevokedMessage | UserEventMessage
 
 
 def notification_message(user_id: str, notification: dict[str, Any], cursor: int | None) -> NotificationMessage:
     return {"kind": "notification", "userId": user_id, "cursor": cursor, "notification": notification}
 
 
-def read_message(user_id: str, ids: list[str], unread_count: int) -> ReadMessage:
-    return {"kind": "read", "userId": user_id, "ids": ids, "unreadCount": unread_count}
+def read_message(user_id: str, ids: list[str], unread_count: int, unseen_count: int) -> ReadMessage:
+    return {"kind": "read", "userId": user_id, "ids": ids, "unreadCount": unread_count, "unseenCount": unseen_count}
 
 
 def revoked_message(user_id: str, session_ids: list[str]) -> RevokedMessage:
     return {"kind": "revoked", "userId": user_id, "sessionIds": session_ids}
 
 
-def read_up_to_message(user_id: str, up_to: int, unread_count: int) -> ReadMessage:
-    return {"kind": "read", "userId": user_id, "upTo": str(up_to), "unreadCount": unread_count}
+def read_up_to_message(user_id: str, up_to: int, unread_count: int, unseen_count: int) -> ReadMessage:
+    return {
+        "kind": "read",
+        "userId": user_id,
+        "upTo": str(up_to),
+        "unreadCount": unread_count,
+        "unseenCount": unseen_count,
+    }
+
+
+def user_event_message(user_id: str, event_type: str, data: dict[str, Any]) -> UserEventMessage:
+    return {"kind": "event", "userId": user_id, "type": event_type, "data": data}

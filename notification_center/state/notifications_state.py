@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.components import alerts
 from notification_center.db import session_scope
-from notification_center.notifications import read_state, service
+from notification_center.notifications import lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
@@ -41,6 +41,7 @@ class NotificationView:
     content: str = ""
     created_at: str = ""
     read: bool = False
+    seen: bool = False
 
     @classmethod
     def from_wire(cls, data: Any) -> NotificationView | None:
@@ -60,6 +61,7 @@ class NotificationView:
             content=text("content"),
             created_at=text("createdAt"),
             read=bool(data.get("readAt")) or data.get("status") == "read",
+            seen=bool(data.get("seenAt")) or bool(data.get("readAt")),
         )
 
 
@@ -67,6 +69,7 @@ class NotificationView:
 class PageData:
     items: list[NotificationView]
     unread_count: int
+    unseen_count: int
     next_cursor: str | None
 
 
@@ -80,7 +83,7 @@ def _read_page(user_id: str, before: str | None = None, below_id: str | None = N
             cursor = row.seq
         page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor)
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
-        return PageData([i for i in items if i], page.unread_count, page.next_cursor)
+        return PageData([i for i in items if i], page.counts.unread, page.counts.unseen, page.next_cursor)
 
 
 def _order_key(item: NotificationView) -> tuple[str, str]:
@@ -99,6 +102,7 @@ def merge_newest_first(current: list[NotificationView], incoming: list[Notificat
 class NotificationsState(AuthState):
     items: list[NotificationView] = []
     unread_count: int = 0
+    unseen_count: int = 0
     has_more: bool = False
     # The window (at most list_window.CAP rows) has moved down past the newest rows.
     newer_hidden: bool = False
@@ -113,12 +117,13 @@ class NotificationsState(AuthState):
 
     def _clear_user_data(self) -> None:
         # The alert settings are the browser's, not the user's: they stay.
-        self.items, self.unread_count, self.has_more, self.newer_hidden = [], 0, False, False
+        self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
+        self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
 
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
-        self.unread_count = page.unread_count
+        self._set_counts(page)
         self._next_cursor = page.next_cursor or ""
         self.has_more = page.next_cursor is not None
         self.newer_hidden = False
@@ -130,11 +135,22 @@ class NotificationsState(AuthState):
         if cut:
             self.has_more = True
 
-    def _set_read(self, ids: list[str], unread_count: int) -> None:
+    def _set_counts(self, page: PageData) -> None:
+        self.unread_count, self.unseen_count = page.unread_count, page.unseen_count
+
+    def _set_read(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
         wanted = set(ids)
-        if any(item.id in wanted and not item.read for item in self.items):
-            self.items = [dataclasses.replace(i, read=True) if i.id in wanted else i for i in self.items]
+        if any(item.id in wanted and not (item.read and item.seen) for item in self.items):
+            self.items = [dataclasses.replace(i, read=True, seen=True) if i.id in wanted else i for i in self.items]
         self.unread_count = max(0, unread_count)
+        if unseen_count is not None:
+            self.unseen_count = max(0, unseen_count)
+
+    def _set_seen(self, ids: list[str], unseen_count: int) -> None:
+        wanted = set(ids)
+        if any(item.id in wanted and not item.seen for item in self.items):
+            self.items = [dataclasses.replace(i, seen=True) if i.id in wanted else i for i in self.items]
+        self.unseen_count = max(0, unseen_count)
 
     # -- loading --------------------------------------------------------------------
     @rx.event
@@ -162,7 +178,7 @@ class NotificationsState(AuthState):
         # Older rows join at the bottom; beyond the cap the newest leave ("show newest").
         self.items, cut = keep_oldest(self.items + [item for item in page.items if item.id not in known], CAP)
         self.newer_hidden = self.newer_hidden or cut
-        self.unread_count = page.unread_count
+        self._set_counts(page)
         self._next_cursor = page.next_cursor or ""
         self.has_more = page.next_cursor is not None
         self.loading_more = False
@@ -183,15 +199,15 @@ class NotificationsState(AuthState):
         if user is None:
             return
         page = await run_in_threadpool(_read_page, user.id)
-        if self.loaded and self.newer_hidden:  # the top is not shown: only the badge moves
-            self.unread_count = page.unread_count
+        if self.loaded and self.newer_hidden:  # the top is not shown: only the badges move
+            self._set_counts(page)
             return
         newest_known = max((_order_key(i) for i in self.items), default=None)
         # The fresh page joins the list without a hole if it reaches back to what we know.
         joins = newest_known is not None and any(_order_key(i) <= newest_known for i in page.items)
         if self.loaded and (joins or not page.next_cursor):
             self._merge_newer(page.items)
-            self.unread_count = page.unread_count
+            self._set_counts(page)
         else:  # first load, or more than a page arrived meanwhile: start from the newest
             self._apply_first_page(page)
 
@@ -210,6 +226,8 @@ class NotificationsState(AuthState):
             self._merge_newer([item])
         if not item.read:
             self.unread_count += 1
+        if not item.seen:
+            self.unseen_count += 1
         events = [alerts.toast(item)]
         if self.sound_on == "1":
             events.append(alerts.sound(item.priority))
@@ -234,11 +252,28 @@ class NotificationsState(AuthState):
             return
         count = data.get("unreadCount")
         count = count if isinstance(count, int) else self.unread_count
+        unseen = data.get("unseenCount")
+        unseen = unseen if isinstance(unseen, int) else None
         ids = data.get("ids")
         if isinstance(data.get("upTo"), str) and self._user_id:
-            self._set_read(await self._loaded_and_read(self._user_id), count)
+            self._set_read(await self._loaded_and_read(self._user_id), count, unseen)
         elif isinstance(ids, list):
-            self._set_read([i for i in ids if isinstance(i, str)], count)
+            self._set_read([i for i in ids if isinstance(i, str)], count, unseen)
+
+    @rx.event
+    async def on_event(self, envelope: dict):
+        """A lifecycle event from the stream ({"type", "data"}, realtime/events.py): one
+        handler per type below; unknown types are ignored, as the contract asks."""
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
+            return None
+        handler = getattr(self, f"_on_{envelope.get('type')}_event", None)
+        return await handler(envelope["data"]) if handler is not None else None
+
+    async def _on_seen_event(self, data: dict) -> None:
+        ids = data.get("ids")
+        unseen = data.get("unseenCount")
+        if isinstance(ids, list) and isinstance(unseen, int):
+            self._set_seen([i for i in ids if isinstance(i, str)], unseen)
 
     async def _loaded_and_read(self, user_id: str) -> list[str]:
         unread = [item.id for item in self.items if not item.read]
@@ -253,9 +288,22 @@ class NotificationsState(AuthState):
         result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
         if result.notification is None:  # not this user's (or gone): drop it from the list
             self.items = [i for i in self.items if i.id != notification_id]
-            self.unread_count = max(0, result.unread_count)
+            self._set_counts(PageData([], result.counts.unread, result.counts.unseen, None))
             return None
-        self._set_read([notification_id], result.unread_count)
+        self._set_read([notification_id], result.counts.unread, result.counts.unseen)
+        return None
+
+    @rx.event
+    async def mark_shown_seen(self):
+        """The list was opened: what it shows is seen now (the unseen badge drops, and the
+        other tabs hear of it through the `seen` event)."""
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        unseen = [item.id for item in self.items if not item.seen]
+        if unseen:
+            change = await lifecycle.mark_seen(user_id=user.id, ids=unseen)
+            self._set_seen(unseen, change.counts.unseen)
         return None
 
     @rx.event
@@ -265,7 +313,7 @@ class NotificationsState(AuthState):
             return login_redirect(HOME)
         # Only what this call marked: one created meanwhile stays unread and counted.
         result = await read_state.mark_all_read(user_id=user.id)
-        self._set_read(await self._loaded_and_read(user.id), result.unread_count)
+        self._set_read(await self._loaded_and_read(user.id), result.counts.unread, result.counts.unseen)
         return None
 
     # -- alert settings -------------------------------------------------------------

@@ -48,3 +48,52 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 @pytest.mark.slow
 def test_postgresql_upgrade_matches_models_and_downgrades(postgres_server):
     _check_round_trip(postgres_server.create_database("migrations"))
+
+
+def _upgrade_with_data(url: str) -> None:
+    """A database at 0001 with users and notifications in it upgrades to head in place."""
+    from alembic import command
+    from notification_center.migrations import alembic_config
+
+    command.upgrade(alembic_config(url), "0001")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, password_hash, role, last_seq, created_at)"
+                    " VALUES ('user_a', 'anna', 'x', 'user', 2, CURRENT_TIMESTAMP)"
+                )
+            )
+            for seq, read in ((1, "CURRENT_TIMESTAMP"), (2, "NULL")):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO notifications (id, user_id, seq, type, priority, title, content, channels,"
+                        " status, created_at, updated_at, read_at) VALUES"
+                        f" ('notif_{seq}', 'user_a', {seq}, 'info', 'normal', 'old {seq}', '', 'in_app', 'sent',"
+                        f" CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, {read})"
+                    )
+                )
+        upgrade_to_head(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT id, title, read_at IS NOT NULL, seen_at IS NOT NULL, category, group_count, archived_at"
+                    " FROM notifications ORDER BY seq"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("notif_1", "old 1", True, True, "general", 1, None),  # read before: counts as seen
+            ("notif_2", "old 2", False, False, "general", 1, None),
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_upgrade_keeps_existing_notifications(tmp_path):
+    _upgrade_with_data(f"sqlite:///{tmp_path / 'd.db'}")
+
+
+@pytest.mark.slow
+def test_postgresql_upgrade_keeps_existing_notifications(postgres_server):
+    _upgrade_with_data(postgres_server.create_database("migrations_data"))

@@ -196,10 +196,14 @@ async def test_marking_read_tells_the_users_other_tabs(app_server, make_account)
             await other_tab.wait_for(lambda r: r.events)
             assert (await tab.post(f"/api/notifications/{ids[0]}/read")).status_code == 200
             await other_tab.wait_for(lambda r: r.of_type("read"))
-            assert other_tab.of_type("read")[0].data == {"ids": ids, "unreadCount": 1}
+            assert other_tab.of_type("read")[0].data == {"ids": ids, "unreadCount": 1, "unseenCount": 1}
             assert (await tab.post("/api/notifications/read-all")).json() == {"updated": 1}
             await other_tab.wait_for(lambda r: len(r.of_type("read")) == 2)
-            assert other_tab.of_type("read")[1].data == {"upTo": other_tab.last_cursor(), "unreadCount": 0}
+            assert other_tab.of_type("read")[1].data == {
+                "upTo": other_tab.last_cursor(),
+                "unreadCount": 0,
+                "unseenCount": 0,
+            }
         finally:
             await other_tab.close()
             await asyncio.sleep(0)
@@ -266,7 +270,7 @@ async def test_read_all_sends_a_bound_not_every_id(app_server, make_account):
             fence = (await op.post("/api/notifications", json={"title": "new", "recipients": [user.username]})).json()
             await stream.wait_for(lambda r: fence["ids"][0] in r.notification_ids())
             # One small event however many there were, and only from the call that changed them.
-            assert [e.data for e in stream.of_type("read")] == [{"upTo": latest, "unreadCount": 0}]
+            assert [e.data for e in stream.of_type("read")] == [{"upTo": latest, "unreadCount": 0, "unseenCount": 0}]
             listing = (await tab.get("/api/notifications", params={"limit": 100})).json()
             assert listing["unreadCount"] == 1  # the one sent afterwards
             assert [i["id"] for i in listing["items"] if i["readAt"] is None] == fence["ids"]

@@ -105,11 +105,11 @@ async def test_read_state_is_published_as_read_event():
     client = fake_client()
     broadcaster.register_client("alice", client)
 
-    await broadcaster.publish_read_state("alice", ["notif_1"], 4)
+    await broadcaster.publish_read_state("alice", ["notif_1"], 4, 3)
 
     (event,) = client.enqueue.call_args.args
     assert event.type == "read"
-    assert event.data == {"ids": ["notif_1"], "unreadCount": 4}
+    assert event.data == {"ids": ["notif_1"], "unreadCount": 4, "unseenCount": 3}
     assert event.id is None
 
 
@@ -118,10 +118,28 @@ async def test_read_all_is_published_as_a_bound_not_a_list_of_ids():
     client = fake_client()
     broadcaster.register_client("alice", client)
 
-    await broadcaster.publish_read_up_to("alice", 30000, 2)
+    await broadcaster.publish_read_up_to("alice", 30000, 2, 1)
 
     (event,) = client.enqueue.call_args.args
-    assert (event.type, event.data, event.id) == ("read", {"upTo": "30000", "unreadCount": 2}, None)
+    assert (event.type, event.data, event.id) == ("read", {"upTo": "30000", "unreadCount": 2, "unseenCount": 1}, None)
+
+
+async def test_user_events_reach_every_stream_of_that_user_only():
+    broadcaster = NotificationBroadcaster()
+    mine, other = fake_client(), fake_client()
+    broadcaster.register_client("alice", mine)
+    broadcaster.register_client("bob", other)
+
+    await broadcaster.publish_user_event("alice", "seen", {"ids": ["notif_1"], "unseenCount": 0})
+    await broadcaster.publish_user_events([("alice", "expired", {"ids": ["notif_2"]})])
+    await broadcaster.publish_user_event("alice", "no-such-type", {})  # unknown kinds are dropped
+
+    sent = [call.args[0] for call in mine.enqueue.call_args_list]
+    assert [(e.type, e.data, e.id) for e in sent] == [
+        ("seen", {"ids": ["notif_1"], "unseenCount": 0}, None),
+        ("expired", {"ids": ["notif_2"]}, None),
+    ]
+    other.enqueue.assert_not_called()
 
 
 async def test_connect_enforces_the_per_user_limit_and_frees_slots():

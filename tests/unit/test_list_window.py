@@ -45,7 +45,7 @@ def test_load_more_past_the_cap_moves_the_window_down(monkeypatch: pytest.Monkey
 
     def read_page(user_id: str, before: str | None = None, below_id: str | None = None) -> PageData:
         asked.append((before, below_id))
-        return PageData([view(f"old{n}", stamp(n)) for n in range(19, -1, -1)], 130, "1")
+        return PageData([view(f"old{n}", stamp(n)) for n in range(19, -1, -1)], 130, 130, "1")
 
     monkeypatch.setattr(notifications_state, "_read_page", read_page)
     state = _substate(NotificationsState)

@@ -10,7 +10,7 @@ import pytest
 import reflex as rx
 
 from notification_center.components import alerts
-from notification_center.notifications import read_state
+from notification_center.notifications import read_state, service
 from notification_center.state import operator_state
 from notification_center.state.auth_state import (
     SIGN_IN_JS,
@@ -152,7 +152,7 @@ def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.Mo
     async def mark_all_read(*, user_id: str) -> read_state.ReadAllResult:
         assert user_id == "u1"
         # "new" was created after the update: it stays unread and counted.
-        return read_state.ReadAllResult(updated=1, up_to=1, unread_count=1)
+        return read_state.ReadAllResult(updated=1, up_to=1, counts=service.Counts(unread=1, unseen=1))
 
     def read_ids_among(*, user_id: str, ids: list[str]) -> list[str]:
         assert (user_id, sorted(ids)) == ("u1", ["new", "old"])
@@ -189,7 +189,7 @@ def test_mark_read_of_someone_elses_notification_drops_it(monkeypatch: pytest.Mo
     _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
 
     async def mark_read(*, user_id: str, notification_id: str) -> read_state.ReadResult:
-        return read_state.ReadResult(None, [], 3)
+        return read_state.ReadResult(None, [], service.Counts(unread=3, unseen=3))
 
     monkeypatch.setattr(read_state, "mark_read", mark_read)
     state = _substate(NotificationsState)
