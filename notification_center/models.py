@@ -81,6 +81,14 @@ class Notification(SQLModel, table=True):
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         # Retention purges by age (scheduling/retention.py).
         Index("ix_notifications_created_at", "created_at"),
+        # Expiries not yet announced, by due time: the scheduler's claim never walks the
+        # ones it handled before (scheduling/expiry.py).
+        Index(
+            "ix_notifications_expiry_due",
+            "expires_at",
+            postgresql_where=text("expired_at IS NULL AND expires_at IS NOT NULL"),
+            sqlite_where=text("expired_at IS NULL AND expires_at IS NOT NULL"),
+        ),
     )
 
     id: str = Field(default_factory=lambda: new_public_id("notif"), primary_key=True, max_length=40)
@@ -114,6 +122,9 @@ class Notification(SQLModel, table=True):
     # The send (sent history) this row came from, and when it was first written to a stream.
     send_id: str | None = Field(default=None, max_length=40, index=True)
     delivered_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    # When the scheduler told the user's tabs that this row expired (`expired` event): the
+    # claim marker that makes that happen once. Not on the wire.
+    expired_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
 
 
 class ScheduledSendStatus(StrEnum):

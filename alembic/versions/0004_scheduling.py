@@ -1,4 +1,4 @@
-"""scheduling: scheduled sends; an index for retention
+"""scheduling: scheduled sends; the expiry claim marker; indexes for retention and expiry
 
 Revision ID: 0004_scheduling
 Revises: 0002_inbox_fields
@@ -15,6 +15,8 @@ revision: str = "0004_scheduling"
 down_revision: str | None = "0002_inbox_fields"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+_DUE = "expired_at IS NULL AND expires_at IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -35,12 +37,22 @@ def upgrade() -> None:
     with op.batch_alter_table("scheduled_sends", schema=None) as batch_op:
         batch_op.create_index("ix_scheduled_sends_status_send_at", ["status", "send_at"], unique=False)
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("expired_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_notifications_created_at", ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_notifications_expiry_due",
+            ["expires_at"],
+            unique=False,
+            postgresql_where=sa.text(_DUE),
+            sqlite_where=sa.text(_DUE),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_expiry_due")
         batch_op.drop_index("ix_notifications_created_at")
+        batch_op.drop_column("expired_at")
     with op.batch_alter_table("scheduled_sends", schema=None) as batch_op:
         batch_op.drop_index("ix_scheduled_sends_status_send_at")
     op.drop_table("scheduled_sends")

@@ -9,7 +9,14 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from notification_center.api import auth_routes, health_routes, notification_routes, scheduled_routes, stream
+from notification_center.api import (
+    auth_routes,
+    health_routes,
+    notification_routes,
+    scheduled_routes,
+    snooze_routes,
+    stream,
+)
 from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
@@ -26,6 +33,7 @@ def api_routes() -> list[ApiRoute]:
         *auth_routes.routes,
         *stream.routes,
         *notification_routes.routes,
+        *snooze_routes.routes,
         *scheduled_routes.routes,
         *health_routes.routes,
     ]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from notification_center.models import NotificationType, Priority, Role, Status
+from notification_center.notifications.schemas import check_future
 
 
 class ErrorBody(BaseModel):
@@ -95,6 +96,17 @@ class NotificationPage(BaseModel):
 class SendResult(BaseModel):
     count: int = Field(ge=0)
     ids: list[str]
+
+
+class SnoozeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: AwareDatetime = Field(description="when it comes back (with a time zone; ahead of now, within a year)")
+
+    @field_validator("until")
+    @classmethod
+    def _ahead(cls, value: datetime) -> datetime:
+        return check_future(value)
 
 
 class ScheduledResult(BaseModel):

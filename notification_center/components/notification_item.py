@@ -11,6 +11,7 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components.layout import testid
+from notification_center.components.snooze_menu import snooze_menu
 from notification_center.state.notifications_state import NotificationsState, NotificationView
 
 
@@ -108,6 +109,7 @@ def notification_item(item: NotificationView) -> rx.Component:
             flex_shrink="0",
             **testid("mark-read"),
         ),
+        snooze_menu(item),
         spacing="3",
         align="start",
         width="100%",

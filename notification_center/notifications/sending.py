@@ -8,6 +8,7 @@ same messages; the scheduler fires stored sends through `persist()` and `publish
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
+from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
 
@@ -48,8 +50,17 @@ def unknown_recipients(exc: service.UnknownRecipientsError) -> SendError:
 
 
 def draft_of(request: SendRequest) -> service.Draft:
+    """The request as the service's Draft; `ttlSeconds` counts from now (the moment of
+    sending, which for a scheduled send is when it fires)."""
+    expires_at = request.expiresAt
+    if request.ttlSeconds is not None:
+        expires_at = utcnow() + timedelta(seconds=request.ttlSeconds)
     return service.Draft(
-        title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
+        title=request.title,
+        content=request.content,
+        type=request.type.value,
+        priority=request.priority.value,
+        expires_at=expires_at,
     )
 
 

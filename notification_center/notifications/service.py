@@ -187,6 +187,37 @@ def counts(*, session: Session, user_id: str) -> Counts:
     return Counts(unread=int(unread), unseen=int(unseen))
 
 
+def counts_many(*, session: Session, user_ids: Collection[str]) -> dict[str, Counts]:
+    """`counts` of many users at once (one grouped query per 500): for events the
+    scheduler sends to a batch of users. Users with nothing in the inbox count 0/0."""
+    found = {user_id: Counts(0, 0) for user_id in user_ids}
+    wanted, now = list(found), utcnow()
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(
+                Notification.user_id,
+                func.count(case((visibility.unread(), 1))),
+                func.count(case((visibility.unseen(), 1))),
+            )
+            .where(col(Notification.user_id).in_(wanted[start : start + 500]), visibility.in_inbox(now))
+            .group_by(Notification.user_id)
+        )
+        found.update((user_id, Counts(int(unread), int(unseen))) for user_id, unread, unseen in session.exec(query))
+    return found
+
+
+def count_after(*, session: Session, user_id: str, after: int, upto: int) -> int:
+    """How many notifications `notifications_after` would replay in (after, upto]: fewer
+    than `upto - after` means some of that history is gone (the stream's `reset`)."""
+    query = select(func.count()).where(
+        Notification.user_id == user_id,
+        Notification.seq > after,
+        Notification.seq <= upto,
+        visibility.in_inbox(utcnow()),
+    )
+    return int(session.exec(query).one())
+
+
 def unread_count(*, session: Session, user_id: str) -> int:
     return counts(session=session, user_id=user_id).unread
 

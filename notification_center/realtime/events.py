@@ -112,3 +112,9 @@ def read_up_to_event(up_to: str, unread_count: int, unseen_count: int | None = N
 def user_event(event_type: str, data: dict[str, Any]) -> StreamEvent:
     """A lifecycle event (USER_EVENT_TYPES): no cursor, since replay re-reads rows instead."""
     return StreamEvent(event_type, data)
+
+
+def reset_event(missing: int) -> StreamEvent:
+    """Sent right after `connected` when the resumed-from history is partly gone."""
+    message = "Some notifications after your cursor are no longer available; reload the list"
+    return StreamEvent(RESET, {"message": message, "missing": missing})

@@ -1,8 +1,8 @@
-"""One scheduling mechanism for every time-based feature: scheduled sends, retention (and
-snoozes returning, expiries).
+"""One scheduling mechanism for every time-based feature: scheduled sends, snoozes
+returning, expiries, retention.
 
 Due times live in the shared database, in the rows they belong to (`scheduled_sends.send_at`,
-a notification's `created_at` for retention, ...). Each worker runs one `Scheduler` task
+a notification's `snoozed_until`, `expires_at`, and `created_at` for retention). Each worker runs one `Scheduler` task
 (runner.py) that polls every `NC_SCHEDULER_INTERVAL_SECONDS` and lets each kind of `DueWork`
 claim a batch of due rows with `claim_due` (claim.py): `FOR UPDATE SKIP LOCKED` on
 PostgreSQL, a conditional UPDATE under SQLite's single write lock. Claiming marks the rows

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from notification_center.scheduling import retention, scheduled_sends
+from notification_center.scheduling import expiry, retention, scheduled_sends, snooze
 from notification_center.scheduling.runner import DueWork, Scheduler
 from notification_center.settings import Settings
 
 
 def due_works(settings: Settings) -> list[DueWork]:
-    works = [scheduled_sends.work()]
+    works = [scheduled_sends.work(), snooze.work(), expiry.work()]
     if settings.retention_days > 0:
         # With a short retention (tests) check at least every few ticks, not once a minute.
         every = min(retention.EVERY_SECONDS, settings.retention_days * 86_400 / 4)

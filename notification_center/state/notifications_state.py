@@ -25,6 +25,7 @@ from notification_center.notifications import lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
+from notification_center.timefmt import iso_ms
 
 PAGE_SIZE = 20
 HOME = "/"
@@ -274,6 +275,46 @@ class NotificationsState(AuthState):
         unseen = data.get("unseenCount")
         if isinstance(ids, list) and isinstance(unseen, int):
             self._set_seen([i for i in ids if isinstance(i, str)], unseen)
+
+    # -- snooze, expiry, honest replay (scheduling/) ---------------------------------
+    def _take_counts(self, data: dict) -> None:
+        unread, unseen = data.get("unreadCount"), data.get("unseenCount")
+        if isinstance(unread, int):
+            self.unread_count = max(0, unread)
+        if isinstance(unseen, int):
+            self.unseen_count = max(0, unseen)
+
+    async def _on_updated_event(self, data: dict) -> None:
+        """A row changed in place: a snoozed one leaves the list, one coming back (or
+        otherwise changed) takes its place in it. `data` is `{"notification", counts}`
+        (or the notification itself)."""
+        wire = data.get("notification") if isinstance(data.get("notification"), dict) else data
+        item = NotificationView.from_wire(wire)
+        if item is None or not self._user_id or wire.get("userId") not in (None, self._user_id):
+            return
+        snoozed = wire.get("snoozedUntil")
+        if isinstance(snoozed, str) and snoozed > iso_ms():
+            self.items = [i for i in self.items if i.id != item.id]
+        elif any(i.id == item.id for i in self.items):
+            self.items = [item if i.id == item.id else i for i in self.items]
+        else:
+            oldest = min((_order_key(i) for i in self.items), default=None)
+            beyond = self.has_more and oldest is not None and _order_key(item) < oldest
+            if not beyond and not self.newer_hidden:  # else "load more" / "show newest" has it
+                self._merge_newer([item])
+        self._take_counts(data)
+
+    async def _on_expired_event(self, data: dict) -> None:
+        ids = data.get("ids")
+        if isinstance(ids, list):
+            gone = {i for i in ids if isinstance(i, str)}
+            self.items = [i for i in self.items if i.id not in gone]
+        self._take_counts(data)
+
+    async def _on_reset_event(self, _data: dict) -> None:
+        """The stream resumed over history that is gone: start the list afresh."""
+        if self._user_id:
+            self._apply_first_page(await run_in_threadpool(_read_page, self._user_id))
 
     async def _loaded_and_read(self, user_id: str) -> list[str]:
         unread = [item.id for item in self.items if not item.read]

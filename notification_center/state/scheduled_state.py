@@ -10,16 +10,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.scheduling import scheduled_sends
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.browser_time import BROWSER_TIME_ZONE_JS, UTC_ZONE, zone
 
 OPERATOR_ROUTE = "/operator"
-BROWSER_TIME_ZONE_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,13 +41,6 @@ def _view(item: dict[str, Any]) -> ScheduledView:
     )
 
 
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def send_at_from_form(local: str, time_zone: str) -> str | None:
     """The form's `send-at` ("2026-11-27T14:30", a local time) as an ISO time with its
     offset, in the browser's zone (UTC if unknown). Empty: None (send now). Unreadable:
@@ -61,7 +53,7 @@ def send_at_from_form(local: str, time_zone: str) -> str | None:
     except ValueError:
         return text
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(time_zone) or ZoneInfo("UTC"))
+        moment = moment.replace(tzinfo=zone(time_zone) or UTC_ZONE)
     return moment.isoformat()
 
 
@@ -96,7 +88,7 @@ class ScheduledState(AuthState):
 
     @rx.event
     def set_time_zone(self, name: str):
-        self.time_zone = name if isinstance(name, str) and _zone(name) else ""
+        self.time_zone = name if zone(name) else ""
 
     @rx.event
     async def refresh(self, _tick: str = ""):
