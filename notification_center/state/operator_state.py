@@ -20,6 +20,7 @@ from notification_center.notifications import sending
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.scheduling import scheduled_sends
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.browser_time import UTC_ZONE, zone
 from notification_center.state.scheduled_state import ScheduledState, send_at_from_form
 
 OPERATOR_ROUTE = "/operator"
@@ -67,7 +68,8 @@ async def send_notification(form: dict[str, Any], sender_id: str, time_zone: str
     except sending.SendError as exc:
         return False, exc.message
     if isinstance(outcome, scheduled_sends.Scheduled):
-        return True, f"Scheduled for {outcome.to_wire()['sendAt']}."
+        where = zone(time_zone) or UTC_ZONE
+        return True, f"Scheduled for {outcome.send_at.astimezone(where):%a %d %b %Y, %H:%M:%S} ({where.key})."
     count = len(outcome)
     return True, f"Sent {count} notification{'' if count == 1 else 's'}."
 

@@ -1,11 +1,13 @@
 """Retention over real HTTP: with `NC_RETENTION_DAYS` set (here a few seconds' worth), the
-scheduler purges older notifications in the background and counts them in /metrics.
+scheduler purges older notifications in the background and counts them in /metrics; a
+stream resuming from before the purged ones is told so (`reset`).
 
 Served by the API with its per-worker lifespan (WorkerApiServer: the same routes and
 scheduler as `make run`, without a frontend build), since the setting is unusual."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support.api_server import WorkerApiServer
+from tests.support.sse import StreamReader
 
 RETENTION_SECONDS = 3.0
 
@@ -60,5 +63,31 @@ def test_old_notifications_are_purged_in_the_background_and_counted(retention_se
     assert operator.post("/api/notifications", json={"title": "new", "recipients": [user]}).status_code == 201
     time.sleep(1.0)
     assert [n["title"] for n in client.get("/api/notifications").json()["items"]] == ["new"]
+    client.close()
+    operator.close()
+
+
+async def test_resuming_over_purged_history_gets_reset_first(retention_server):
+    user, client = _signed_in(retention_server, "user")
+    _, operator = _signed_in(retention_server, "operator")
+    for i in range(3):
+        assert operator.post("/api/notifications", json={"title": f"p{i}", "recipients": [user]}).status_code == 201
+    deadline = asyncio.get_running_loop().time() + RETENTION_SECONDS + 10
+    while client.get("/api/notifications").json()["items"]:
+        assert asyncio.get_running_loop().time() < deadline, "not purged"
+        await asyncio.sleep(0.3)
+    assert operator.post("/api/notifications", json={"title": "kept", "recipients": [user]}).status_code == 201
+
+    cookies = dict(client.cookies)
+    async with httpx.AsyncClient(base_url=retention_server.url, cookies=cookies, timeout=10) as tab:
+        reader = await StreamReader(tab, last_event_id="1").start()  # had seen the first one
+        try:
+            await reader.wait_notifications(1)
+            assert [e.type for e in reader.events[:3]] == ["connected", "reset", "notification"]
+            assert reader.events[0].data["resumed"] is True
+            assert reader.events[1].data["missing"] == 2
+            assert [e.data["title"] for e in reader.of_type("notification")] == ["kept"]
+        finally:
+            await reader.close()
     client.close()
     operator.close()

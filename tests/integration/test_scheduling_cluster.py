@@ -1,7 +1,8 @@
 """The scheduler in a cluster: two app instances (`make run` each, with Redis: 5 workers
 apiece, so 10 schedulers polling every 0.2 s) sharing one PostgreSQL database and one
-Redis. Scheduled sends due at the same instant fire exactly once, seen on streams of both
-nodes; and a send scheduled before every node stopped fires after one starts again."""
+Redis. Scheduled sends and snoozes due at the same instant fire exactly once, seen on
+streams of both nodes; and a send and a snooze due while every node was stopped fire after
+one starts again."""
 
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ def client(node: AppServer, who: Person) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=node.url, cookies=who.cookies, timeout=20)
 
 
+def titles_of(reader: StreamReader) -> list[str]:
+    return [e.data["title"] for e in reader.of_type("notification")]
+
+
 def iso_in(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
 
@@ -105,10 +110,51 @@ async def test_sends_due_together_fire_exactly_once_across_two_nodes(nodes: list
         assert (await op.get("/api/scheduled")).json()["total"] == 0
 
 
-async def test_a_send_scheduled_before_a_full_stop_fires_after_the_restart(nodes: list[AppServer]) -> None:
+async def test_snoozes_due_together_return_exactly_once_across_two_nodes(nodes: list[AppServer]) -> None:
     node1, node2 = nodes
     user, operator = person(node1), person(node1, "operator")
-    async with client(node1, operator) as op:
+    count = 20
+    async with client(node1, user) as tab1, client(node2, user) as tab2, client(node1, operator) as op:
+        r = await op.post("/api/notifications", json={"title": "not snoozed", "recipients": [user.username]})
+        assert r.status_code == 201
+        ids = []
+        for i in range(count):
+            r = await op.post("/api/notifications", json={"title": f"s{i}", "recipients": [user.username]})
+            ids += r.json()["ids"]
+        readers = [await StreamReader(tab1).start(), await StreamReader(tab2).start()]
+        try:
+            until = iso_in(3)
+            for notification_id in ids:
+                r = await tab1.post(f"/api/notifications/{notification_id}/snooze", json={"until": until})
+                assert r.status_code == 200, r.text
+
+            def returned(reader: StreamReader) -> list[str]:
+                return [
+                    e.data["notification"]["id"]
+                    for e in reader.of_type("updated")
+                    if e.data["notification"]["snoozedUntil"] is None
+                ]
+
+            for reader in readers:
+                await reader.wait_for(lambda rd: len(returned(rd)) >= count, timeout=30)
+            await asyncio.sleep(2)  # ten schedulers keep polling: nothing more may come
+            for reader in readers:
+                assert sorted(returned(reader)) == sorted(ids), "a snooze returned more than once"
+        finally:
+            for reader in readers:
+                await reader.close()
+        page = (await tab2.get("/api/notifications", params={"limit": 100})).json()
+        assert len(page["items"]) == count + 1
+
+
+async def test_a_send_and_a_snooze_due_during_a_full_stop_fire_after_the_restart(nodes: list[AppServer]) -> None:
+    node1, node2 = nodes
+    user, operator = person(node1), person(node1, "operator")
+    async with client(node1, operator) as op, client(node1, user) as tab:
+        r = await op.post("/api/notifications", json={"title": "snoozed", "recipients": [user.username]})
+        (snoozed,) = r.json()["ids"]
+        r = await tab.post(f"/api/notifications/{snoozed}/snooze", json={"until": iso_in(3)})
+        assert r.status_code == 200, r.text
         body = {"title": "survives restarts", "recipients": [user.username], "sendAt": iso_in(3)}
         r = await op.post("/api/notifications", json=body)
         assert r.status_code == 202, r.text
@@ -119,9 +165,12 @@ async def test_a_send_scheduled_before_a_full_stop_fires_after_the_restart(nodes
     async with client(node1, user) as tab:
         reader = await StreamReader(tab, last_event_id="0").start()  # replay covers it if it fired already
         try:
-            await reader.wait_notifications(1, timeout=30)
+            await reader.wait_for(lambda rd: "survives restarts" in titles_of(rd))
             await asyncio.sleep(1.5)
-            assert [e.data["title"] for e in reader.of_type("notification")] == ["survives restarts"]
+            assert titles_of(reader).count("survives restarts") == 1
         finally:
             await reader.close()
+        page = (await tab.get("/api/notifications")).json()
+        assert [n["title"] for n in page["items"]] == ["survives restarts", "snoozed"]  # back from its snooze
+        assert all(n["snoozedUntil"] is None for n in page["items"])
     node2.start()
