@@ -3,8 +3,9 @@
 The app's API with its per-worker lifespan (BenchApiServer, SQLite, one worker) at the
 default `NC_SCHEDULER_INTERVAL_SECONDS` (1 s) and at 0.2 s. One user holds one stream;
 an operator schedules sends whose `sendAt` times are spread over several ticks (so they
-fall anywhere within a polling interval), then a burst all due at one instant. Each
-arrival is timed against its `sendAt`. The figure to expect is about half the interval on
+fall anywhere within a polling interval), then a burst all due at one instant, then
+snoozes of notifications spread the same way. Each arrival (the notification; for a snooze
+its returning `updated` event) is timed against its due time. The figure to expect is about half the interval on
 average and at most the interval, plus the send itself. Writes bench/results/scheduler.{json,md}.
 """
 
@@ -20,12 +21,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench.report import machine_info
 from bench.servers import BenchApiServer
 from bench.stats import summarize
 from tests.support.sse import StreamReader
 
 RESULTS = Path(__file__).resolve().parent / "results"
+LEAD_SECONDS = 2.0
 
 
 def _iso(moment: datetime) -> str:
@@ -45,7 +49,8 @@ async def _measure(server: BenchApiServer, spread: int, burst: int) -> dict[str,
     ):
         reader = await StreamReader(tab).start()
         try:
-            start = datetime.now(UTC) + timedelta(seconds=1.5)
+            # Every send is stored before the first is due, so storing never competes with firing.
+            start = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS + 0.03 * (spread + burst))
             plan = [(f"spread-{i}", start + timedelta(seconds=i * 0.137)) for i in range(spread)]
             burst_at = start + timedelta(seconds=spread * 0.137 + 1.0)
             plan += [(f"burst-{i}", burst_at) for i in range(burst)]
@@ -63,6 +68,7 @@ async def _measure(server: BenchApiServer, spread: int, burst: int) -> dict[str,
                 seen = len(reader.of_type("notification"))
                 await asyncio.sleep(0.002)
             duplicates = len(reader.of_type("notification")) - len(set(reader.notification_ids()))
+            snooze_ms, snooze_duplicates = await _snoozes(tab, reader, plan[:spread])
         finally:
             await reader.close()
     spread_ms = [(arrivals[t] - due[t]) * 1000 for t in due if t.startswith("spread") and t in arrivals]
@@ -72,7 +78,35 @@ async def _measure(server: BenchApiServer, spread: int, burst: int) -> dict[str,
         "burst": summarize(burst_ms),
         "lost": len(plan) - len(arrivals),
         "duplicates": duplicates,
+        "snooze": summarize(snooze_ms),
+        "snooze_duplicates": snooze_duplicates,
     }
+
+
+async def _snoozes(tab: httpx.AsyncClient, reader: StreamReader, plan: list) -> tuple[list[float], int]:
+    """Snooze the spread notifications until times spread like theirs; time each return."""
+    ids = {e.data["title"]: e.data["id"] for e in reader.of_type("notification")}
+    start = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS + 0.03 * len(plan))
+    due: dict[str, float] = {}
+    for i, (title, _) in enumerate(plan):
+        until = start + timedelta(seconds=i * 0.137)
+        r = await tab.post(f"/api/notifications/{ids[title]}/snooze", json={"until": _iso(until)})
+        if r.status_code != 200:
+            raise RuntimeError(f"snoozing failed: {r.status_code} {r.text[:200]}")
+        due[ids[title]] = until.timestamp()
+    arrivals: dict[str, float] = {}
+    returns = 0
+    seen = 0
+    deadline = time.monotonic() + (start - datetime.now(UTC)).total_seconds() + len(plan) * 0.137 + 30
+    while len(arrivals) < len(due) and time.monotonic() < deadline:
+        for event in reader.of_type("updated")[seen:]:
+            notification = event.data["notification"]
+            if notification["snoozedUntil"] is None:
+                returns += 1
+                arrivals.setdefault(notification["id"], time.time())
+        seen = len(reader.of_type("updated"))
+        await asyncio.sleep(0.002)
+    return [(arrivals[i] - due[i]) * 1000 for i in arrivals], returns - len(arrivals)
 
 
 def run(intervals: tuple[float, ...], spread: int, burst: int, workdir: Path) -> dict[str, Any]:
@@ -89,7 +123,9 @@ def run(intervals: tuple[float, ...], spread: int, burst: int, workdir: Path) ->
         print(
             f"interval {interval} s: spread p50 {result['spread']['p50_ms']:.0f} ms, "
             f"p95 {result['spread']['p95_ms']:.0f} ms, max {result['spread']['max_ms']:.0f} ms; "
-            f"burst of {burst}: max {result['burst']['max_ms']:.0f} ms; lost {result['lost']}, "
+            f"burst of {burst}: max {result['burst']['max_ms']:.0f} ms; "
+            f"snooze p50 {result['snooze']['p50_ms']:.0f} ms, max {result['snooze']['max_ms']:.0f} ms; "
+            f"lost {result['lost']}, "
             f"duplicates {result['duplicates']}",
             flush=True,
         )
@@ -101,16 +137,19 @@ def markdown(results: dict[str, Any]) -> str:
         "# Scheduler delay: due time -> event on the stream",
         "",
         f"SQLite, one worker; {results['spread_sends']} sends spread over the ticks, then "
-        f"{results['burst_sends']} due at one instant. Milliseconds from `sendAt` to arrival.",
+        f"{results['burst_sends']} due at one instant, then {results['spread_sends']} snoozes spread alike. "
+        "Milliseconds from the due time (`sendAt`, the snooze's `until`) to the event on the stream.",
         "",
-        "| interval | spread p50 | spread p95 | spread max | burst p50 | burst max | lost | duplicates |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| interval | sends p50 | sends p95 | sends max | burst p50 | burst max | snooze p50 | snooze p95 | snooze max"
+        " | lost | duplicates |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in results["rows"]:
-        s, b = row["spread"], row["burst"]
+        s, b, z = row["spread"], row["burst"], row["snooze"]
         lines.append(
             f"| {row['interval_s']} s | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | {s['max_ms']:.0f} | "
-            f"{b['p50_ms']:.0f} | {b['max_ms']:.0f} | {row['lost']} | {row['duplicates']} |"
+            f"{b['p50_ms']:.0f} | {b['max_ms']:.0f} | {z['p50_ms']:.0f} | {z['p95_ms']:.0f} | {z['max_ms']:.0f} | "
+            f"{row['lost']} | {row['duplicates'] + row['snooze_duplicates']} |"
         )
     machine = results["machine"]
     load = machine.get("load_avg_at_start")
