@@ -1,7 +1,7 @@
 """scheduling: scheduled sends; the expiry claim marker; indexes for retention and expiry
 
 Revision ID: 0004_scheduling
-Revises: 0002_inbox_fields
+Revises: 0003_keys_audit
 Create Date: 2026-11-27 13:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004_scheduling"
-down_revision: str | None = "0002_inbox_fields"
+down_revision: str | None = "0003_keys_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -23,7 +23,9 @@ def upgrade() -> None:
     op.create_table(
         "scheduled_sends",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("creator_type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("creator_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("creator_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("send_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -31,7 +33,6 @@ def upgrade() -> None:
         sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_count", sa.Integer(), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("scheduled_sends", schema=None) as batch_op:

@@ -10,8 +10,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from notification_center.api import (
+    audit_routes,
     auth_routes,
     health_routes,
+    key_routes,
     notification_routes,
     scheduled_routes,
     snooze_routes,
@@ -24,6 +26,7 @@ from notification_center.api.fallback import fallback_route
 from notification_center.api.openapi import documentation_routes
 from notification_center.api.security_headers import SecurityHeadersMiddleware
 from notification_center.api.spec import ApiRoute
+from notification_center.auth.sessions import cookie_name
 from notification_center.settings import get_settings
 
 
@@ -35,6 +38,8 @@ def api_routes() -> list[ApiRoute]:
         *notification_routes.routes,
         *snooze_routes.routes,
         *scheduled_routes.routes,
+        *key_routes.routes,
+        *audit_routes.routes,
         *health_routes.routes,
     ]
     return [*served, *documentation_routes(served)]
@@ -52,7 +57,7 @@ def build_api() -> Starlette:
         # cross-site refusals need no body; then no route reads past the size limit.
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
-            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins),
+            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins, session_cookie=cookie_name()),
             Middleware(BodySizeLimit),
         ],
     )

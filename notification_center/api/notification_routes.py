@@ -16,7 +16,7 @@ from notification_center.api.bodies import (
     SendResult,
     StatsBody,
 )
-from notification_center.api.deps import ApiError, json_body, require_operator, require_user
+from notification_center.api.deps import ApiError, client_ip, json_body, require_sender, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
 from notification_center.notifications import lifecycle, read_state, sending, service
@@ -104,9 +104,9 @@ async def mark_all_read(request: Request) -> Response:
 
 
 async def send(request: Request) -> Response:
-    operator = await require_operator(request)
+    actor = await require_sender(request)
     try:
-        outcome = await scheduled_sends.send_or_schedule(await json_body(request), operator.id)
+        outcome = await scheduled_sends.send_or_schedule(await json_body(request), actor=actor, ip=client_ip(request))
     except sending.SendError as exc:
         raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
     if isinstance(outcome, scheduled_sends.Scheduled):  # stored, not sent yet: 202, not 201
@@ -115,7 +115,7 @@ async def send(request: Request) -> Response:
 
 
 async def stats(request: Request) -> Response:
-    await require_operator(request)
+    await require_sender(request)
     result = await get_notification_broadcaster().cluster_stats()
     return JSONResponse(result.to_wire())
 
@@ -153,14 +153,14 @@ routes = [
         send,
         "POST",
         Operation(
-            "Send a notification to usernames or to everybody (operators)",
+            "Send a notification to usernames or to everybody (operators, API keys)",
             "notifications",
             (
                 Reply(201, "sent; one notification per recipient", SendResult),
                 Reply(202, "with `sendAt`: stored, sent at that time (GET /api/scheduled lists it)", ScheduledResult),
                 Reply(422, "an unknown recipient (named in `unknown`); nothing was sent"),
             ),
-            auth="operator",
+            auth="sender",
             body=SendRequest,
         ),
     ),
@@ -169,10 +169,10 @@ routes = [
         stats,
         "GET",
         Operation(
-            "Open streams, cluster-wide with Redis (operators)",
+            "Open streams, cluster-wide with Redis (operators, API keys)",
             "notifications",
             (Reply(200, "the counts", StatsBody),),
-            auth="operator",
+            auth="sender",
         ),
     ),
     ApiRoute(

@@ -1,4 +1,4 @@
-"""Scheduled sends (operators): list the pending ones, cancel one. Sending with `sendAt`
+"""Scheduled sends (operators, or API keys like sending): list the pending ones, cancel one. Sending with `sendAt`
 is `POST /api/notifications` (notification_routes.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from notification_center.api.bodies import ScheduledList, ScheduledSendBody
-from notification_center.api.deps import ApiError, require_operator
+from notification_center.api.deps import ApiError, client_ip, require_sender
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.scheduling import scheduled_sends
 
@@ -23,16 +23,16 @@ def _limit(request: Request) -> int:
 
 
 async def list_scheduled(request: Request) -> Response:
-    await require_operator(request)
+    await require_sender(request)
     limit = _limit(request)
     return JSONResponse(await run_in_threadpool(scheduled_sends.list_pending, limit))
 
 
 async def cancel_scheduled(request: Request) -> Response:
-    await require_operator(request)
+    actor = await require_sender(request)
     scheduled_id = request.path_params["scheduled_id"]
     try:
-        return JSONResponse(await scheduled_sends.cancel(scheduled_id))
+        return JSONResponse(await scheduled_sends.cancel(scheduled_id, actor=actor, ip=client_ip(request)))
     except scheduled_sends.CancelError as exc:
         if exc.status is None:
             raise ApiError(404, f"no scheduled send {scheduled_id!r}") from None
@@ -45,13 +45,13 @@ routes = [
         list_scheduled,
         "GET",
         Operation(
-            "Pending scheduled sends, soonest first (operators)",
+            "Pending scheduled sends, soonest first (operators and API keys)",
             "scheduled",
             (
                 Reply(200, "the pending sends", ScheduledList),
                 Reply(422, "`limit` is out of range or malformed"),
             ),
-            auth="operator",
+            auth="sender",
             params=(
                 Param(
                     "limit",
@@ -67,7 +67,7 @@ routes = [
         cancel_scheduled,
         "DELETE",
         Operation(
-            "Cancel a pending scheduled send (operators)",
+            "Cancel a pending scheduled send (operators and API keys)",
             "scheduled",
             (
                 Reply(200, "cancelled; the send as it is now", ScheduledSendBody),
@@ -75,7 +75,7 @@ routes = [
                 Reply(409, "it was sent (or cancelled, or failed) already; `state` says which"),
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
             ),
-            auth="operator",
+            auth="sender",
             params=(Param("scheduled_id", "path", {"type": "string"}, "a scheduled send id (`sched_...`)"),),
         ),
     ),

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit import service as audit
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
 from notification_center.models import utcnow
@@ -64,21 +65,42 @@ def draft_of(request: SendRequest) -> service.Draft:
     )
 
 
-def persist(*, session: Session, request: SendRequest) -> list[dict[str, Any]]:
+def persist(
+    *,
+    session: Session,
+    request: SendRequest,
+    actor: audit.Actor | None = None,
+    ip: str | None = None,
+    note: str = "",
+) -> list[dict[str, Any]]:
     """Resolve the recipients and write the notifications in the caller's transaction
-    (sync, in a worker thread); `publish` the rows once it committed. The scheduler fires
-    scheduled sends through this, in the transaction that claims them."""
+    (sync, in a worker thread); `publish` the rows once it committed. The audit row (when
+    `actor` is given) is one more INSERT in it, committed or rolled back with them. The
+    scheduler fires scheduled sends through this, in the transaction that claims them."""
     try:
         user_ids = service.resolve_recipients(session=session, recipients=request.recipients)
     except service.UnknownRecipientsError as exc:
         raise unknown_recipients(exc) from None
-    return get_in_app_channel_handler().persist(session=session, draft=draft_of(request), user_ids=user_ids)
+    created = get_in_app_channel_handler().persist(session=session, draft=draft_of(request), user_ids=user_ids)
+    if actor is not None:
+        count = len(created)
+        audit.record(
+            session=session,
+            action=audit.Action.NOTIFICATION_SENT,
+            actor=actor,
+            target=request.title,
+            detail=f"{count} recipient{'' if count == 1 else 's'}"
+            + (" (all users)" if isinstance(request.recipients, str) else "")
+            + note,
+            ip=ip,
+        )
+    return created
 
 
-def _persist_now(request: SendRequest) -> list[dict[str, Any]]:
+def _persist_now(request: SendRequest, actor: audit.Actor | None, ip: str | None) -> list[dict[str, Any]]:
     """One unit of work, one thread hop: a send is mostly database round trips."""
     with session_scope() as session:
-        return persist(session=session, request=request)
+        return persist(session=session, request=request, actor=actor, ip=ip)
 
 
 async def publish(rows: list[dict[str, Any]]) -> None:
@@ -86,18 +108,21 @@ async def publish(rows: list[dict[str, Any]]) -> None:
     await get_in_app_channel_handler().publish(rows)
 
 
-async def deliver(request: SendRequest) -> list[dict[str, Any]]:
-    """Send a validated request now: persist, then publish. Returns the created rows."""
-    created = await run_in_threadpool(_persist_now, request)
+async def deliver(
+    request: SendRequest, *, actor: audit.Actor | None = None, ip: str | None = None
+) -> list[dict[str, Any]]:
+    """Send a validated request now: persist (and audit), then publish. Returns the created rows."""
+    created = await run_in_threadpool(_persist_now, request, actor, ip)
     await publish(created)
     return created
 
 
-async def send(body: Any) -> list[dict[str, Any]]:
+async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
     """Send what `body` asks for, now; returns the created rows (dicts with `id`,
-    `user_id`, ...). A body with `sendAt` is for `scheduling.scheduled_sends.send_or_schedule`,
-    which stores it instead; here it is refused rather than sent early."""
+    `user_id`, ...). `actor` (the operator or API key) is written to the audit log with the
+    send. A body with `sendAt` is for `scheduling.scheduled_sends.send_or_schedule`, which
+    stores it instead; here it is refused rather than sent early."""
     request = validate(body)
     if request.sendAt is not None:
         raise SendError("sendAt: this path sends now; scheduled sends go through send_or_schedule", "sendAt")
-    return await deliver(request)
+    return await deliver(request, actor=actor, ip=ip)

@@ -20,7 +20,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from notification_center.auth.users import usernames_by_id
+from notification_center.audit import service as audit
 from notification_center.db import session_scope
 from notification_center.models import ScheduledSend, ScheduledSendStatus
 from notification_center.notifications import sending, service
@@ -56,7 +56,7 @@ def _is_scheduled_id(value: str) -> bool:
     return value.startswith("sched_") and len(value) <= 40 and value[6:].isalnum() and value.isascii()
 
 
-def _store(request: SendRequest, sender_id: str) -> Scheduled:
+def _store(request: SendRequest, actor: audit.Actor, ip: str | None) -> Scheduled:
     assert request.sendAt is not None
     body = request.model_dump(mode="json", exclude={"sendAt"})
     with session_scope() as session:
@@ -65,29 +65,44 @@ def _store(request: SendRequest, sender_id: str) -> Scheduled:
                 service.resolve_recipients(session=session, recipients=request.recipients)
             except service.UnknownRecipientsError as exc:
                 raise sending.unknown_recipients(exc) from None
-        row = ScheduledSend(created_by=sender_id, body=json.dumps(body), send_at=request.sendAt)
+        row = ScheduledSend(
+            creator_type=actor.type,
+            creator_id=actor.id,
+            creator_name=actor.name[:100],
+            body=json.dumps(body),
+            send_at=request.sendAt,
+        )
         session.add(row)
+        audit.record(
+            session=session,
+            action=audit.Action.SEND_SCHEDULED,
+            actor=actor,
+            target=request.title,
+            detail=f"{row.id} at {iso_ms(request.sendAt)}",
+            ip=ip,
+        )
     return Scheduled(row.id, request.sendAt)
 
 
-async def send_or_schedule(body: Any, sender_id: str) -> list[dict[str, Any]] | Scheduled:
+async def send_or_schedule(body: Any, *, actor: audit.Actor, ip: str | None = None) -> list[dict[str, Any]] | Scheduled:
     """What POST /api/notifications and the operator page do: validate `body`; with
-    `sendAt`, store it for later (a `Scheduled`), else send now (the created rows).
-    Raises `sending.SendError` naming the field; then nothing was sent or stored."""
+    `sendAt`, store it for later (a `Scheduled`), else send now (the created rows). Either
+    way `actor` (an operator or an API key) goes to the audit log. Raises
+    `sending.SendError` naming the field; then nothing was sent or stored."""
     request = sending.validate(body)
     if request.sendAt is None:
-        return await sending.deliver(request)
-    return await run_in_threadpool(_store, request, sender_id)
+        return await sending.deliver(request, actor=actor, ip=ip)
+    return await run_in_threadpool(_store, request, actor, ip)
 
 
-def _wire(row: ScheduledSend, usernames: dict[str, str]) -> dict[str, Any]:
+def _wire(row: ScheduledSend) -> dict[str, Any]:
     body = json.loads(row.body)
     return {
         "id": row.id,
         "sendAt": iso_ms(row.send_at),
         "status": row.status,
         "createdAt": iso_ms(row.created_at),
-        "createdBy": usernames.get(row.created_by, row.created_by),
+        "createdBy": row.creator_name,
         "title": body.get("title", ""),
         "content": body.get("content", ""),
         "type": body.get("type", "info"),
@@ -103,11 +118,10 @@ def list_pending(limit: int = MAX_LISTED) -> dict[str, Any]:
         total = session.exec(select(func.count()).select_from(ScheduledSend).where(pending)).one()
         query = select(ScheduledSend).where(pending).order_by(col(ScheduledSend.send_at), col(ScheduledSend.id))
         rows = list(session.exec(query.limit(limit)))
-        names = usernames_by_id(session=session, user_ids=list({r.created_by for r in rows}))
-        return {"items": [_wire(r, names) for r in rows], "total": int(total)}
+        return {"items": [_wire(r) for r in rows], "total": int(total)}
 
 
-def _cancel(scheduled_id: str) -> dict[str, Any]:
+def _cancel(scheduled_id: str, actor: audit.Actor, ip: str | None) -> dict[str, Any]:
     if not _is_scheduled_id(scheduled_id):
         raise CancelError(None)
     with session_scope() as session:
@@ -123,12 +137,16 @@ def _cancel(scheduled_id: str) -> dict[str, Any]:
             raise CancelError(None)
         if not changed:
             raise CancelError(row.status)
-        return _wire(row, usernames_by_id(session=session, user_ids=[row.created_by]))
+        wire = _wire(row)
+        audit.record(
+            session=session, action=audit.Action.SEND_CANCELLED, actor=actor, target=wire["title"], detail=row.id, ip=ip
+        )
+        return wire
 
 
-async def cancel(scheduled_id: str) -> dict[str, Any]:
+async def cancel(scheduled_id: str, *, actor: audit.Actor, ip: str | None = None) -> dict[str, Any]:
     """Cancel a pending send; `CancelError` if there is none or it is no longer pending."""
-    return await run_in_threadpool(_cancel, scheduled_id)
+    return await run_in_threadpool(_cancel, scheduled_id, actor, ip)
 
 
 def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
@@ -142,14 +160,23 @@ def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
         limit=limit,
         where=[table.c.status == _PENDING],
         values={"status": ScheduledSendStatus.SENT.value, "fired_at": now},
-        returning=[table.c.id, table.c.body, table.c.send_at],
+        returning=[
+            table.c.id,
+            table.c.body,
+            table.c.send_at,
+            table.c.creator_type,
+            table.c.creator_id,
+            table.c.creator_name,
+        ],
     )
     created: list[dict[str, Any]] = []
-    for scheduled_id, body, _ in claimed:
+    for scheduled_id, body, _, creator_type, creator_id, creator_name in claimed:
         # Checked before anything is written for it, so a send that cannot go out is
         # marked failed without undoing the others of the batch.
         try:
-            rows = sending.persist(session=session, request=SendRequest.model_validate_json(body))
+            request = SendRequest.model_validate_json(body)
+            creator = audit.Actor(creator_type, creator_id, creator_name)
+            rows = sending.persist(session=session, request=request, actor=creator, note=f" (scheduled {scheduled_id})")
             outcome: dict[str, Any] = {"sent_count": len(rows)}
             created.extend(rows)
         except (ValueError, sending.SendError) as exc:  # pydantic's ValidationError is a ValueError
@@ -160,7 +187,7 @@ def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
             .values(**outcome)
             .execution_options(synchronize_session=False)
         )
-    return Claimed(len(claimed), partial(sending.publish, created), [due for _, _, due in claimed])
+    return Claimed(len(claimed), partial(sending.publish, created), [row.send_at for row in claimed])
 
 
 def work() -> DueWork:

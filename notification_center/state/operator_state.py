@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
 from notification_center.notifications import sending
@@ -61,10 +62,12 @@ def form_body(form: dict[str, Any], time_zone: str = "") -> dict[str, Any]:
     return body
 
 
-async def send_notification(form: dict[str, Any], sender_id: str, time_zone: str = "") -> tuple[bool, str]:
+async def send_notification(
+    form: dict[str, Any], actor: Actor, ip: str | None = None, time_zone: str = ""
+) -> tuple[bool, str]:
     """Validate and send (or schedule) what the form holds: (ok, message for the operator)."""
     try:
-        outcome = await scheduled_sends.send_or_schedule(form_body(form, time_zone), sender_id)
+        outcome = await scheduled_sends.send_or_schedule(form_body(form, time_zone), actor=actor, ip=ip)
     except sending.SendError as exc:
         return False, exc.message
     if isinstance(outcome, scheduled_sends.Scheduled):
@@ -108,7 +111,11 @@ class OperatorState(AuthState):
         yield
         time_zone = (await self.get_state(ScheduledState)).time_zone
         try:
-            self.result_ok, self.result = await send_notification(form_data, self._user_id, time_zone)
+            # The audit log names the operator (resolved from the cookie just above).
+            actor = Actor.user(self._user_id, self.username)
+            self.result_ok, self.result = await send_notification(
+                form_data, actor, self.router.session.client_ip or None, time_zone
+            )
         finally:
             self.sending = False
         if self.result_ok:

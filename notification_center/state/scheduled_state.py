@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit import service as audit
 from notification_center.scheduling import scheduled_sends
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.browser_time import BROWSER_TIME_ZONE_JS, UTC_ZONE, zone
@@ -103,7 +104,8 @@ class ScheduledState(AuthState):
         if not allowed:
             return redirect
         try:
-            await scheduled_sends.cancel(scheduled_id)
+            actor = audit.Actor.user(self._user_id, self.username)
+            await scheduled_sends.cancel(scheduled_id, actor=actor, ip=self.router.session.client_ip or None)
             message = rx.toast.success("Scheduled send cancelled.")
         except scheduled_sends.CancelError as exc:
             message = rx.toast.warning(f"Not cancelled: it is {exc.status or 'gone'} already.")
