@@ -1,6 +1,6 @@
 """The operator page: send notifications from a form, watch live connection stats.
 
-Sending goes through exactly what `POST /api/notifications` uses, `sending.send()`: the
+Sending goes through exactly what `POST /api/notifications` uses, `send_or_schedule()`: the
 same validation, the same messages naming the field, the same delivery (persist, then
 publish). The stats are polled; every poll checks the session and role again, so a tab
 left open after a logout, an expiry or a demotion stops showing them at once.

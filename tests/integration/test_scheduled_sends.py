@@ -131,3 +131,26 @@ def test_send_at_with_an_offset_is_kept_as_that_instant(make_account, operator):
     stored = datetime.fromisoformat(r.json()["sendAt"].replace("Z", "+00:00"))
     assert abs((stored - local).total_seconds()) < 0.001
     assert operator.delete(f"/api/scheduled/{r.json()['scheduledId']}").status_code == 200
+
+
+async def test_an_api_key_schedules_and_the_send_fires_in_its_name_audited(app_server, make_account, operator):
+    user = make_account()
+    key = operator.post("/api/keys", json={"name": "scheduler-probe"}).json()
+    bearer = {"Authorization": f"Bearer {key['secret']}"}
+    body = {"title": "From a service, later", "recipients": [user.username], "sendAt": ahead(1.5)}
+    async with httpx.AsyncClient(base_url=app_server.url, headers=bearer, timeout=10) as service:
+        r = await service.post("/api/notifications", json=body)
+        assert r.status_code == 202, r.text
+        scheduled_id = r.json()["scheduledId"]
+        listed = (await service.get("/api/scheduled")).json()["items"]
+    assert {item["id"]: item["createdBy"] for item in listed}[scheduled_id] == "scheduler-probe"
+
+    async with app_server.async_login(user.username, user.password) as client:
+        reader = await StreamReader(client, last_event_id="0").start()
+        try:
+            await reader.wait_notifications(1, timeout=15)
+        finally:
+            await reader.close()
+    events = operator.get("/api/audit", params={"limit": 200}).json()["items"]
+    mine = [(e["action"], e["actorType"], e["actor"]) for e in reversed(events) if scheduled_id in e["detail"]]
+    assert mine == [("send_scheduled", "key", "scheduler-probe"), ("notification_sent", "key", "scheduler-probe")]
