@@ -146,6 +146,7 @@ class Settings:
     scheduler_interval_seconds: float = 1.0
     scheduler_batch_size: int = 500
     retention_days: float = 0.0
+    example_pages: bool = False
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -204,6 +205,8 @@ def load_settings() -> Settings:
         scheduler_batch_size=_int_env("NC_SCHEDULER_BATCH_SIZE", 500, minimum=1),
         # Notifications older than this many days are purged in the background; 0 keeps them all.
         retention_days=_float_env("NC_RETENTION_DAYS", 0.0),
+        # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
+        example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
     )
 
 

@@ -8,26 +8,8 @@ from notification_center.components import layout
 from notification_center.components.connection_status import connection_status
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
-from notification_center.components.notification_stream import notification_stream
-from notification_center.state.auth_state import AuthState, sign_out_everywhere
+from notification_center.state.auth_state import sign_out_everywhere
 from notification_center.state.notifications_state import NotificationsState
-from notification_center.state.stream_state import StreamState
-
-
-def _stream() -> rx.Component:
-    # Mounted only once the user is known: a signed-out tab must not open a stream.
-    return rx.cond(
-        AuthState.signed_in,
-        notification_stream(
-            on_notification=NotificationsState.on_notification,
-            on_read=NotificationsState.on_read,
-            on_event=NotificationsState.on_event,
-            on_connected=NotificationsState.resync,
-            on_error=NotificationsState.on_stream_error,
-            on_status=StreamState.set_status,
-            scope=AuthState.username,  # a stored resume cursor never crosses users
-        ),
-    )
 
 
 def _setting(label: str, icon: str, checked: rx.Var, on_change, hint: str, test_id: str) -> rx.Component:
@@ -176,7 +158,5 @@ def _list() -> rx.Component:
 
 
 def index_page() -> rx.Component:
-    return rx.fragment(
-        _stream(),
-        layout.page(_toolbar(), _list(), header_extra=(connection_status(),)),
-    )
+    # The page's stream comes with the bell in the header (layout.page).
+    return layout.page(_toolbar(), _list(), header_extra=(connection_status(),))

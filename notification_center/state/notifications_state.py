@@ -24,6 +24,7 @@ from notification_center.db import session_scope
 from notification_center.notifications import lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.links import ActionView, actions_from_wire, is_external, safe_href
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 from notification_center.timefmt import iso_ms
 
@@ -43,6 +44,9 @@ class NotificationView:
     created_at: str = ""
     read: bool = False
     seen: bool = False
+    url: str = ""  # only ever a safe link (state/links.py), else ""
+    url_external: bool = False
+    actions: list[ActionView] = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_wire(cls, data: Any) -> NotificationView | None:
@@ -63,6 +67,9 @@ class NotificationView:
             created_at=text("createdAt"),
             read=bool(data.get("readAt")) or data.get("status") == "read",
             seen=bool(data.get("seenAt")) or bool(data.get("readAt")),
+            url=(url := safe_href(data.get("url"))),
+            url_external=is_external(url),
+            actions=actions_from_wire(data.get("actions")),
         )
 
 
@@ -109,6 +116,8 @@ class NotificationsState(AuthState):
     newer_hidden: bool = False
     loaded: bool = False
     loading_more: bool = False
+    # The bell's aria-live region: what a screen reader announces for a new notification.
+    announcement: str = ""
 
     # Per browser (shared by its tabs): "1" or "0".
     sound_on: str = rx.LocalStorage("0", name="nc_sound", sync=True)
@@ -121,6 +130,7 @@ class NotificationsState(AuthState):
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
+        self.announcement = ""
 
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
@@ -229,6 +239,7 @@ class NotificationsState(AuthState):
             self.unread_count += 1
         if not item.seen:
             self.unseen_count += 1
+        self.announcement = f"New notification: {item.title}"
         events = [alerts.toast(item)]
         if self.sound_on == "1":
             events.append(alerts.sound(item.priority))
@@ -239,9 +250,10 @@ class NotificationsState(AuthState):
     @rx.event
     async def on_stream_error(self, _message: str):
         """The stream failed. If it is because the session ended (logout elsewhere, expiry),
-        go to /login instead of retrying in vain; other failures the stream retries itself."""
+        go to /login (and back to this page) instead of retrying in vain; other failures
+        the stream retries itself. The stream runs on every page with the bell."""
         if await self.current_user() is None:
-            return login_redirect(HOME)
+            return login_redirect(self.router.url.path.rstrip("/") or HOME)
         return None
 
     @rx.event
