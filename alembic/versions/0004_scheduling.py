@@ -1,7 +1,7 @@
 """scheduling: scheduled sends; the expiry claim marker; indexes for retention and expiry
 
 Revision ID: 0004_scheduling
-Revises: 0003_keys_audit
+Revises: 0007_history
 Create Date: 2026-11-27 13:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004_scheduling"
-down_revision: str | None = "0003_keys_audit"
+down_revision: str | None = "0007_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from notification_center.audit import service as audit
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
+from notification_center.history.recording import record_send
 from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
+from notification_center.notifications.senders import SYSTEM, Sender
 
 
 class SendError(ValueError):
@@ -81,7 +83,10 @@ def persist(
         user_ids = service.resolve_recipients(session=session, recipients=request.recipients)
     except service.UnknownRecipientsError as exc:
         raise unknown_recipients(exc) from None
-    created = get_in_app_channel_handler().persist(session=session, draft=draft_of(request), user_ids=user_ids)
+    # The history row (the sent history) and the audit row are INSERTs in this transaction,
+    # committed (or rolled back) with the notifications: a failed send leaves neither behind.
+    draft = record_send(session=session, sender=sender_of(actor), draft=draft_of(request), recipients=len(user_ids))
+    created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
     if actor is not None:
         count = len(created)
         audit.record(
@@ -95,6 +100,14 @@ def persist(
             ip=ip,
         )
     return created
+
+
+def sender_of(actor: audit.Actor | None) -> Sender:
+    """The sent history's sender for the audit's actor: an operator or a key; the system
+    for Python code (no actor) and the command line."""
+    if actor is None or actor.type not in ("user", "key"):
+        return SYSTEM
+    return Sender(actor.type, actor.id, actor.name)  # type: ignore[arg-type]
 
 
 def _persist_now(request: SendRequest, actor: audit.Actor | None, ip: str | None) -> list[dict[str, Any]]:
@@ -119,8 +132,9 @@ async def deliver(
 
 async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
     """Send what `body` asks for, now; returns the created rows (dicts with `id`,
-    `user_id`, ...). `actor` (the operator or API key) is written to the audit log with the
-    send. A body with `sendAt` is for `scheduling.scheduled_sends.send_or_schedule`, which
+    `user_id`, `send_id`, ...). `actor` (the operator or API key) is written to the audit
+    log and is the sender in the sent history; without one (Python code) the sender is the
+    system. A body with `sendAt` is for `scheduling.scheduled_sends.send_or_schedule`, which
     stores it instead; here it is refused rather than sent early."""
     request = validate(body)
     if request.sendAt is not None:
