@@ -252,11 +252,11 @@ def test_the_operator_form_sends_as_the_signed_in_operator(monkeypatch: pytest.M
     state = _operator_page(monkeypatch, SignedInUser("u1", "olga", "operator"))
     senders = []
 
-    async def send(body, *, actor=None, ip=None):
+    async def send_or_schedule(body, *, actor=None, ip=None):
         senders.append(operator_state.sending.sender_of(actor))
         return [{"id": "n1"}]
 
-    monkeypatch.setattr(operator_state.sending, "send", send)
+    monkeypatch.setattr(operator_state.scheduled_sends, "send_or_schedule", send_or_schedule)
 
     async def drain():
         async for _ in type(state).event_handlers["send"].fn(state, {"title": "t", "recipients": "bob"}):
