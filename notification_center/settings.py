@@ -130,6 +130,7 @@ class Settings:
     trusted_proxy_hops: int
     metrics_token: str | None
     cors_origins: tuple[str, ...]
+    undo_window_seconds: float = 10.0
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -180,6 +181,8 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("NC_METRICS_TOKEN", "").strip() or None,
         # Other origins that may call the API with credentials and open the websocket.
         cors_origins=_origins_env("NC_CORS_ORIGINS"),
+        # How long the token of a bulk action (POST /api/notifications/bulk) can undo it.
+        undo_window_seconds=_float_env("NC_UNDO_WINDOW_SECONDS", 10.0, minimum=0.1),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from notification_center.api import auth_routes, health_routes, notification_routes, stream
+from notification_center.api import auth_routes, health_routes, lifecycle_routes, notification_routes, stream
 from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
@@ -22,7 +22,13 @@ from notification_center.settings import get_settings
 
 def api_routes() -> list[ApiRoute]:
     """Every documented route, the OpenAPI document and docs page included."""
-    served = [*auth_routes.routes, *stream.routes, *notification_routes.routes, *health_routes.routes]
+    served = [
+        *auth_routes.routes,
+        *stream.routes,
+        *notification_routes.routes,
+        *lifecycle_routes.routes,
+        *health_routes.routes,
+    ]
     return [*served, *documentation_routes(served)]
 
 
