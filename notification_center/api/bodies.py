@@ -125,6 +125,7 @@ class BulkFilter(BaseModel):
     archived: bool = Field(default=False, description="the Archived view instead of the inbox")
     category: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="only this category")
     before: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$", description="only rows older than this cursor")
+    read: bool = Field(default=False, description='only read ones (for "archive all read"; not a list filter)')
 
 
 class BulkRequest(BaseModel):

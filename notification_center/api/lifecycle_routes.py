@@ -73,7 +73,7 @@ async def bulk_action(request: Request) -> Response:
     if parsed.filter is not None:
         f = parsed.filter
         before = service.parse_cursor(f.before) if f.before is not None else None
-        where = bulk.Filter(f.unread, f.unseen, f.archived, f.category, before)
+        where = bulk.Filter(f.unread, f.unseen, f.archived, f.category, before, read=f.read)
     result = await bulk.bulk(user_id=user.id, action=parsed.action, ids=parsed.ids, where=where)
     return JSONResponse({"updated": result.updated, "undoToken": result.undo_token})
 

@@ -33,8 +33,6 @@ from notification_center.models import BulkUndo, BulkUndoRow, Notification, utcn
 from notification_center.notifications import lifecycle, service, visibility
 from notification_center.settings import get_settings
 
-FILTER_FIELDS = ("unread", "unseen", "archived", "category", "before")
-
 
 @dataclass(frozen=True)
 class Filter:
@@ -45,6 +43,7 @@ class Filter:
     archived: bool = False
     category: str | None = None
     before: int | None = None  # a cursor: only rows older than it
+    read: bool = False  # only read ones ("Archive all read"); the list has no such filter
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,10 @@ class UndoError(LookupError):
         self.message = message
 
 
+# Bulk statements: no ORM objects to keep in step (and no RETURNING to fetch for that).
+_NO_SYNC = {"synchronize_session": False}
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -86,6 +89,8 @@ def _match(user_id: str, ids: Sequence[str] | None, where: Filter | None) -> Col
         clause = clause & visibility.unread()
     if where.unseen:
         clause = clause & visibility.unseen()
+    if where.read:
+        clause = clause & ~visibility.unread()
     if where.category is not None:
         clause = clause & (col(Notification.category) == where.category)
     if where.before is not None:
@@ -97,8 +102,11 @@ def _purge_expired(session: Session, user_id: str) -> None:
     """Undo records of this user whose window has passed: nothing can use them any more.
     Purged on the user's next bulk action, so each user keeps at most one window's worth."""
     stale = select(BulkUndo.id).where(col(BulkUndo.user_id) == user_id, col(BulkUndo.expires_at) < utcnow())
-    session.execute(delete(BulkUndoRow).where(col(BulkUndoRow.undo_id).in_(stale)))
-    session.execute(delete(BulkUndo).where(col(BulkUndo.user_id) == user_id, col(BulkUndo.expires_at) < utcnow()))
+    session.execute(delete(BulkUndoRow).where(col(BulkUndoRow.undo_id).in_(stale)), execution_options=_NO_SYNC)
+    session.execute(
+        delete(BulkUndo).where(col(BulkUndo.user_id) == user_id, col(BulkUndo.expires_at) < utcnow()),
+        execution_options=_NO_SYNC,
+    )
 
 
 def _changed_ids(session: Session, undo_id: str) -> list[str]:
@@ -138,7 +146,7 @@ def _bulk(user_id: str, action: lifecycle.Action, ids: Sequence[str] | None, whe
         )
         updated = int(copied.rowcount or 0)
         if not updated:
-            session.execute(delete(BulkUndo).where(col(BulkUndo.id) == undo_id))
+            session.execute(delete(BulkUndo).where(col(BulkUndo.id) == undo_id), execution_options=_NO_SYNC)
             return BulkResult(0, None, [], service.counts(session=session, user_id=user_id))
         listed = select(BulkUndoRow.notification_id).where(col(BulkUndoRow.undo_id) == undo_id)
         session.execute(
@@ -147,7 +155,9 @@ def _bulk(user_id: str, action: lifecycle.Action, ids: Sequence[str] | None, whe
             .values(**action.values(now))
             .execution_options(synchronize_session=False)
         )
-        session.execute(update(BulkUndo).where(col(BulkUndo.id) == undo_id).values(count=updated))
+        session.execute(
+            update(BulkUndo).where(col(BulkUndo.id) == undo_id).values(count=updated), execution_options=_NO_SYNC
+        )
         changed = _changed_ids(session, undo_id)
         return BulkResult(updated, token, changed, service.counts(session=session, user_id=user_id))
 
@@ -211,7 +221,7 @@ def _undo(user_id: str, token: str) -> tuple[lifecycle.Action, UndoResult]:
             .execution_options(synchronize_session=False)
         )
         ids = _changed_ids(session, undo_id)
-        session.execute(delete(BulkUndoRow).where(col(BulkUndoRow.undo_id) == undo_id))
+        session.execute(delete(BulkUndoRow).where(col(BulkUndoRow.undo_id) == undo_id), execution_options=_NO_SYNC)
         count = int(restored.rowcount or 0)
         return spec, UndoResult(count, service.counts(session=session, user_id=user_id), ids)
 

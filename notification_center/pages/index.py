@@ -1,4 +1,5 @@
-"""/: the notification center: live list, unread badge, read state, alert settings."""
+"""/: the notification center: live list, unread and unseen badges, read state, the
+Archived view, archive/delete and bulk actions with undo, alert settings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from notification_center.components.connection_status import connection_status
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
 from notification_center.components.notification_stream import notification_stream
+from notification_center.components.page_visibility import page_visibility
+from notification_center.components.undo_toast import undo_toast
 from notification_center.state.auth_state import AuthState, sign_out_everywhere
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.stream_state import StreamState
@@ -18,14 +21,18 @@ def _stream() -> rx.Component:
     # Mounted only once the user is known: a signed-out tab must not open a stream.
     return rx.cond(
         AuthState.signed_in,
-        notification_stream(
-            on_notification=NotificationsState.on_notification,
-            on_read=NotificationsState.on_read,
-            on_event=NotificationsState.on_event,
-            on_connected=NotificationsState.resync,
-            on_error=NotificationsState.on_stream_error,
-            on_status=StreamState.set_status,
-            scope=AuthState.username,  # a stored resume cursor never crosses users
+        rx.fragment(
+            # Visible: the list on screen counts as seen (NotificationsState.set_page_visible).
+            page_visibility(on_visibility_change=NotificationsState.set_page_visible),
+            notification_stream(
+                on_notification=NotificationsState.on_notification,
+                on_read=NotificationsState.on_read,
+                on_event=NotificationsState.on_event,
+                on_connected=NotificationsState.resync,
+                on_error=NotificationsState.on_stream_error,
+                on_status=StreamState.set_status,
+                scope=AuthState.username,  # a stored resume cursor never crosses users
+            ),
         ),
     )
 
@@ -62,6 +69,18 @@ def _toolbar() -> rx.Component:
                 title="Unread notifications",
                 **testid("unread-count"),
             ),
+            rx.badge(
+                rx.icon("sparkles", size=12),
+                NotificationsState.unseen_count.to_string() + " new",
+                color_scheme=rx.cond(NotificationsState.unseen_count > 0, "orange", "gray"),
+                variant="soft",
+                radius="full",
+                size="2",
+                aria_label=NotificationsState.unseen_count.to_string() + " not seen yet",
+                title="Not seen yet",
+                **testid("unseen-count", **{"data-count": NotificationsState.unseen_count.to_string()}),
+            ),
+            rx.cond(NotificationsState.view_archived, rx.badge("Archived", variant="outline", size="2")),
             align="center",
             spacing="2",
         ),
@@ -82,15 +101,7 @@ def _toolbar() -> rx.Component:
                 "Also show a desktop notification while this tab is in the background",
                 "desktop-toggle",
             ),
-            rx.button(
-                rx.icon("check-check", size=16),
-                "Mark all read",
-                size="2",
-                variant="soft",
-                disabled=NotificationsState.unread_count == 0,
-                on_click=NotificationsState.mark_all_read,
-                **testid("mark-all-read"),
-            ),
+            _view_actions(),
             rx.tooltip(
                 rx.button(
                     rx.icon("log-out", size=16),
@@ -115,11 +126,75 @@ def _toolbar() -> rx.Component:
     )
 
 
+def _view_actions() -> rx.Component:
+    """The bulk actions; each acts on the view shown (inbox or Archived), with undo."""
+    archived = NotificationsState.view_archived
+    return rx.flex(
+        rx.button(
+            rx.icon("check-check", size=16),
+            "Mark all read",
+            size="2",
+            variant="soft",
+            # The badge counts the inbox; the Archived view may hold unread rows regardless.
+            disabled=rx.cond(archived, NotificationsState.items.length() == 0, NotificationsState.unread_count == 0),
+            on_click=NotificationsState.mark_all_read,
+            **testid("mark-all-read"),
+        ),
+        rx.cond(
+            ~archived,
+            rx.button(
+                rx.icon("archive", size=16),
+                "Archive all read",
+                size="2",
+                variant="soft",
+                color_scheme="gray",
+                disabled=NotificationsState.items.length() == 0,
+                on_click=NotificationsState.archive_all_read,
+                **testid("archive-all-read"),
+            ),
+        ),
+        rx.button(
+            rx.icon("trash-2", size=16),
+            "Delete all",
+            size="2",
+            variant="soft",
+            color_scheme="red",
+            disabled=NotificationsState.items.length() == 0,
+            on_click=NotificationsState.delete_all,
+            **testid("delete-all"),
+        ),
+        rx.button(
+            rx.cond(archived, rx.icon("inbox", size=16), rx.icon("archive", size=16)),
+            rx.cond(archived, "Back to inbox", "Archived"),
+            size="2",
+            variant=rx.cond(archived, "solid", "outline"),
+            aria_pressed=rx.cond(archived, "true", "false"),
+            on_click=NotificationsState.toggle_archived_view,
+            **testid("view-archived", **{"data-active": rx.cond(archived, "true", "false")}),
+        ),
+        align="center",
+        spacing="2",
+        wrap="wrap",
+    )
+
+
 def _empty_state() -> rx.Component:
     return rx.flex(
-        rx.icon("bell-off", size=36, color="var(--gray-9)"),
-        rx.text("No notifications yet", weight="medium"),
-        rx.text("New ones appear here as they arrive.", size="2", color="var(--gray-11)"),
+        rx.cond(
+            NotificationsState.view_archived,
+            rx.icon("archive", size=36, color="var(--gray-9)"),
+            rx.icon("bell-off", size=36, color="var(--gray-9)"),
+        ),
+        rx.text(rx.cond(NotificationsState.view_archived, "Nothing archived", "No notifications yet"), weight="medium"),
+        rx.text(
+            rx.cond(
+                NotificationsState.view_archived,
+                "Archived notifications appear here.",
+                "New ones appear here as they arrive.",
+            ),
+            size="2",
+            color="var(--gray-11)",
+        ),
         direction="column",
         align="center",
         spacing="2",
@@ -178,5 +253,5 @@ def _list() -> rx.Component:
 def index_page() -> rx.Component:
     return rx.fragment(
         _stream(),
-        layout.page(_toolbar(), _list(), header_extra=(connection_status(),)),
+        layout.page(_toolbar(), _list(), undo_toast(), header_extra=(connection_status(),)),
     )

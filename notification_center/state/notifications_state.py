@@ -21,8 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.components import alerts
 from notification_center.db import session_scope
-from notification_center.notifications import lifecycle, read_state, service
+from notification_center.notifications import bulk, lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
+from notification_center.settings import get_settings
+from notification_center.state import lifecycle_events
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 
@@ -74,14 +76,17 @@ class PageData:
 
 
 # -- database work (runs in a thread) ---------------------------------------------------
-def _read_page(user_id: str, before: str | None = None, below_id: str | None = None) -> PageData:
-    """A page of the list: the newest, or the one after cursor `before`, or the one below
-    the notification `below_id` (the window's oldest row, whose cursor the UI lacks)."""
+def _read_page(
+    user_id: str, before: str | None = None, below_id: str | None = None, archived: bool = False
+) -> PageData:
+    """A page of the list (the inbox, or the Archived view): the newest, or the one after
+    cursor `before`, or the one below the notification `below_id` (the window's oldest row,
+    whose cursor the UI lacks)."""
     with session_scope() as session:
         cursor = service.parse_cursor(before)
         if below_id and (row := service.get_for_user(session=session, user_id=user_id, notification_id=below_id)):
             cursor = row.seq
-        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor)
+        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor, archived=archived)
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
         return PageData([i for i in items if i], page.counts.unread, page.counts.unseen, page.next_cursor)
 
@@ -108,6 +113,14 @@ class NotificationsState(AuthState):
     newer_hidden: bool = False
     loaded: bool = False
     loading_more: bool = False
+    # Which view the list shows: the inbox, or the Archived view.
+    view_archived: bool = False
+    # This tab's page is visible (document.visibilityState): what the list shows counts as seen.
+    page_visible: bool = False
+    # The last bulk action's undo token, shown in the undo toast (components/undo_toast.py).
+    undo_token: str = ""
+    undo_message: str = ""
+    undo_ms: int = 10_000
 
     # Per browser (shared by its tabs): "1" or "0".
     sound_on: str = rx.LocalStorage("0", name="nc_sound", sync=True)
@@ -120,6 +133,7 @@ class NotificationsState(AuthState):
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
+        self.view_archived, self.undo_token, self.undo_message = False, "", ""
 
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
@@ -146,6 +160,14 @@ class NotificationsState(AuthState):
         if unseen_count is not None:
             self.unseen_count = max(0, unseen_count)
 
+    def _set_unread(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
+        wanted = set(ids)
+        if any(item.id in wanted and item.read for item in self.items):
+            self.items = [dataclasses.replace(i, read=False) if i.id in wanted else i for i in self.items]
+        self.unread_count = max(0, unread_count)
+        if unseen_count is not None:
+            self.unseen_count = max(0, unseen_count)
+
     def _set_seen(self, ids: list[str], unseen_count: int) -> None:
         wanted = set(ids)
         if any(item.id in wanted and not item.seen for item in self.items):
@@ -159,7 +181,8 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self.view_archived))
+        return self._seen_next()
 
     @rx.event
     async def load_more(self):
@@ -173,7 +196,7 @@ class NotificationsState(AuthState):
             return
         self.loading_more = True
         yield
-        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below)
+        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below, self.view_archived)
         known = {item.id for item in self.items}
         # Older rows join at the bottom; beyond the cap the newest leave ("show newest").
         self.items, cut = keep_oldest(self.items + [item for item in page.items if item.id not in known], CAP)
@@ -182,6 +205,7 @@ class NotificationsState(AuthState):
         self._next_cursor = page.next_cursor or ""
         self.has_more = page.next_cursor is not None
         self.loading_more = False
+        yield self._seen_next()
 
     @rx.event
     async def show_newest(self):
@@ -189,8 +213,8 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
-        return None
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self.view_archived))
+        return self._seen_next()
 
     @rx.event
     async def resync(self):
@@ -198,10 +222,10 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return
-        page = await run_in_threadpool(_read_page, user.id)
+        page = await run_in_threadpool(_read_page, user.id, None, None, self.view_archived)
         if self.loaded and self.newer_hidden:  # the top is not shown: only the badges move
             self._set_counts(page)
-            return
+            return None
         newest_known = max((_order_key(i) for i in self.items), default=None)
         # The fresh page joins the list without a hole if it reaches back to what we know.
         joins = newest_known is not None and any(_order_key(i) <= newest_known for i in page.items)
@@ -210,6 +234,7 @@ class NotificationsState(AuthState):
             self._set_counts(page)
         else:  # first load, or more than a page arrived meanwhile: start from the newest
             self._apply_first_page(page)
+        return self._seen_next()
 
     # -- live events from the stream component -----------------------------------------
     @rx.event
@@ -222,7 +247,8 @@ class NotificationsState(AuthState):
         oldest = min((_order_key(i) for i in self.items), default=None)
         if self.has_more and oldest is not None and _order_key(item) < oldest:
             return None  # older than the loaded window: "load more" will bring it
-        if not self.newer_hidden:  # else it is above the window: "show newest" brings it
+        # Not shown above the window ("show newest" brings it) nor in the Archived view.
+        if not self.newer_hidden and not self.view_archived:
             self._merge_newer([item])
         if not item.read:
             self.unread_count += 1
@@ -233,6 +259,8 @@ class NotificationsState(AuthState):
             events.append(alerts.sound(item.priority))
         if self.desktop_on == "1":
             events.append(alerts.desktop(item))
+        if seen := self._seen_next():  # arrived while the list is on screen: seen
+            events.append(seen)
         return events
 
     @rx.event
@@ -245,20 +273,26 @@ class NotificationsState(AuthState):
 
     @rx.event
     async def on_read(self, data: dict):
-        """A `read` event: `ids` (those were marked read) or `upTo` (read-all: every one up to
-        that cursor). The list holds ids, not cursors, so `upTo` asks the database which of
-        the loaded ones are read now."""
+        """A `read` event: `ids` (those were marked read, or unread with `"read": false`),
+        `upTo` (read-all: every one up to that cursor), or `reload` (a big bulk action or an
+        undo). The list holds ids, not cursors, so `upTo` asks the database which of the
+        loaded ones are read now."""
         if not isinstance(data, dict):
-            return
+            return None
         count = data.get("unreadCount")
         count = count if isinstance(count, int) else self.unread_count
         unseen = data.get("unseenCount")
         unseen = unseen if isinstance(unseen, int) else None
         ids = data.get("ids")
+        if data.get("reload") is True:
+            return await self._reload_view()
         if isinstance(data.get("upTo"), str) and self._user_id:
             self._set_read(await self._loaded_and_read(self._user_id), count, unseen)
+        elif isinstance(ids, list) and data.get("read") is False:
+            self._set_unread([i for i in ids if isinstance(i, str)], count, unseen)
         elif isinstance(ids, list):
             self._set_read([i for i in ids if isinstance(i, str)], count, unseen)
+        return None
 
     @rx.event
     async def on_event(self, envelope: dict):
@@ -269,17 +303,50 @@ class NotificationsState(AuthState):
         handler = getattr(self, f"_on_{envelope.get('type')}_event", None)
         return await handler(envelope["data"]) if handler is not None else None
 
-    async def _on_seen_event(self, data: dict) -> None:
-        ids = data.get("ids")
-        unseen = data.get("unseenCount")
-        if isinstance(ids, list) and isinstance(unseen, int):
-            self._set_seen([i for i in ids if isinstance(i, str)], unseen)
+    async def _apply_lifecycle(self, event_type: str, data: dict):
+        """`seen`, `archived`, `deleted`: drop the rows that left this view, mark the ones that
+        changed, or re-read the view when rows came into it (lifecycle_events.plan)."""
+        plan = lifecycle_events.plan(event_type, data, self.view_archived)
+        if plan.unread_count is not None:
+            self.unread_count = max(0, plan.unread_count)
+        if plan.unseen_count is not None:
+            self.unseen_count = max(0, plan.unseen_count)
+        if plan.step == "reload":
+            return await self._reload_view()
+        if plan.step == "drop" and any(item.id in plan.ids for item in self.items):
+            self.items = [item for item in self.items if item.id not in plan.ids]
+        elif plan.step == "mark" and plan.unseen_count is not None:
+            self._set_seen(list(plan.ids), plan.unseen_count)
+        return None
+
+    async def _on_seen_event(self, data: dict):
+        return await self._apply_lifecycle("seen", data)
+
+    async def _on_archived_event(self, data: dict):
+        return await self._apply_lifecycle("archived", data)
+
+    async def _on_deleted_event(self, data: dict):
+        return await self._apply_lifecycle("deleted", data)
+
+    async def _reload_view(self):
+        """Re-read the first page of the view shown (rows came into it that no event lists)."""
+        if not self._user_id:
+            return None
+        self._apply_first_page(await run_in_threadpool(_read_page, self._user_id, None, None, self.view_archived))
+        return self._seen_next()
+
+    def _seen_next(self):
+        """The event that marks the shown rows seen, if this tab's inbox is on screen and
+        shows unseen rows: the page's list is "opened" while it is visible."""
+        if self.page_visible and self.loaded and not self.view_archived and any(not i.seen for i in self.items):
+            return NotificationsState.mark_shown_seen
+        return None
 
     async def _loaded_and_read(self, user_id: str) -> list[str]:
         unread = [item.id for item in self.items if not item.read]
         return await run_in_threadpool(lambda: read_state.read_ids_among(user_id=user_id, ids=unread))
 
-    # -- read state -----------------------------------------------------------------
+    # -- read and seen state ------------------------------------------------------------
     @rx.event
     async def mark_read(self, notification_id: str):
         user = await self.current_user()
@@ -294,27 +361,111 @@ class NotificationsState(AuthState):
         return None
 
     @rx.event
+    async def set_page_visible(self, visible: bool):
+        """The page became visible or hidden (components/page_visibility.py). Visible: what
+        the list shows is seen now."""
+        self.page_visible = visible is True
+        return self._seen_next()
+
+    @rx.event
     async def mark_shown_seen(self):
-        """The list was opened: what it shows is seen now (the unseen badge drops, and the
-        other tabs hear of it through the `seen` event)."""
+        """The list is on screen: what it shows is seen now (the unseen badge drops, and the
+        other tabs hear of it through the `seen` event). Only the inbox has an unseen badge."""
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
         unseen = [item.id for item in self.items if not item.seen]
-        if unseen:
+        if unseen and not self.view_archived:
             change = await lifecycle.mark_seen(user_id=user.id, ids=unseen)
             self._set_seen(unseen, change.counts.unseen)
+            self.unread_count = change.counts.unread
         return None
 
+    # -- views, archive, delete, bulk actions and undo -------------------------------------
     @rx.event
-    async def mark_all_read(self):
+    async def toggle_archived_view(self):
+        """Between the inbox and the Archived view (`view-archived`)."""
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        # Only what this call marked: one created meanwhile stays unread and counted.
-        result = await read_state.mark_all_read(user_id=user.id)
-        self._set_read(await self._loaded_and_read(user.id), result.counts.unread, result.counts.unseen)
+        self.view_archived = not self.view_archived
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self.view_archived))
+        return self._seen_next()
+
+    def _view_filter(self, **narrow: bool) -> bulk.Filter:
+        """The filter of the view shown: bulk actions act on it, never on everything."""
+        return bulk.Filter(archived=self.view_archived, **narrow)
+
+    async def _bulk(self, action: str, message: str, *, ids: list[str] | None = None, where: bulk.Filter | None = None):
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        result = await bulk.bulk(user_id=user.id, action=action, ids=ids, where=where)
+        self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
+        if result.updated > lifecycle.EVENT_IDS:
+            await self._reload_view()
+        elif action in ("archive", "unarchive", "delete"):
+            gone = set(result.ids)
+            self.items = [item for item in self.items if item.id not in gone]
+        elif action == "read":
+            self._set_read(result.ids, result.counts.unread, result.counts.unseen)
+        elif action == "unread":
+            self._set_unread(result.ids, result.counts.unread, result.counts.unseen)
+        elif action == "seen":
+            self._set_seen(result.ids, result.counts.unseen)
+        if result.undo_token is None:
+            return rx.toast.info("Nothing to change here.")
+        noun = "notification" if result.updated == 1 else "notifications"
+        self.undo_token, self.undo_message = result.undo_token, f"{message} {result.updated} {noun}."
+        self.undo_ms = int(get_settings().undo_window_seconds * 1000)
         return None
+
+    @rx.event
+    async def archive(self, notification_id: str):
+        return await self._bulk("archive", "Archived", ids=[notification_id])
+
+    @rx.event
+    async def unarchive(self, notification_id: str):
+        return await self._bulk("unarchive", "Moved back to the inbox:", ids=[notification_id])
+
+    @rx.event
+    async def delete(self, notification_id: str):
+        return await self._bulk("delete", "Deleted", ids=[notification_id])
+
+    @rx.event
+    async def mark_all_read(self):
+        """Every unread row of the view shown (not of every view)."""
+        return await self._bulk("read", "Marked read:", where=self._view_filter())
+
+    @rx.event
+    async def archive_all_read(self):
+        return await self._bulk("archive", "Archived", where=self._view_filter(read=True))
+
+    @rx.event
+    async def delete_all(self):
+        return await self._bulk("delete", "Deleted", where=self._view_filter())
+
+    @rx.event
+    async def undo(self):
+        """The undo toast's button: revert the last bulk action of this tab."""
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        token, self.undo_token = self.undo_token, ""
+        if not token:
+            return None
+        try:
+            result = await bulk.undo(user_id=user.id, token=token)
+        except bulk.UndoError as exc:
+            reason = exc.message.split(": ", 1)[-1]
+            return rx.toast.warning(f"Could not undo: {reason}.")
+        self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
+        await self._reload_view()
+        return rx.toast.success("Undone.")
+
+    @rx.event
+    def dismiss_undo(self):
+        self.undo_token = ""
 
     # -- alert settings -------------------------------------------------------------
     @rx.event
