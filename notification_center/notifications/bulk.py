@@ -100,13 +100,13 @@ def _match(user_id: str, ids: Sequence[str] | None, where: Filter | None) -> Col
 
 def _purge_expired(session: Session, user_id: str) -> None:
     """Undo records of this user whose window has passed: nothing can use them any more.
-    Purged on the user's next bulk action, so each user keeps at most one window's worth."""
-    stale = select(BulkUndo.id).where(col(BulkUndo.user_id) == user_id, col(BulkUndo.expires_at) < utcnow())
-    session.execute(delete(BulkUndoRow).where(col(BulkUndoRow.undo_id).in_(stale)), execution_options=_NO_SYNC)
-    session.execute(
-        delete(BulkUndo).where(col(BulkUndo.user_id) == user_id, col(BulkUndo.expires_at) < utcnow()),
-        execution_options=_NO_SYNC,
-    )
+    Purged on the user's next bulk action, so each user keeps at most one window's worth.
+    One `now` for both statements: a record expiring between them would keep its rows."""
+    now = utcnow()
+    stale = (col(BulkUndo.user_id) == user_id) & (col(BulkUndo.expires_at) < now)
+    rows = delete(BulkUndoRow).where(col(BulkUndoRow.undo_id).in_(select(BulkUndo.id).where(stale)))
+    session.execute(rows, execution_options=_NO_SYNC)
+    session.execute(delete(BulkUndo).where(stale), execution_options=_NO_SYNC)
 
 
 def _changed_ids(session: Session, undo_id: str) -> list[str]:
