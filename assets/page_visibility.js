@@ -1,6 +1,7 @@
 /**
  * Reports whether this tab's page is visible (document.visibilityState), on mount and on
- * every change, to `onVisibilityChange(visible)`. Renders nothing.
+ * every change, to `onVisibilityChange(visible)`, and `false` when it unmounts (the user
+ * navigated to another page). Renders nothing.
  *
  * The notification center marks what its list shows as seen only while the page is
  * visible: a notification that arrives in a background tab stays unseen (and counted in
@@ -17,7 +18,11 @@ export function PageVisibility({ onVisibilityChange }) {
     };
     report();
     document.addEventListener("visibilitychange", report);
-    return () => document.removeEventListener("visibilitychange", report);
+    return () => {
+      document.removeEventListener("visibilitychange", report);
+      // Leaving the page (client-side navigation): its list is no longer shown.
+      if (callback.current) callback.current(false);
+    };
   }, []);
   return null;
 }

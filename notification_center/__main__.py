@@ -1,17 +1,20 @@
-"""Command line: `python -m notification_center create-user|revoke-sessions|prestart|migrate`."""
+"""Command line: `python -m notification_center create-user|revoke-sessions|keys|prestart|migrate`."""
 
 from __future__ import annotations
 
 import argparse
 import secrets
 import sys
+from datetime import timedelta
 
+from notification_center.audit import service as audit
 from notification_center.auth.passwords import verify_password
 from notification_center.auth.sessions import purge_stale_sessions, revoke_user_sessions
 from notification_center.auth.users import UserInputError, count_users, get_user_by_username, save_user, upsert_user
 from notification_center.db import session_scope
+from notification_center.keys import service as api_keys
 from notification_center.migrations import upgrade_to_head
-from notification_center.models import Role
+from notification_center.models import Role, utcnow
 from notification_center.realtime.revocation import announce_revoked
 from notification_center.settings import (
     get_settings,
@@ -48,6 +51,50 @@ def revoke_sessions(args: argparse.Namespace) -> int:
         user_id = user.id
         revoked = revoke_user_sessions(session=session, user_id=user_id)
     print(f"revoked {len(revoked)} session(s) of {args.username!r}: {announce_revoked(user_id, revoked)}")
+    return 0
+
+
+def _positive_days(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days (1 or more), got {raw!r}")
+    return int(raw)
+
+
+def keys_create(args: argparse.Namespace) -> int:
+    """Print the new key once: it is stored hashed and cannot be shown again."""
+    expires_at = utcnow() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    try:
+        with session_scope() as session:
+            created = api_keys.create_key(session=session, name=args.name, actor=audit.CLI, expires_at=expires_at)
+            key_id = created.key.id
+    except api_keys.KeyInputError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"created API key {key_id} ({args.name.strip()!r}); it is shown this once only:")
+    print(created.secret)
+    return 0
+
+
+def keys_list(_args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        rows = [api_keys.to_wire(key) for key in api_keys.list_keys(session=session)]
+    if not rows:
+        print("no API keys")
+    for row in rows:
+        print(
+            f"{row['id']}  {row['state']:<7}  created {row['createdAt']}  expires {row['expiresAt'] or 'never'}  "
+            f"last used {row['lastUsedAt'] or 'never'}  {row['name']}"
+        )
+    return 0
+
+
+def keys_revoke(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        key = api_keys.revoke_key(session=session, key_id=args.key_id, actor=audit.CLI)
+    if key is None:
+        print(f"error: no API key {args.key_id!r}", file=sys.stderr)
+        return 2
+    print(f"revoked API key {key.id} ({key.name!r}); requests with it now get 401")
     return 0
 
 
@@ -112,6 +159,19 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("revoke-sessions", help="sign a user out everywhere (ends their open streams)")
     p.add_argument("username")
     p.set_defaults(func=revoke_sessions)
+
+    p = commands.add_parser("keys", help="API keys for services: create, list, revoke")
+    key_commands = p.add_subparsers(dest="keys_command", required=True)
+    p = key_commands.add_parser("create", help="create a key and print it (once)")
+    p.add_argument("name", help="what the key is for, e.g. the service's name")
+    p.add_argument(
+        "--expires-in-days", type=_positive_days, default=0, help="stop working after this many days (default: never)"
+    )
+    p.set_defaults(func=keys_create)
+    key_commands.add_parser("list", help="list keys (never their secrets)").set_defaults(func=keys_list)
+    p = key_commands.add_parser("revoke", help="revoke a key at once")
+    p.add_argument("key_id", help="the key's id (key_...)")
+    p.set_defaults(func=keys_revoke)
 
     commands.add_parser("prestart", help="apply migrations; create the first admin").set_defaults(func=prestart)
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(func=migrate)

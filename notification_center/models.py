@@ -147,3 +147,37 @@ class BulkUndoRow(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     status: str = Field(max_length=16)
+
+
+class ApiKey(SQLModel, table=True):
+    """A service's credential for sending (keys/service.py). Only the secret's SHA-256 is kept."""
+
+    __tablename__ = "api_keys"
+
+    # Public: the first part of the key string, so a presented key is found by primary key.
+    id: str = Field(default_factory=lambda: new_public_id("key"), primary_key=True, max_length=40)
+    name: str = Field(max_length=100)
+    secret_hash: str = Field(max_length=64)  # hex SHA-256 of the random secret part
+    created_by: str | None = Field(default=None, foreign_key="users.id", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    expires_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    # Written at most once per minute per key (keys/service.py), not on every request.
+    last_used_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """One line of the audit log (audit/service.py): who did what, when, from where."""
+
+    __tablename__ = "audit_events"
+
+    # Increasing: "newest first" and the page cursor are this id.
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    action: str = Field(max_length=32)
+    actor_type: str = Field(max_length=16)  # user | key | cli | anonymous
+    actor_id: str | None = Field(default=None, max_length=40)
+    actor_name: str = Field(default="", max_length=100)  # username, key name, or the name tried
+    target: str = Field(default="", max_length=200)
+    detail: str = Field(default="", max_length=500)
+    ip: str | None = Field(default=None, max_length=64)

@@ -4,12 +4,17 @@ import reflex as rx
 
 from notification_center.api import build_api
 from notification_center.api.origins import OriginPolicy, restrict_socket_origins
+from notification_center.components.bell import tab_title
 from notification_center.lifespan import realtime_lifespan
+from notification_center.pages.audit import audit_page
 from notification_center.pages.index import index_page
+from notification_center.pages.keys import keys_page
 from notification_center.pages.login import login_page
 from notification_center.pages.operator import operator_page
 from notification_center.settings import get_settings
+from notification_center.state.audit_state import AuditState
 from notification_center.state.auth_state import AuthState
+from notification_center.state.keys_state import KeysState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
 from notification_center.state.session_guard import SessionGuard
@@ -20,8 +25,20 @@ app.add_middleware(SessionGuard(), index=0)  # before any hydrate snapshot is ta
 # The event socket is not covered by CORS: refuse other sites' pages at its handshake.
 restrict_socket_origins(app.sio, OriginPolicy(get_settings().cors_origins))
 
-app.add_page(index_page, route="/", title="Notifications", on_load=NotificationsState.load)
+app.add_page(index_page, route="/", title=tab_title("Notifications"), on_load=NotificationsState.load)
 app.add_page(
     login_page, route="/login", title="Sign in · Notification Center", on_load=AuthState.check_already_signed_in
 )
-app.add_page(operator_page, route="/operator", title="Operator · Notification Center", on_load=OperatorState.load)
+app.add_page(
+    operator_page, route="/operator", title=tab_title("Operator · Notification Center"), on_load=OperatorState.load
+)
+app.add_page(
+    keys_page, route="/operator/keys", title=tab_title("API keys · Notification Center"), on_load=KeysState.load
+)
+app.add_page(
+    audit_page, route="/operator/audit", title=tab_title("Audit log · Notification Center"), on_load=AuditState.load
+)
+if get_settings().example_pages:  # the README's "bell on your own page", for the tests
+    from examples.bell_page import add_example_pages
+
+    add_example_pages(app)

@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 STAMP_NAME = "nc-build-stamp"
 # Inputs of the compiled frontend. Backend-only settings stay out, so that pointing the
 # app at another database or Redis does not force a rebuild.
-BUILD_INPUTS = ("notification_center", "assets", "rxconfig.py", "reflex.lock")
+BUILD_INPUTS = ("notification_center", "examples", "assets", "rxconfig.py", "reflex.lock")
+# Settings outside REFLEX_* that change which pages are compiled.
+BUILD_ENV = ("NC_EXAMPLE_PAGES",)
 BACKEND_ONLY_ENV = {"REFLEX_DB_URL", "REFLEX_REDIS_URL", "REFLEX_ENV_MODE", "REFLEX_SKIP_COMPILE"}
 
 
@@ -59,6 +61,8 @@ def build_fingerprint(root: Path, port: int, reflex_version: str) -> str:
     digest = hashlib.sha256(f"reflex {reflex_version}\nport {port}\n".encode())
     for name in sorted(k for k in os.environ if k.startswith("REFLEX_") and k not in BACKEND_ONLY_ENV):
         digest.update(f"env {name}={os.environ[name]}\n".encode())
+    for name in BUILD_ENV:
+        digest.update(f"env {name}={os.environ.get(name, '')}\n".encode())
     for top in BUILD_INPUTS:
         path = root / top
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]

@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse
+
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,16 @@ def _float_env(name: str, default: float, minimum: float = 0.0) -> float:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+def _rate_env(name: str, default: str) -> str:
+    """A rate like "600/minute" (the `limits` syntax), checked so a typo fails at start."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        parse(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a rate like 600/minute, got {raw!r}") from None
+    return raw
 
 
 def secrets_file_path() -> Path:
@@ -126,11 +138,13 @@ class Settings:
     send_timeout_seconds: float
     login_rate_limit: str
     login_ip_rate_limit: str
+    key_rate_limit: str
     cookie_secure: bool
     trusted_proxy_hops: int
     metrics_token: str | None
     cors_origins: tuple[str, ...]
     undo_window_seconds: float = 10.0
+    example_pages: bool = False
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -173,6 +187,8 @@ def load_settings() -> Settings:
         # Sign-in attempts per username (failures only) / per client address (all) ("N/window", the `limits` syntax).
         login_rate_limit=os.environ.get("NC_LOGIN_RATE_LIMIT", "5/minute"),
         login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "60/minute"),
+        # Requests per API key (sends and stats), in every worker together when Redis is on.
+        key_rate_limit=_rate_env("NC_KEY_RATE_LIMIT", "600/minute"),
         cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         # Reflex's own setting (rx.Config.trusted_proxy_hops), so the API and Reflex's
         # websocket agree on the client address: 0 ignores X-Forwarded-For.
@@ -183,6 +199,8 @@ def load_settings() -> Settings:
         cors_origins=_origins_env("NC_CORS_ORIGINS"),
         # How long the token of a bulk action (POST /api/notifications/bulk) can undo it.
         undo_window_seconds=_float_env("NC_UNDO_WINDOW_SECONDS", 10.0, minimum=0.1),
+        # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
+        example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
     )
 
 

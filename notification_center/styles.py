@@ -24,11 +24,12 @@ PRIORITY_COLORS: dict[str, str] = {
     "urgent": "red",
 }
 
-# Connection indicator: data-state -> (text, colour).
-CONNECTION_LABELS: dict[str, tuple[str, str]] = {
-    "connected": ("🟢 Connected", "green"),
-    "connecting": ("🟡 Connecting…", "amber"),
-    "disconnected": ("🔴 Disconnected", "red"),
+# Connection indicator: data-state -> (text, colour, lucide icon). Icons, not emoji: emoji
+# show as empty boxes where no emoji font is installed and are read aloud oddly.
+CONNECTION_LABELS: dict[str, tuple[str, str, str]] = {
+    "connected": ("Connected", "green", "wifi"),
+    "connecting": ("Connecting…", "amber", "loader-circle"),
+    "disconnected": ("Disconnected", "red", "wifi-off"),
 }
 
 page_style = {

@@ -9,7 +9,15 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from notification_center.api import auth_routes, health_routes, lifecycle_routes, notification_routes, stream
+from notification_center.api import (
+    audit_routes,
+    auth_routes,
+    health_routes,
+    key_routes,
+    lifecycle_routes,
+    notification_routes,
+    stream,
+)
 from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
@@ -17,6 +25,7 @@ from notification_center.api.fallback import fallback_route
 from notification_center.api.openapi import documentation_routes
 from notification_center.api.security_headers import SecurityHeadersMiddleware
 from notification_center.api.spec import ApiRoute
+from notification_center.auth.sessions import cookie_name
 from notification_center.settings import get_settings
 
 
@@ -27,6 +36,8 @@ def api_routes() -> list[ApiRoute]:
         *stream.routes,
         *notification_routes.routes,
         *lifecycle_routes.routes,
+        *key_routes.routes,
+        *audit_routes.routes,
         *health_routes.routes,
     ]
     return [*served, *documentation_routes(served)]
@@ -44,7 +55,7 @@ def build_api() -> Starlette:
         # cross-site refusals need no body; then no route reads past the size limit.
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure),
-            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins),
+            Middleware(CrossSiteGuard, trusted_origins=settings.cors_origins, session_cookie=cookie_name()),
             Middleware(BodySizeLimit),
         ],
     )

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from notification_center.api.bodies import LoginRequest, LogoutAllBody, LogoutBody, UserBody
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
 from notification_center.api.spec import ApiRoute, Operation, Reply
+from notification_center.audit import service as audit
 from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
 from notification_center.auth.sessions import (
     cookie_name,
@@ -37,12 +38,18 @@ def user_json(user: User) -> dict[str, str]:
     return {"id": user.id, "username": user.username, "role": user.role}
 
 
-def _sign_in(username: str, password: str) -> tuple[dict[str, str], str] | None:
+def _sign_in(username: str, password: str, ip: str) -> tuple[dict[str, str], str] | None:
+    """Check the password, start a session, and write either outcome to the audit log."""
     with session_scope() as session:
         user = authenticate(session=session, username=username, password=password)
         if user is None:
+            actor = audit.Actor("anonymous", None, username)
+            audit.record(session=session, action=audit.Action.SIGN_IN_FAILED, actor=actor, ip=ip)
             return None
         purge_stale_sessions_if_due(session=session)  # sign-ins are when sessions pile up
+        audit.record(
+            session=session, action=audit.Action.SIGN_IN, actor=audit.Actor.user(user.id, user.username), ip=ip
+        )
         return user_json(user), create_session(session=session, user=user)
 
 
@@ -57,11 +64,12 @@ async def login(request: Request) -> Response:
         raise ApiError(422, message, field=details[0]["field"], details=details) from None
     username, password = credentials.username, credentials.password
 
+    ip = client_ip(request)
     try:
-        async with get_login_rate_limiter().attempt(username, client_ip(request)) as attempt:
+        async with get_login_rate_limiter().attempt(username, ip) as attempt:
             # argon2 takes ~64 MiB and ~0.1 s per check: a few at a time, so a burst of sign-ins
             # cannot exhaust memory or the thread pool the streams' database work shares.
-            result = await anyio.to_thread.run_sync(_sign_in, username, password, limiter=_PASSWORD_CHECKS)
+            result = await anyio.to_thread.run_sync(_sign_in, username, password, ip, limiter=_PASSWORD_CHECKS)
             attempt.succeeded, attempt.failed = result is not None, result is None
     except RateLimited as limited:
         return JSONResponse(

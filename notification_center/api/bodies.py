@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from notification_center.models import NotificationType, Priority, Role, Status
 
@@ -156,3 +156,53 @@ class UndoResult(BaseModel):
 class DeleteResult(BaseModel):
     id: str
     deleted: Literal[True]
+
+
+class KeyCreateRequest(BaseModel):
+    """POST /api/keys. Unknown fields are ignored."""
+
+    # strict: a number is not a name (the date-time stays lax: JSON has only strings for it)
+    name: str = Field(
+        strict=True, min_length=1, max_length=100, description="what the key is for, e.g. the service's name"
+    )
+    expiresAt: AwareDatetime | None = Field(
+        default=None, description="when the key stops working (with a time zone); null: never"
+    )
+
+
+class KeyBody(BaseModel):
+    """An API key as listed: never its secret."""
+
+    id: str
+    name: str
+    prefix: str = Field(description="how the key string starts (`nck_<id>_`), to recognise it")
+    state: Literal["active", "expired", "revoked"]
+    createdAt: datetime
+    expiresAt: datetime | None
+    revokedAt: datetime | None
+    lastUsedAt: datetime | None = Field(description="last authenticated use, to the minute")
+
+
+class CreatedKeyBody(KeyBody):
+    secret: str = Field(description="the whole key, for `Authorization: Bearer`; shown this once only")
+
+
+class KeyList(BaseModel):
+    items: list[KeyBody] = Field(description="newest first")
+
+
+class AuditEventBody(BaseModel):
+    id: int
+    at: datetime
+    action: Literal["sign_in", "sign_in_failed", "key_created", "key_revoked", "notification_sent"]
+    actorType: Literal["user", "key", "cli", "anonymous"]
+    actorId: str | None = Field(description="user id or key id")
+    actor: str = Field(description="username, key name, or (failed sign-in) the username tried")
+    target: str = Field(description="what was acted on: a key, a notification's title")
+    detail: str
+    ip: str | None = Field(description="the client address (see REFLEX_TRUSTED_PROXY_HOPS)")
+
+
+class AuditPageBody(BaseModel):
+    items: list[AuditEventBody] = Field(description="newest first")
+    nextCursor: str | None = Field(description="pass as `before` for the next page; null on the last")

@@ -11,7 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from notification_center.api.body_limit import MAX_BODY_BYTES
+from notification_center.audit.service import Actor
+from notification_center.auth.rate_limit import RateLimited, get_key_rate_limiter
 from notification_center.auth.sessions import cookie_name, load_user
+from notification_center.db import session_scope
+from notification_center.keys.service import KeyAuthError, KeyIdentity, authenticate_key
 from notification_center.models import Role, User
 from notification_center.settings import get_settings
 
@@ -19,14 +23,15 @@ from notification_center.settings import get_settings
 class ApiError(Exception):
     """Raised inside a route to answer `{"error": message, ...}` with `status`."""
 
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers
         self.extra = extra
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.message, **self.extra}, status_code=self.status)
+        return JSONResponse({"error": self.message, **self.extra}, status_code=self.status, headers=self.headers)
 
 
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -104,6 +109,9 @@ async def optional_user(request: Request) -> User | None:
 async def require_user(request: Request) -> User:
     user = await optional_user(request)
     if user is None:
+        if bearer_token(request) is not None:
+            # A key speaks for a service, never for a person: it opens no inbox.
+            raise ApiError(401, "not signed in: API keys authenticate sending and stats only, not user routes")
         raise ApiError(401, "not signed in")
     return user
 
@@ -113,6 +121,40 @@ async def require_operator(request: Request) -> User:
     if user.role != Role.OPERATOR:
         raise ApiError(403, "operators only")
     return user
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if the request has one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _check_key(presented: str) -> KeyIdentity:
+    with session_scope() as session:
+        return authenticate_key(session=session, presented=presented)
+
+
+async def require_sender(request: Request) -> Actor:
+    """An operator (session cookie) or an API key (`Authorization: Bearer`): who may send
+    and read stats. With a bearer token only the key counts, never a cookie beside it."""
+    token = bearer_token(request)
+    if token is None:
+        user = await require_operator(request)
+        return Actor.user(user.id, user.username)
+    try:
+        identity = await run_in_threadpool(_check_key, token)
+    except KeyAuthError as exc:
+        raise ApiError(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    try:
+        await get_key_rate_limiter().hit(identity.id)
+    except RateLimited as limited:
+        raise ApiError(
+            429,
+            "too many requests with this API key; try again later",
+            headers={"Retry-After": str(limited.retry_after)},
+            retryAfter=limited.retry_after,
+        ) from None
+    return Actor.key(identity.id, identity.name)
 
 
 def forwarded_client(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from notification_center.api.bodies import NotificationBody, NotificationPage, ReadAllResult, SendResult, StatsBody
-from notification_center.api.deps import ApiError, json_body, require_operator, require_user
+from notification_center.api.deps import ApiError, client_ip, json_body, require_sender, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
 from notification_center.notifications import lifecycle, read_state, sending, service
@@ -96,16 +96,16 @@ async def mark_all_read(request: Request) -> Response:
 
 
 async def send(request: Request) -> Response:
-    await require_operator(request)
+    actor = await require_sender(request)
     try:
-        created = await sending.send(await json_body(request))
+        created = await sending.send(await json_body(request), actor=actor, ip=client_ip(request))
     except sending.SendError as exc:
         raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
     return JSONResponse({"count": len(created), "ids": [n["id"] for n in created]}, status_code=201)
 
 
 async def stats(request: Request) -> Response:
-    await require_operator(request)
+    await require_sender(request)
     result = await get_notification_broadcaster().cluster_stats()
     return JSONResponse(result.to_wire())
 
@@ -143,13 +143,13 @@ routes = [
         send,
         "POST",
         Operation(
-            "Send a notification to usernames or to everybody (operators)",
+            "Send a notification to usernames or to everybody (operators, API keys)",
             "notifications",
             (
                 Reply(201, "sent; one notification per recipient", SendResult),
                 Reply(422, "an unknown recipient (named in `unknown`); nothing was sent"),
             ),
-            auth="operator",
+            auth="sender",
             body=SendRequest,
         ),
     ),
@@ -158,10 +158,10 @@ routes = [
         stats,
         "GET",
         Operation(
-            "Open streams, cluster-wide with Redis (operators)",
+            "Open streams, cluster-wide with Redis (operators, API keys)",
             "notifications",
             (Reply(200, "the counts", StatsBody),),
-            auth="operator",
+            auth="sender",
         ),
     ),
     ApiRoute(

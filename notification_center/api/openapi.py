@@ -24,6 +24,7 @@ from notification_center.auth.sessions import cookie_name
 TITLE = "Notification Center API"
 VERSION = "1.0.0"
 SECURITY_SCHEME = "session"
+KEY_SCHEME = "apiKey"
 
 
 def _operation_routes(routes: Sequence[BaseRoute]) -> list[ApiRoute]:
@@ -93,7 +94,9 @@ def _operation(route: ApiRoute, refs: dict[tuple[type[BaseModel], str], Any]) ->
     if operation.body is not None:
         schema = refs[(operation.body, "validation")]
         result["requestBody"] = {"required": True, "content": {JSON: {"schema": schema}}}
-    if operation.auth != "none":
+    if operation.auth == "sender":
+        result["security"] = [{SECURITY_SCHEME: []}, {KEY_SCHEME: []}]
+    elif operation.auth != "none":
         result["security"] = [{SECURITY_SCHEME: []}]
     return result
 
@@ -117,7 +120,10 @@ def build_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {SECURITY_SCHEME: {"type": "apiKey", "in": "cookie", "name": cookie_name()}},
+            "securitySchemes": {
+                SECURITY_SCHEME: {"type": "apiKey", "in": "cookie", "name": cookie_name()},
+                KEY_SCHEME: {"type": "http", "scheme": "bearer", "description": "an API key (`nck_...`)"},
+            },
         },
     }
 

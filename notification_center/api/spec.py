@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from notification_center.api.bodies import ErrorBody
 
-Auth = Literal["none", "user", "operator"]
+# "sender": an operator's session cookie or an API key (Authorization: Bearer).
+Auth = Literal["none", "user", "operator", "sender"]
 JSON = "application/json"
 
 
@@ -82,6 +83,11 @@ def implied_replies(route: ApiRoute) -> list[Reply]:
         ]
     if operation.auth != "none":
         replies.append(Reply(401, "not signed in (no, an expired or a revoked session cookie)"))
-    if operation.auth == "operator":
+    if operation.auth in ("operator", "sender"):
         replies.append(Reply(403, "signed in, but not as an operator"))
+    if operation.auth == "sender":
+        replies += [
+            Reply(401, "an unknown, malformed, revoked or expired API key", headers=("WWW-Authenticate",)),
+            Reply(429, "too many requests with this API key (NC_KEY_RATE_LIMIT)", headers=("Retry-After",)),
+        ]
     return replies

@@ -1,4 +1,4 @@
-"""Brute-force protection for sign-in, built on the `limits` library.
+"""Brute-force protection for sign-in, and request limits per API key, on the `limits` library.
 
 Per client address, every attempt counts (a moving window, hit before the password check).
 Per username, only failures count, yet parallel guesses cannot slip past the limit: an
@@ -27,7 +27,7 @@ import anyio
 import redis.asyncio as aioredis
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from notification_center.settings import get_settings
 
@@ -142,12 +142,36 @@ class LoginRateLimiter:
 
 
 @lru_cache(maxsize=1)
-def get_login_rate_limiter() -> LoginRateLimiter:
+def _storage() -> Storage:
+    """One limits storage per process: Redis (shared by every worker and node) when configured."""
     settings = get_settings()
     if settings.redis_url:
-        uri = "async+" + settings.redis_url
-        storage: Storage = RedisStorage(uri, implementation="redispy", key_prefix="nc-limits")
-        in_flight: InFlight = RedisInFlight(settings.redis_url)
-    else:
-        storage, in_flight = MemoryStorage(), InFlight()
-    return LoginRateLimiter(storage, in_flight, settings.login_rate_limit, settings.login_ip_rate_limit)
+        return RedisStorage("async+" + settings.redis_url, implementation="redispy", key_prefix="nc-limits")
+    return MemoryStorage()
+
+
+@lru_cache(maxsize=1)
+def get_login_rate_limiter() -> LoginRateLimiter:
+    settings = get_settings()
+    in_flight = RedisInFlight(settings.redis_url) if settings.redis_url else InFlight()
+    return LoginRateLimiter(_storage(), in_flight, settings.login_rate_limit, settings.login_ip_rate_limit)
+
+
+class KeyRateLimiter:
+    """Requests per API key. A fixed window: one counter increment per request (the hot
+    send path), where a moving window would keep a timestamp per request in the window."""
+
+    def __init__(self, storage: Storage, per_key: str) -> None:
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._per_key = parse(per_key)
+
+    async def hit(self, key_id: str) -> None:
+        """Count one request of this key; raises RateLimited when over the limit."""
+        if not await self._limiter.hit(self._per_key, "api-key", key_id):
+            stats = await self._limiter.get_window_stats(self._per_key, "api-key", key_id)
+            raise RateLimited(max(1, int(stats.reset_time - time.time()) + 1))
+
+
+@lru_cache(maxsize=1)
+def get_key_rate_limiter() -> KeyRateLimiter:
+    return KeyRateLimiter(_storage(), get_settings().key_rate_limit)

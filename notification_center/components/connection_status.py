@@ -23,8 +23,9 @@ def connection_state() -> rx.Var:
 
 
 def _badge(state: str) -> rx.Component:
-    text, color = styles.CONNECTION_LABELS[state]
+    text, color, icon = styles.CONNECTION_LABELS[state]
     return rx.badge(
+        rx.icon(icon, size=14, aria_hidden="true"),
         text,
         color_scheme=color,
         variant="soft",

@@ -1,16 +1,16 @@
-"""The frame around every signed-in page: title, navigation, who is signed in, sign out."""
+"""The frame around every signed-in page: title, navigation, the bell (and with it the
+page's one notification stream), who is signed in, sign out."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from notification_center import styles
+from notification_center.components.bell import notification_bell
+from notification_center.components.testids import testid
 from notification_center.state.auth_state import AuthState, sign_out
 
-
-def testid(name: str, **attrs: rx.Var | str) -> dict:
-    """`custom_attrs` for a `data-testid` (CONTRACT section 8) and any other data-* attrs."""
-    return {"custom_attrs": {"data-testid": name, **attrs}}
+__all__ = ["header", "page", "testid"]
 
 
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
@@ -45,6 +45,7 @@ def header(*extra: rx.Component) -> rx.Component:
         ),
         rx.flex(
             *extra,
+            notification_bell(),
             rx.flex(
                 rx.icon("circle-user", size=16),
                 rx.text(AuthState.username, size="2", weight="medium"),

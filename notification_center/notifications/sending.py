@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit import service as audit
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
 from notification_center.notifications import service
@@ -27,16 +28,32 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve_and_persist(recipients: list[str] | str, draft: service.Draft) -> list[dict[str, Any]]:
-    """One unit of work, one thread hop: a send is mostly database round trips."""
+def _resolve_and_persist(
+    recipients: list[str] | str, draft: service.Draft, actor: audit.Actor | None, ip: str | None
+) -> list[dict[str, Any]]:
+    """One unit of work, one thread hop: a send is mostly database round trips. The audit
+    row is one more INSERT in it, committed (or rolled back) with the notifications."""
     with session_scope() as session:
         user_ids = service.resolve_recipients(session=session, recipients=recipients)
-        return get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+        created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+        if actor is not None:
+            count = len(created)
+            audit.record(
+                session=session,
+                action=audit.Action.NOTIFICATION_SENT,
+                actor=actor,
+                target=draft.title,
+                detail=f"{count} recipient{'' if count == 1 else 's'}"
+                + (" (all users)" if isinstance(recipients, str) else ""),
+                ip=ip,
+            )
+        return created
 
 
-async def send(body: Any) -> list[dict[str, Any]]:
+async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
     """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
-    created rows (dicts with `id`, `user_id`, ...)."""
+    created rows (dicts with `id`, `user_id`, ...). `actor` (the operator or API key) is
+    written to the audit log with the send."""
     if not isinstance(body, dict):
         raise SendError("body: must be a JSON object", "body")
     try:
@@ -48,7 +65,7 @@ async def send(body: Any) -> list[dict[str, Any]]:
         title=request.title, content=request.content, type=request.type.value, priority=request.priority.value
     )
     try:
-        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft)
+        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft, actor, ip)
     except service.UnknownRecipientsError as exc:
         names = ", ".join(exc.usernames)
         raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None

@@ -9,32 +9,15 @@ from notification_center.components import layout
 from notification_center.components.connection_status import connection_status
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
-from notification_center.components.notification_stream import notification_stream
 from notification_center.components.page_visibility import page_visibility
 from notification_center.components.undo_toast import undo_toast
 from notification_center.state.auth_state import AuthState, sign_out_everywhere
 from notification_center.state.notifications_state import NotificationsState
-from notification_center.state.stream_state import StreamState
 
 
-def _stream() -> rx.Component:
-    # Mounted only once the user is known: a signed-out tab must not open a stream.
-    return rx.cond(
-        AuthState.signed_in,
-        rx.fragment(
-            # Visible: the list on screen counts as seen (NotificationsState.set_page_visible).
-            page_visibility(on_visibility_change=NotificationsState.set_page_visible),
-            notification_stream(
-                on_notification=NotificationsState.on_notification,
-                on_read=NotificationsState.on_read,
-                on_event=NotificationsState.on_event,
-                on_connected=NotificationsState.resync,
-                on_error=NotificationsState.on_stream_error,
-                on_status=StreamState.set_status,
-                scope=AuthState.username,  # a stored resume cursor never crosses users
-            ),
-        ),
-    )
+def _page_visibility() -> rx.Component:
+    # Visible: the list on screen counts as seen (NotificationsState.set_page_visible).
+    return rx.cond(AuthState.signed_in, page_visibility(on_visibility_change=NotificationsState.set_page_visible))
 
 
 def _setting(label: str, icon: str, checked: rx.Var, on_change, hint: str, test_id: str) -> rx.Component:
@@ -136,7 +119,7 @@ def _view_actions() -> rx.Component:
             size="2",
             variant="soft",
             # The badge counts the inbox; the Archived view may hold unread rows regardless.
-            disabled=rx.cond(archived, NotificationsState.items.length() == 0, NotificationsState.unread_count == 0),
+            disabled=rx.cond(archived, _shown_count() == 0, NotificationsState.unread_count == 0),
             on_click=NotificationsState.mark_all_read,
             **testid("mark-all-read"),
         ),
@@ -148,7 +131,7 @@ def _view_actions() -> rx.Component:
                 size="2",
                 variant="soft",
                 color_scheme="gray",
-                disabled=NotificationsState.items.length() == 0,
+                disabled=_shown_count() == 0,
                 on_click=NotificationsState.archive_all_read,
                 **testid("archive-all-read"),
             ),
@@ -159,7 +142,7 @@ def _view_actions() -> rx.Component:
             size="2",
             variant="soft",
             color_scheme="red",
-            disabled=NotificationsState.items.length() == 0,
+            disabled=_shown_count() == 0,
             on_click=NotificationsState.delete_all,
             **testid("delete-all"),
         ),
@@ -205,12 +188,22 @@ def _empty_state() -> rx.Component:
     )
 
 
+def _shown_count() -> rx.Var:
+    """How many rows the view shown lists."""
+    return rx.cond(
+        NotificationsState.view_archived,
+        NotificationsState.archived_items.length(),
+        NotificationsState.items.length(),
+    )
+
+
 def _list() -> rx.Component:
+    archived = NotificationsState.view_archived
     return rx.cond(
         NotificationsState.loaded,
         rx.flex(
             rx.cond(
-                NotificationsState.newer_hidden,
+                NotificationsState.newer_hidden & ~archived,
                 rx.button(
                     rx.icon("arrow-up", size=16),
                     "Show newest",
@@ -223,8 +216,12 @@ def _list() -> rx.Component:
             ),
             # The empty state sits inside the list so the list itself is always visible.
             rx.flex(
-                rx.foreach(NotificationsState.items, notification_item),
-                rx.cond(NotificationsState.items.length() == 0, _empty_state()),
+                rx.cond(
+                    archived,
+                    rx.foreach(NotificationsState.archived_items, notification_item),
+                    rx.foreach(NotificationsState.items, notification_item),
+                ),
+                rx.cond(_shown_count() == 0, _empty_state()),
                 direction="column",
                 spacing="2",
                 role="list",
@@ -232,7 +229,16 @@ def _list() -> rx.Component:
                 **testid("notification-list"),
             ),
             rx.cond(
-                NotificationsState.has_more,
+                archived & NotificationsState.archived_more,
+                rx.text(
+                    "Showing the newest 100 archived notifications.",
+                    size="2",
+                    color="var(--gray-11)",
+                    align="center",
+                ),
+            ),
+            rx.cond(
+                NotificationsState.has_more & ~archived,
                 rx.button(
                     "Load more",
                     variant="outline",
@@ -251,7 +257,5 @@ def _list() -> rx.Component:
 
 
 def index_page() -> rx.Component:
-    return rx.fragment(
-        _stream(),
-        layout.page(_toolbar(), _list(), undo_toast(), header_extra=(connection_status(),)),
-    )
+    # The page's stream comes with the bell in the header (layout.page).
+    return layout.page(_page_visibility(), _toolbar(), _list(), undo_toast(), header_extra=(connection_status(),))

@@ -182,6 +182,24 @@ def _stats() -> rx.Component:
     )
 
 
+def _console_links() -> rx.Component:
+    """The console's other pages."""
+    return rx.flex(
+        rx.link(
+            rx.flex(rx.icon("key-round", size=16), "API keys", align="center", spacing="1"),
+            href="/operator/keys",
+            **testid("link-keys"),
+        ),
+        rx.link(
+            rx.flex(rx.icon("scroll-text", size=16), "Audit log", align="center", spacing="1"),
+            href="/operator/audit",
+            **testid("link-audit"),
+        ),
+        spacing="4",
+        wrap="wrap",
+    )
+
+
 def _not_allowed() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("shield-alert")),
@@ -203,7 +221,7 @@ def operator_page() -> rx.Component:
             OperatorState.checked,
             rx.cond(
                 OperatorState.allowed,
-                rx.flex(_send_form(), _stats(), direction="column", spacing="4"),
+                rx.flex(_console_links(), _send_form(), _stats(), direction="column", spacing="4"),
                 _not_allowed(),
             ),
             rx.center(rx.spinner(size="3"), padding="3rem"),

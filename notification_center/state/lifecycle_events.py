@@ -1,9 +1,11 @@
-"""How a tab applies a lifecycle event (`read`, `seen`, `archived`, `deleted`) to its list.
+"""How a tab applies a lifecycle event (`read`, `seen`, `archived`, `deleted`) to its lists.
 
-Pure decisions, kept apart from the Reflex state so they are unit-tested on their own:
-rows that left the view the tab shows are dropped by id; rows that came into it (unarchive
-in the inbox, archive in the Archived view, any undo) are not in the event, so the tab
-re-reads its first page; `"reload": true` (more than 500 rows, or an undo) always re-reads.
+A tab keeps two lists: the inbox (always live: the page's list and the bell show it) and,
+while `/` shows the Archived view, the archived rows. Pure decisions, kept apart from the
+Reflex state so they are unit-tested on their own: rows that left a list are dropped by
+id; rows that came into one (unarchive into the inbox, archive into the Archived view, any
+undo) are not in the event, so that list is re-read; `"reload": true` (more than 500
+rows, or an undo) re-reads both.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ Step = Literal["drop", "mark", "reload", "none"]
 
 @dataclass(frozen=True)
 class Plan:
-    step: Step
+    inbox: Step
+    archive: Step
     ids: frozenset[str]
     unread_count: int | None
     unseen_count: int | None
@@ -27,21 +30,26 @@ def _count(data: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def plan(event_type: str, data: dict[str, Any], view_archived: bool) -> Plan:
-    """What a tab showing the inbox (or the Archived view) does with this event."""
+_STEPS: dict[tuple[str, bool], tuple[Step, Step]] = {
+    ("archived", True): ("drop", "reload"),
+    ("archived", False): ("reload", "drop"),
+    ("deleted", True): ("drop", "drop"),
+    ("deleted", False): ("reload", "reload"),
+    ("seen", True): ("mark", "none"),
+    ("seen", False): ("reload", "none"),
+}
+_FLAGS = {"archived": "archived", "deleted": "deleted", "seen": "seen"}
+
+
+def plan(event_type: str, data: dict[str, Any]) -> Plan:
+    """What a tab does with this event to its inbox list and its archived list."""
     raw = data.get("ids")
     ids = frozenset(i for i in raw if isinstance(i, str)) if isinstance(raw, list) else frozenset()
     unread, unseen = _count(data, "unreadCount"), _count(data, "unseenCount")
     if data.get("reload") is True:
-        return Plan("reload", ids, unread, unseen)
-    if event_type == "archived":
-        archived = data.get("archived") is not False
-        # Rows came into the view shown: the event has their ids, not their content.
-        step: Step = "reload" if archived == view_archived else "drop"
-    elif event_type == "deleted":
-        step = "drop" if data.get("deleted") is not False else "reload"
-    elif event_type == "seen":
-        step = "mark" if data.get("seen") is not False else "reload"
-    else:
-        step = "none"
-    return Plan(step, ids, unread, unseen)
+        return Plan("reload", "reload", ids, unread, unseen)
+    flag = _FLAGS.get(event_type)
+    inbox, archive = (
+        _STEPS.get((event_type, data.get(flag) is not False), ("none", "none")) if flag else ("none", "none")
+    )
+    return Plan(inbox, archive, ids, unread, unseen)

@@ -26,9 +26,12 @@ from notification_center.notifications.serialize import to_wire
 from notification_center.settings import get_settings
 from notification_center.state import lifecycle_events
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.links import ActionView, actions_from_wire, is_external, safe_href
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 
 PAGE_SIZE = 20
+# The Archived view shows the newest this many archived rows (no paging: it is a look back).
+ARCHIVE_PAGE = 100
 HOME = "/"
 
 
@@ -44,6 +47,9 @@ class NotificationView:
     created_at: str = ""
     read: bool = False
     seen: bool = False
+    url: str = ""  # only ever a safe link (state/links.py), else ""
+    url_external: bool = False
+    actions: list[ActionView] = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_wire(cls, data: Any) -> NotificationView | None:
@@ -64,6 +70,9 @@ class NotificationView:
             created_at=text("createdAt"),
             read=bool(data.get("readAt")) or data.get("status") == "read",
             seen=bool(data.get("seenAt")) or bool(data.get("readAt")),
+            url=(url := safe_href(data.get("url"))),
+            url_external=is_external(url),
+            actions=actions_from_wire(data.get("actions")),
         )
 
 
@@ -79,14 +88,15 @@ class PageData:
 def _read_page(
     user_id: str, before: str | None = None, below_id: str | None = None, archived: bool = False
 ) -> PageData:
-    """A page of the list (the inbox, or the Archived view): the newest, or the one after
-    cursor `before`, or the one below the notification `below_id` (the window's oldest row,
-    whose cursor the UI lacks)."""
+    """A page of the inbox (or of the Archived view): the newest, or the one after cursor
+    `before`, or the one below the notification `below_id` (the window's oldest row, whose
+    cursor the UI lacks)."""
     with session_scope() as session:
         cursor = service.parse_cursor(before)
         if below_id and (row := service.get_for_user(session=session, user_id=user_id, notification_id=below_id)):
             cursor = row.seq
-        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor, archived=archived)
+        limit = ARCHIVE_PAGE if archived else PAGE_SIZE
+        page = service.list_page(session=session, user_id=user_id, limit=limit, before=cursor, archived=archived)
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
         return PageData([i for i in items if i], page.counts.unread, page.counts.unseen, page.next_cursor)
 
@@ -113,14 +123,19 @@ class NotificationsState(AuthState):
     newer_hidden: bool = False
     loaded: bool = False
     loading_more: bool = False
-    # Which view the list shows: the inbox, or the Archived view.
+    # Which view `/` shows: the inbox (`items`, always kept live: the bell shows it too), or
+    # the Archived view (`archived_items`, read when shown).
     view_archived: bool = False
+    archived_items: list[NotificationView] = []
+    archived_more: bool = False
     # This tab's page is visible (document.visibilityState): what the list shows counts as seen.
     page_visible: bool = False
     # The last bulk action's undo token, shown in the undo toast (components/undo_toast.py).
     undo_token: str = ""
     undo_message: str = ""
     undo_ms: int = 10_000
+    # The bell's aria-live region: what a screen reader announces for a new notification.
+    announcement: str = ""
 
     # Per browser (shared by its tabs): "1" or "0".
     sound_on: str = rx.LocalStorage("0", name="nc_sound", sync=True)
@@ -133,7 +148,9 @@ class NotificationsState(AuthState):
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
-        self.view_archived, self.undo_token, self.undo_message = False, "", ""
+        self.view_archived, self.archived_items, self.archived_more = False, [], False
+        self.undo_token, self.undo_message = "", ""
+        self.announcement = ""
 
     def _apply_first_page(self, page: PageData) -> None:
         self.items = page.items
@@ -152,26 +169,41 @@ class NotificationsState(AuthState):
     def _set_counts(self, page: PageData) -> None:
         self.unread_count, self.unseen_count = page.unread_count, page.unseen_count
 
-    def _set_read(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
+    def _update_rows(self, ids: list[str] | set[str] | frozenset[str], **changes: bool) -> None:
+        """Set fields of these rows in both lists (only assigning a list that changes)."""
         wanted = set(ids)
-        if any(item.id in wanted and not (item.read and item.seen) for item in self.items):
-            self.items = [dataclasses.replace(i, read=True, seen=True) if i.id in wanted else i for i in self.items]
+
+        def updated(rows: list[NotificationView]) -> list[NotificationView] | None:
+            if not any(i.id in wanted and any(getattr(i, k) != v for k, v in changes.items()) for i in rows):
+                return None
+            return [dataclasses.replace(i, **changes) if i.id in wanted else i for i in rows]
+
+        if (rows := updated(self.items)) is not None:
+            self.items = rows
+        if (rows := updated(self.archived_items)) is not None:
+            self.archived_items = rows
+
+    def _drop_rows(self, ids: list[str] | set[str] | frozenset[str], *, inbox: bool, archive: bool) -> None:
+        wanted = set(ids)
+        if inbox and any(i.id in wanted for i in self.items):
+            self.items = [i for i in self.items if i.id not in wanted]
+        if archive and any(i.id in wanted for i in self.archived_items):
+            self.archived_items = [i for i in self.archived_items if i.id not in wanted]
+
+    def _set_read(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
+        self._update_rows(ids, read=True, seen=True)
         self.unread_count = max(0, unread_count)
         if unseen_count is not None:
             self.unseen_count = max(0, unseen_count)
 
     def _set_unread(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
-        wanted = set(ids)
-        if any(item.id in wanted and item.read for item in self.items):
-            self.items = [dataclasses.replace(i, read=False) if i.id in wanted else i for i in self.items]
+        self._update_rows(ids, read=False)
         self.unread_count = max(0, unread_count)
         if unseen_count is not None:
             self.unseen_count = max(0, unseen_count)
 
     def _set_seen(self, ids: list[str], unseen_count: int) -> None:
-        wanted = set(ids)
-        if any(item.id in wanted and not item.seen for item in self.items):
-            self.items = [dataclasses.replace(i, seen=True) if i.id in wanted else i for i in self.items]
+        self._update_rows(ids, seen=True)
         self.unseen_count = max(0, unseen_count)
 
     # -- loading --------------------------------------------------------------------
@@ -181,7 +213,7 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self.view_archived))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
         return self._seen_next()
 
     @rx.event
@@ -196,7 +228,7 @@ class NotificationsState(AuthState):
             return
         self.loading_more = True
         yield
-        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below, self.view_archived)
+        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below)
         known = {item.id for item in self.items}
         # Older rows join at the bottom; beyond the cap the newest leave ("show newest").
         self.items, cut = keep_oldest(self.items + [item for item in page.items if item.id not in known], CAP)
@@ -213,7 +245,7 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self.view_archived))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id))
         return self._seen_next()
 
     @rx.event
@@ -222,7 +254,9 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return
-        page = await run_in_threadpool(_read_page, user.id, None, None, self.view_archived)
+        if self.view_archived:  # changes made while disconnected: the archived list too
+            await self._reload_archive()
+        page = await run_in_threadpool(_read_page, user.id)
         if self.loaded and self.newer_hidden:  # the top is not shown: only the badges move
             self._set_counts(page)
             return None
@@ -247,13 +281,13 @@ class NotificationsState(AuthState):
         oldest = min((_order_key(i) for i in self.items), default=None)
         if self.has_more and oldest is not None and _order_key(item) < oldest:
             return None  # older than the loaded window: "load more" will bring it
-        # Not shown above the window ("show newest" brings it) nor in the Archived view.
-        if not self.newer_hidden and not self.view_archived:
+        if not self.newer_hidden:  # else it is above the window: "show newest" brings it
             self._merge_newer([item])
         if not item.read:
             self.unread_count += 1
         if not item.seen:
             self.unseen_count += 1
+        self.announcement = f"New notification: {item.title}"
         events = [alerts.toast(item)]
         if self.sound_on == "1":
             events.append(alerts.sound(item.priority))
@@ -266,9 +300,10 @@ class NotificationsState(AuthState):
     @rx.event
     async def on_stream_error(self, _message: str):
         """The stream failed. If it is because the session ended (logout elsewhere, expiry),
-        go to /login instead of retrying in vain; other failures the stream retries itself."""
+        go to /login (and back to this page) instead of retrying in vain; other failures
+        the stream retries itself. The stream runs on every page with the bell."""
         if await self.current_user() is None:
-            return login_redirect(HOME)
+            return login_redirect(self.router.url.path.rstrip("/") or HOME)
         return None
 
     @rx.event
@@ -285,7 +320,8 @@ class NotificationsState(AuthState):
         unseen = unseen if isinstance(unseen, int) else None
         ids = data.get("ids")
         if data.get("reload") is True:
-            return await self._reload_view()
+            self.unread_count, self.unseen_count = count, unseen if unseen is not None else self.unseen_count
+            return await self._reload_lists(inbox=True, archive=True)
         if isinstance(data.get("upTo"), str) and self._user_id:
             self._set_read(await self._loaded_and_read(self._user_id), count, unseen)
         elif isinstance(ids, list) and data.get("read") is False:
@@ -304,20 +340,17 @@ class NotificationsState(AuthState):
         return await handler(envelope["data"]) if handler is not None else None
 
     async def _apply_lifecycle(self, event_type: str, data: dict):
-        """`seen`, `archived`, `deleted`: drop the rows that left this view, mark the ones that
-        changed, or re-read the view when rows came into it (lifecycle_events.plan)."""
-        plan = lifecycle_events.plan(event_type, data, self.view_archived)
+        """`seen`, `archived`, `deleted`: drop the rows that left a list, mark the ones that
+        changed, re-read a list that rows came into (lifecycle_events.plan)."""
+        plan = lifecycle_events.plan(event_type, data)
         if plan.unread_count is not None:
             self.unread_count = max(0, plan.unread_count)
         if plan.unseen_count is not None:
             self.unseen_count = max(0, plan.unseen_count)
-        if plan.step == "reload":
-            return await self._reload_view()
-        if plan.step == "drop" and any(item.id in plan.ids for item in self.items):
-            self.items = [item for item in self.items if item.id not in plan.ids]
-        elif plan.step == "mark" and plan.unseen_count is not None:
+        self._drop_rows(plan.ids, inbox=plan.inbox == "drop", archive=plan.archive == "drop")
+        if plan.inbox == "mark" and plan.unseen_count is not None:
             self._set_seen(list(plan.ids), plan.unseen_count)
-        return None
+        return await self._reload_lists(inbox=plan.inbox == "reload", archive=plan.archive == "reload")
 
     async def _on_seen_event(self, data: dict):
         return await self._apply_lifecycle("seen", data)
@@ -328,16 +361,25 @@ class NotificationsState(AuthState):
     async def _on_deleted_event(self, data: dict):
         return await self._apply_lifecycle("deleted", data)
 
-    async def _reload_view(self):
-        """Re-read the first page of the view shown (rows came into it that no event lists)."""
+    async def _reload_lists(self, *, inbox: bool, archive: bool):
+        """Re-read the first page of the inbox and/or the archived rows (if shown): rows came
+        into them that no event lists."""
         if not self._user_id:
             return None
-        self._apply_first_page(await run_in_threadpool(_read_page, self._user_id, None, None, self.view_archived))
+        if archive and self.view_archived:
+            await self._reload_archive()
+        if inbox:
+            self._apply_first_page(await run_in_threadpool(_read_page, self._user_id))
         return self._seen_next()
 
+    async def _reload_archive(self) -> None:
+        if self._user_id:
+            page = await run_in_threadpool(_read_page, self._user_id, None, None, True)
+            self.archived_items, self.archived_more = page.items, page.next_cursor is not None
+
     def _seen_next(self):
-        """The event that marks the shown rows seen, if this tab's inbox is on screen and
-        shows unseen rows: the page's list is "opened" while it is visible."""
+        """The event that marks the shown rows seen, if `/` shows the inbox on a visible page
+        and it has unseen rows: the page's list is "opened" while it is visible."""
         if self.page_visible and self.loaded and not self.view_archived and any(not i.seen for i in self.items):
             return NotificationsState.mark_shown_seen
         return None
@@ -389,7 +431,10 @@ class NotificationsState(AuthState):
         if user is None:
             return login_redirect(HOME)
         self.view_archived = not self.view_archived
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self.view_archived))
+        if self.view_archived:
+            await self._reload_archive()
+        else:  # read again when shown next: a hidden list would go stale
+            self.archived_items, self.archived_more = [], False
         return self._seen_next()
 
     def _view_filter(self, **narrow: bool) -> bulk.Filter:
@@ -403,10 +448,10 @@ class NotificationsState(AuthState):
         result = await bulk.bulk(user_id=user.id, action=action, ids=ids, where=where)
         self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
         if result.updated > lifecycle.EVENT_IDS:
-            await self._reload_view()
+            await self._reload_lists(inbox=True, archive=True)
         elif action in ("archive", "unarchive", "delete"):
-            gone = set(result.ids)
-            self.items = [item for item in self.items if item.id not in gone]
+            # Where they went is re-read when this tab's own event arrives (`archived`).
+            self._drop_rows(result.ids, inbox=action != "unarchive", archive=action != "archive")
         elif action == "read":
             self._set_read(result.ids, result.counts.unread, result.counts.unseen)
         elif action == "unread":
@@ -460,7 +505,7 @@ class NotificationsState(AuthState):
             reason = exc.message.split(": ", 1)[-1]
             return rx.toast.warning(f"Could not undo: {reason}.")
         self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
-        await self._reload_view()
+        await self._reload_lists(inbox=True, archive=True)
         return rx.toast.success("Undone.")
 
     @rx.event

@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
 from notification_center.notifications import sending
@@ -54,10 +55,12 @@ def form_body(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def send_notification(form: dict[str, Any]) -> tuple[bool, str]:
+async def send_notification(
+    form: dict[str, Any], actor: Actor | None = None, ip: str | None = None
+) -> tuple[bool, str]:
     """Validate and send what the form holds: (ok, message for the operator)."""
     try:
-        created = await sending.send(form_body(form))
+        created = await sending.send(form_body(form), actor=actor, ip=ip)
     except sending.SendError as exc:
         return False, exc.message
     count = len(created)
@@ -97,7 +100,11 @@ class OperatorState(AuthState):
         self.sending = True
         yield
         try:
-            self.result_ok, self.result = await send_notification(form_data)
+            # The audit log names the operator (resolved from the cookie just above).
+            actor = Actor.user(self._user_id, self.username)
+            self.result_ok, self.result = await send_notification(
+                form_data, actor, self.router.session.client_ip or None
+            )
         finally:
             self.sending = False
         if self.result_ok:

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 import notification_center.models  # noqa: F401
 from notification_center.migrations import downgrade_to_base, upgrade_to_head
 
-TABLES = {"users", "auth_sessions", "notifications"}
+TABLES = {"users", "auth_sessions", "notifications", "api_keys", "audit_events"}
 
 
 def _check_round_trip(url: str) -> None:

@@ -10,27 +10,25 @@ from notification_center.state.lifecycle_events import plan
 
 
 @pytest.mark.parametrize(
-    ("event_type", "data", "view_archived", "step"),
+    ("event_type", "data", "inbox", "archive"),
     [
-        ("archived", {"ids": ["a"], "archived": True}, False, "drop"),  # left the inbox
-        ("archived", {"ids": ["a"], "archived": True}, True, "reload"),  # came into the Archived view
-        ("archived", {"ids": ["a"], "archived": False}, False, "reload"),  # back in the inbox
-        ("archived", {"ids": ["a"], "archived": False}, True, "drop"),
-        ("deleted", {"ids": ["a"], "deleted": True}, False, "drop"),
-        ("deleted", {"ids": ["a"], "deleted": True}, True, "drop"),
-        ("deleted", {"ids": ["a"], "deleted": False, "reload": True}, False, "reload"),  # undo
-        ("seen", {"ids": ["a"], "unseenCount": 0}, False, "mark"),
-        ("seen", {"ids": ["a"], "seen": False}, False, "reload"),
-        ("archived", {"archived": True, "count": 900, "reload": True}, False, "reload"),
-        ("expired", {"ids": ["a"]}, False, "none"),
+        ("archived", {"ids": ["a"], "archived": True}, "drop", "reload"),  # left the inbox, into the archive
+        ("archived", {"ids": ["a"], "archived": False}, "reload", "drop"),  # back in the inbox
+        ("deleted", {"ids": ["a"], "deleted": True}, "drop", "drop"),
+        ("deleted", {"ids": ["a"], "deleted": False, "reload": True}, "reload", "reload"),  # undo
+        ("seen", {"ids": ["a"], "unseenCount": 0}, "mark", "none"),
+        ("seen", {"ids": ["a"], "seen": False}, "reload", "none"),
+        ("archived", {"archived": True, "count": 900, "reload": True}, "reload", "reload"),
+        ("expired", {"ids": ["a"]}, "none", "none"),
     ],
 )
-def test_rows_leaving_the_view_are_dropped_and_rows_coming_in_reload_it(event_type, data, view_archived, step):
-    assert plan(event_type, data, view_archived).step == step
+def test_rows_leaving_a_list_are_dropped_and_rows_coming_in_reload_it(event_type, data, inbox, archive):
+    result = plan(event_type, data)
+    assert (result.inbox, result.archive) == (inbox, archive)
 
 
 def test_the_badges_come_from_the_event_and_odd_values_are_ignored():
-    result = plan("deleted", {"ids": ["a", 7], "unreadCount": 3, "unseenCount": True}, False)
+    result = plan("deleted", {"ids": ["a", 7], "unreadCount": 3, "unseenCount": True})
     assert result.ids == frozenset({"a"})
     assert (result.unread_count, result.unseen_count) == (3, None)
 

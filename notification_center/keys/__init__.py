@@ -1,0 +1,1 @@
+"""API keys: credentials for services that send notifications without a browser session."""
