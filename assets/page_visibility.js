@@ -1,11 +1,12 @@
 /**
- * Reports whether this tab's page is visible (document.visibilityState), on mount and on
- * every change, to `onVisibilityChange(visible)`, and `false` when it unmounts (the user
- * navigated to another page). Renders nothing.
+ * Reports whether this tab's page is visible (document.visibilityState) to
+ * `onVisibilityChange({visible, initial})`: once on mount (`initial: true`), on every
+ * change, and `{visible: false}` when it unmounts (the user navigated to another page).
+ * Renders nothing.
  *
- * The notification center marks what its list shows as seen only while the page is
- * visible: a notification that arrives in a background tab stays unseen (and counted in
- * the unseen badge) until the tab is looked at.
+ * The notification center marks its list seen when the user comes back to a visible page,
+ * and a notification arriving while the page is visible as seen at once; one arriving in a
+ * background tab stays unseen (and counted in the unseen badge) until then.
  */
 import { useEffect, useRef } from "react";
 
@@ -13,15 +14,15 @@ export function PageVisibility({ onVisibilityChange }) {
   const callback = useRef(onVisibilityChange);
   callback.current = onVisibilityChange;
   useEffect(() => {
-    const report = () => {
-      if (callback.current) callback.current(document.visibilityState === "visible");
+    const report = (initial) => {
+      if (callback.current) callback.current({ visible: document.visibilityState === "visible", initial });
     };
-    report();
-    document.addEventListener("visibilitychange", report);
+    const onChange = () => report(false);
+    report(true);
+    document.addEventListener("visibilitychange", onChange);
     return () => {
-      document.removeEventListener("visibilitychange", report);
-      // Leaving the page (client-side navigation): its list is no longer shown.
-      if (callback.current) callback.current(false);
+      document.removeEventListener("visibilitychange", onChange);
+      if (callback.current) callback.current({ visible: false, initial: false });
     };
   }, []);
   return null;

@@ -2,7 +2,8 @@
 
     page_visibility(on_visibility_change=NotificationsState.set_page_visible)
 
-Fires once on mount and on every `visibilitychange`; renders nothing.
+Fires once on mount (`initial`), on every `visibilitychange`, and `visible: false` on
+unmount; renders nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ class PageVisibility(rx.Component):
     library = "$/public/page_visibility.js"
     tag = "PageVisibility"
 
-    on_visibility_change: rx.EventHandler[passthrough_event_spec(bool)] = field(
-        doc="True when the page became visible (and on mount if it is), false when hidden."
+    on_visibility_change: rx.EventHandler[passthrough_event_spec(dict)] = field(
+        doc='{"visible": bool, "initial": bool}: on mount (initial), on every change, and not visible on unmount.'
     )
 
 

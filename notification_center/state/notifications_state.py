@@ -214,7 +214,7 @@ class NotificationsState(AuthState):
         if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
         self._apply_first_page(await run_in_threadpool(_read_page, user.id))
-        return self._seen_next()
+        return None
 
     @rx.event
     async def load_more(self):
@@ -237,7 +237,6 @@ class NotificationsState(AuthState):
         self._next_cursor = page.next_cursor or ""
         self.has_more = page.next_cursor is not None
         self.loading_more = False
-        yield self._seen_next()
 
     @rx.event
     async def show_newest(self):
@@ -246,7 +245,7 @@ class NotificationsState(AuthState):
         if user is None:
             return login_redirect(HOME)
         self._apply_first_page(await run_in_threadpool(_read_page, user.id))
-        return self._seen_next()
+        return None
 
     @rx.event
     async def resync(self):
@@ -268,7 +267,7 @@ class NotificationsState(AuthState):
             self._set_counts(page)
         else:  # first load, or more than a page arrived meanwhile: start from the newest
             self._apply_first_page(page)
-        return self._seen_next()
+        return None
 
     # -- live events from the stream component -----------------------------------------
     @rx.event
@@ -370,7 +369,7 @@ class NotificationsState(AuthState):
             await self._reload_archive()
         if inbox:
             self._apply_first_page(await run_in_threadpool(_read_page, self._user_id))
-        return self._seen_next()
+        return None
 
     async def _reload_archive(self) -> None:
         if self._user_id:
@@ -378,8 +377,9 @@ class NotificationsState(AuthState):
             self.archived_items, self.archived_more = page.items, page.next_cursor is not None
 
     def _seen_next(self):
-        """The event that marks the shown rows seen, if `/` shows the inbox on a visible page
-        and it has unseen rows: the page's list is "opened" while it is visible."""
+        """The event that marks the inbox's rows seen, if `/` shows it on a visible page and
+        it has unseen rows (called when the user comes back to the page, and when a
+        notification arrives in front of them)."""
         if self.page_visible and self.loaded and not self.view_archived and any(not i.seen for i in self.items):
             return NotificationsState.mark_shown_seen
         return None
@@ -403,11 +403,14 @@ class NotificationsState(AuthState):
         return None
 
     @rx.event
-    async def set_page_visible(self, visible: bool):
-        """The page became visible or hidden (components/page_visibility.py). Visible: what
-        the list shows is seen now."""
-        self.page_visible = visible is True
-        return self._seen_next()
+    async def set_page_visible(self, report: dict):
+        """`{"visible", "initial"}` from components/page_visibility.py. Coming back to a
+        visible `/` (not its first load: the bell and the "New" marks say what is new, and
+        opening the bell marks it seen) counts as looking at the list: it is seen now."""
+        self.page_visible = isinstance(report, dict) and report.get("visible") is True
+        if self.page_visible and report.get("initial") is not True:
+            return self._seen_next()
+        return None
 
     @rx.event
     async def mark_shown_seen(self):
@@ -435,7 +438,7 @@ class NotificationsState(AuthState):
             await self._reload_archive()
         else:  # read again when shown next: a hidden list would go stale
             self.archived_items, self.archived_more = [], False
-        return self._seen_next()
+        return None
 
     def _view_filter(self, **narrow: bool) -> bulk.Filter:
         """The filter of the view shown: bulk actions act on it, never on everything."""
