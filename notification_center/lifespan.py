@@ -7,10 +7,12 @@ import contextlib
 import gc
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from notification_center.channels.in_app import get_in_app_channel_handler
-from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.history.delivery import get_delivery_recorder
+from notification_center.monitoring.connections import run_sampler
+from notification_center.realtime.broadcaster import NotificationBroadcaster, get_notification_broadcaster
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:
@@ -35,6 +37,14 @@ def _on_shutdown_signal(callback: Callable[[], None]) -> None:
         signal.signal(sig, handler)
 
 
+def _connection_counts(broadcaster: NotificationBroadcaster) -> Callable[[], Awaitable[tuple[int, int]]]:
+    async def read() -> tuple[int, int]:
+        stats = (await broadcaster.cluster_stats()).to_wire()
+        return stats["totalClients"], len(stats["connectedUserIds"])
+
+    return read
+
+
 @contextlib.asynccontextmanager
 async def realtime_lifespan() -> AsyncIterator[None]:
     get_in_app_channel_handler()  # registers the channel
@@ -46,7 +56,13 @@ async def realtime_lifespan() -> AsyncIterator[None]:
     # again and again while thousands of streams hold the loop (bench/README.md).
     gc.collect()
     gc.freeze()
+    # The console's connections chart: one sample per slot, whichever worker writes it first.
+    sampler = asyncio.get_running_loop().create_task(run_sampler(_connection_counts(broadcaster)))
     try:
         yield
     finally:
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
+        await get_delivery_recorder().stop()  # write the last second's deliveries
         await broadcaster.stop()

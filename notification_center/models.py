@@ -149,6 +149,50 @@ class BulkUndoRow(SQLModel, table=True):
     status: str = Field(max_length=16)
 
 
+class Send(SQLModel, table=True):
+    """One send in the sent history: who sent what to how many. The figures (delivered,
+    seen, read) are not stored here but counted from its notifications (`send_id`), so
+    they are the same on every node and never drift."""
+
+    __tablename__ = "sends"
+
+    id: str = Field(default_factory=lambda: new_public_id("send"), primary_key=True, max_length=40)
+    sender_kind: str = Field(max_length=16)  # "user", "key" or "system"
+    sender_id: str | None = Field(default=None, max_length=40)
+    # The username or key name at the time of sending; the history's sender filter.
+    sender_label: str = Field(max_length=64, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column(index=True))
+    title: str = Field(max_length=200)
+    type: str = Field(max_length=16)
+    recipients: int = Field(default=0)
+
+
+class StreamSample(SQLModel, table=True):
+    """Open streams and connected users (cluster-wide) at one sampling slot, for the
+    console's connections chart. `slot` is the sample's epoch second rounded down to the
+    sampling period: every worker samples, the first to insert a slot wins."""
+
+    __tablename__ = "stream_samples"
+
+    slot: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    streams: int = Field(default=0)
+    users: int = Field(default=0)
+
+
+class DeliveryLatency(SQLModel, table=True):
+    """A histogram of delivery latency (created -> first written to a stream) per minute:
+    `count` first deliveries in `minute` (epoch minute) took up to `bucket_ms`. Each
+    worker's delivery flush adds rows; readers sum them, so percentiles need no scan of
+    the notifications."""
+
+    __tablename__ = "delivery_latency"
+
+    id: int | None = Field(default=None, primary_key=True)
+    minute: int = Field(index=True)
+    bucket_ms: int
+    count: int
+
+
 class ApiKey(SQLModel, table=True):
     """A service's credential for sending (keys/service.py). Only the secret's SHA-256 is kept."""
 

@@ -7,6 +7,7 @@ from notification_center.api.origins import OriginPolicy, restrict_socket_origin
 from notification_center.components.bell import tab_title
 from notification_center.lifespan import realtime_lifespan
 from notification_center.pages.audit import audit_page
+from notification_center.pages.history import history_detail_page, history_page
 from notification_center.pages.index import index_page
 from notification_center.pages.keys import keys_page
 from notification_center.pages.login import login_page
@@ -14,6 +15,7 @@ from notification_center.pages.operator import operator_page
 from notification_center.settings import get_settings
 from notification_center.state.audit_state import AuditState
 from notification_center.state.auth_state import AuthState
+from notification_center.state.history_state import DETAIL_ROUTE, HISTORY_ROUTE, HistoryState
 from notification_center.state.keys_state import KeysState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
@@ -37,6 +39,15 @@ app.add_page(
 )
 app.add_page(
     audit_page, route="/operator/audit", title=tab_title("Audit log · Notification Center"), on_load=AuditState.load
+)
+app.add_page(
+    history_page, route=HISTORY_ROUTE, title=tab_title("Sent history · Notification Center"), on_load=HistoryState.load
+)
+app.add_page(
+    history_detail_page,
+    route=DETAIL_ROUTE,
+    title=tab_title("Send · Notification Center"),
+    on_load=HistoryState.load_detail,
 )
 if get_settings().example_pages:  # the README's "bell on your own page", for the tests
     from examples.bell_page import add_example_pages

@@ -1,7 +1,7 @@
 """bulk actions' undo records (issue 10: bulk with undo)
 
 Revision ID: 0005_lifecycle
-Revises: 0003_keys_audit
+Revises: 0007_history
 Create Date: 2026-11-27 13:40:00
 
 Two new tables only; existing data is untouched.
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005_lifecycle"
-down_revision: str | None = "0003_keys_audit"
+down_revision: str | None = "0007_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

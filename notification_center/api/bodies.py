@@ -158,6 +158,42 @@ class DeleteResult(BaseModel):
     deleted: Literal[True]
 
 
+class SenderBody(BaseModel):
+    kind: Literal["user", "key", "system"]
+    id: str | None = Field(description="the user's or key's id; null for the system")
+    label: str = Field(description="the username, the key's name, or `system`")
+
+
+class HistorySend(BaseModel):
+    id: str
+    sender: SenderBody
+    createdAt: datetime
+    title: str
+    type: NotificationType
+    recipients: int = Field(ge=0)
+    delivered: int = Field(ge=0, description="recipients whose notification reached an open stream (live or replayed)")
+    seen: int = Field(ge=0)
+    read: int = Field(ge=0)
+
+
+class HistoryPage(BaseModel):
+    items: list[HistorySend] = Field(description="newest first")
+    nextCursor: str | None = Field(description="pass as `before` for the next page; null on the last")
+
+
+class HistoryRecipient(BaseModel):
+    username: str
+    deliveredAt: datetime | None
+    seenAt: datetime | None
+    readAt: datetime | None
+
+
+class HistoryDetail(BaseModel):
+    send: HistorySend
+    recipients: list[HistoryRecipient] = Field(description="by username")
+    nextCursor: str | None = Field(description="pass as `after` for the next recipients; null on the last")
+
+
 class KeyCreateRequest(BaseModel):
     """POST /api/keys. Unknown fields are ignored."""
 

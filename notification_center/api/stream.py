@@ -11,7 +11,9 @@ yields; the client going away closes its StreamClient, which ends the generator.
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
    are gap-free per user (see notifications/service.py), so this is exact.
-4. writes a ping when the worker's sweeper queues one. The sweeper (api/stream_sweep.py)
+4. after each notification is written, appends (id, time) to the worker's delivery batch
+   (history/delivery.py), which stamps `delivered_at` in one UPDATE about every second;
+5. writes a ping when the worker's sweeper queues one. The sweeper (api/stream_sweep.py)
    also ends streams at the age limit, cuts stalled writes, and once per ping interval
    checks every stream's session (logout/expiry end the stream) and cursor (a stream
    behind the database catches up) with one query each for the whole worker.
@@ -37,6 +39,7 @@ from notification_center.api.sse_response import EventStreamResponse
 from notification_center.api.stream_sweep import get_stream_sweeper
 from notification_center.auth.sessions import cookie_name, live_user_id, session_key
 from notification_center.db import session_scope
+from notification_center.history.delivery import get_delivery_recorder
 from notification_center.notifications import service
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
@@ -92,11 +95,17 @@ def _requested_cursor(request: Request) -> str | None:
 _DELIVERED_NOTIFICATIONS = metrics.EVENTS_DELIVERED.labels(events.NOTIFICATION)
 
 
+_record_delivery = get_delivery_recorder().pending.append  # the delivered_at batch (history/delivery.py)
+
+
 def _observe(event: events.StreamEvent) -> None:
+    """Called once an event's frame was written to the socket (after its `yield`)."""
     if event.type == events.NOTIFICATION:
         _DELIVERED_NOTIFICATIONS.inc()
+        now = time.time()
+        _record_delivery((event.data["id"], now))  # one append: the flush is batched per worker
         if (created := event.created_epoch) is not None:
-            metrics.DELIVERY_LATENCY.observe(max(time.time() - created, 0.0))
+            metrics.DELIVERY_LATENCY.observe(max(now - created, 0.0))
     else:
         metrics.EVENTS_DELIVERED.labels(event.type).inc()
 
@@ -109,8 +118,8 @@ async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncItera
             return
         client.cursor = int(page[-1].id or client.cursor)
         for event in page:
-            _observe(event)
             yield event.frame
+            _observe(event)
         if len(page) < REPLAY_PAGE:
             return
 
@@ -125,8 +134,8 @@ async def _events(client: StreamClient, start: _Start, settings: Settings) -> As
     yield events.connected_event(str(start.cursor), start.resumed).encode(retry_ms=settings.retry_ms)
     for event in start.replay:
         client.cursor = event.seq or client.cursor
-        _observe(event)
         yield event.frame
+        _observe(event)
     newest = max(start.latest, get_notification_broadcaster().dispatched_cursor(client.user_id))
     if client.cursor < newest:  # else anything newer arrives live: it is registered
         async for frame in _catch_up(client):
@@ -145,12 +154,12 @@ async def _events(client: StreamClient, start: _Start, settings: Settings) -> As
         elif isinstance(item, events.StreamEvent):
             seq = item.seq
             if seq is None:  # read-state sync and other events without a cursor
-                _observe(item)
                 yield item.frame
+                _observe(item)
             elif seq == client.cursor + 1:  # the common case: next in line
                 client.cursor = seq
-                _observe(item)
                 yield item.frame
+                _observe(item)
             elif seq > client.cursor:  # something was missed: fill the gap from the database
                 async for frame in _catch_up(client, upto=seq):
                     yield frame
@@ -174,6 +183,7 @@ async def _open(request: Request) -> Response:
         return JSONResponse({"error": "not signed in"}, status_code=401)
     user_id = start.user_id
     get_stream_sweeper(broadcaster, settings).ensure_running()
+    get_delivery_recorder().ensure_running()
     client = StreamClient(user_id, settings.client_buffer_size, key)
     cleanup = await broadcaster.connect(user_id, client, client.id, settings.max_connections_per_user)
     if cleanup is None:

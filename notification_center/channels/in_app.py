@@ -19,15 +19,18 @@ from starlette.concurrency import run_in_threadpool
 from notification_center import metrics
 from notification_center.channels.base import register_channel
 from notification_center.db import session_scope
+from notification_center.history.recording import record_send
 from notification_center.models import Notification, Status, User
+from notification_center.notifications.senders import SYSTEM, Sender
 from notification_center.notifications.service import Draft, create_notifications
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
 logger = logging.getLogger(__name__)
 
 
-def _persist(draft: Draft, user_ids: list[str]) -> list[dict[str, Any]]:
+def _persist(draft: Draft, user_ids: list[str], sender: Sender) -> list[dict[str, Any]]:
     with session_scope() as session:
+        draft = record_send(session=session, sender=sender, draft=draft, recipients=len(set(user_ids)))
         return create_notifications(session=session, user_ids=user_ids, draft=draft, status=Status.SENT)
 
 
@@ -48,17 +51,20 @@ class InAppChannelHandler:
         except Exception:  # persisted already; streams catch up on resume
             logger.exception("publishing %d notifications failed", len(rows))
 
-    async def deliver(self, notification: Draft, recipient: User | str) -> Notification:
+    async def deliver(self, notification: Draft, recipient: User | str, sender: Sender = SYSTEM) -> Notification:
         """Persist `notification` for `recipient` and broadcast it to their streams."""
-        (created,) = await self.deliver_many(notification, [recipient])
+        (created,) = await self.deliver_many(notification, [recipient], sender)
         return Notification(**created)
 
-    async def deliver_many(self, notification: Draft, recipients: Sequence[User | str]) -> list[dict[str, Any]]:
-        """All recipients in one transaction (all or nothing), then one batch publish.
+    async def deliver_many(
+        self, notification: Draft, recipients: Sequence[User | str], sender: Sender = SYSTEM
+    ) -> list[dict[str, Any]]:
+        """All recipients in one transaction (all or nothing), with one sent-history row
+        (by `sender`, the system unless told), then one batch publish.
 
         Returns the created rows as dicts (see `service.create_notifications`)."""
         user_ids = [r.id if isinstance(r, User) else r for r in recipients]
-        created = await run_in_threadpool(_persist, notification, user_ids)
+        created = await run_in_threadpool(_persist, notification, user_ids, sender)
         await self.publish(created)
         return created
 

@@ -14,8 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from notification_center.audit import service as audit
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
+from notification_center.history.recording import record_send
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
+from notification_center.notifications.senders import SYSTEM, Sender
 
 
 class SendError(ValueError):
@@ -31,10 +33,12 @@ class SendError(ValueError):
 def _resolve_and_persist(
     recipients: list[str] | str, draft: service.Draft, actor: audit.Actor | None, ip: str | None
 ) -> list[dict[str, Any]]:
-    """One unit of work, one thread hop: a send is mostly database round trips. The audit
-    row is one more INSERT in it, committed (or rolled back) with the notifications."""
+    """One unit of work, one thread hop: a send is mostly database round trips. The history
+    row and the audit row are INSERTs in it, committed (or rolled back) with the
+    notifications, so a send that fails leaves neither behind."""
     with session_scope() as session:
         user_ids = service.resolve_recipients(session=session, recipients=recipients)
+        draft = record_send(session=session, sender=sender_of(actor), draft=draft, recipients=len(user_ids))
         created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
         if actor is not None:
             count = len(created)
@@ -50,10 +54,19 @@ def _resolve_and_persist(
         return created
 
 
+def sender_of(actor: audit.Actor | None) -> Sender:
+    """The sent history's sender for the audit's actor: an operator or a key; the system
+    for Python code (no actor) and the command line."""
+    if actor is None or actor.type not in ("user", "key"):
+        return SYSTEM
+    return Sender(actor.type, actor.id, actor.name)  # type: ignore[arg-type]
+
+
 async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
     """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
-    created rows (dicts with `id`, `user_id`, ...). `actor` (the operator or API key) is
-    written to the audit log with the send."""
+    created rows (dicts with `id`, `user_id`, `send_id`, ...). `actor` (the operator or API
+    key) is written to the audit log and is the sender in the sent history; without one
+    (Python code) the sender is the system."""
     if not isinstance(body, dict):
         raise SendError("body: must be a JSON object", "body")
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from notification_center import styles
-from notification_center.components import layout
+from notification_center.components import charts, layout
 from notification_center.components.layout import testid
 from notification_center.models import NotificationType, Priority
+from notification_center.state.history_state import HISTORY_ROUTE
 from notification_center.state.operator_state import OperatorState, UserConnections
 
 # A native <select>: keyboard- and phone-friendly, and a plain value for the form.
@@ -182,6 +183,61 @@ def _stats() -> rx.Component:
     )
 
 
+def _charts() -> rx.Component:
+    """The console's live charts (times in UTC), redrawn every 5 s while the page is open."""
+    return rx.flex(
+        rx.heading("Activity", size="4", as_="h2"),
+        rx.grid(
+            charts.chart_card(
+                "Open streams and users, last hour (UTC)",
+                "chart-connections",
+                OperatorState.chart_connections,
+                charts.line_chart(
+                    OperatorState.chart_connections,
+                    "time",
+                    [("streams", "open streams", "var(--accent-9)"), ("users", "connected users", "var(--green-9)")],
+                ),
+                "Sampled every 15 seconds.",
+            ),
+            charts.chart_card(
+                "Sends per minute",
+                "chart-sends",
+                OperatorState.chart_sends,
+                charts.bar_chart(OperatorState.chart_sends, "time", "sends", "sends", "var(--accent-9)"),
+                "No sends in the last hour.",
+            ),
+            charts.chart_card(
+                "Delivery latency per minute (ms)",
+                "chart-latency",
+                OperatorState.chart_latency,
+                charts.line_chart(
+                    OperatorState.chart_latency,
+                    "time",
+                    [("p50", "p50", "var(--green-9)"), ("p95", "p95", "var(--amber-9)")],
+                    unit=" ms",
+                    dots=True,
+                ),
+                "Nothing was delivered to an open stream in the last hour.",
+            ),
+            charts.chart_card(
+                "Read rate of the last sends (%)",
+                "chart-read-rate",
+                OperatorState.chart_read_rate,
+                charts.bar_chart(
+                    OperatorState.chart_read_rate, "send", "rate", "read", "var(--green-9)", unit="%", y_max=100
+                ),
+                "Nothing has been sent yet.",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.moment(interval=5000, format="HH:mm:ss", on_change=OperatorState.refresh_charts, display="none"),
+        direction="column",
+        spacing="3",
+    )
+
+
 def _console_links() -> rx.Component:
     """The console's other pages."""
     return rx.flex(
@@ -194,6 +250,11 @@ def _console_links() -> rx.Component:
             rx.flex(rx.icon("scroll-text", size=16), "Audit log", align="center", spacing="1"),
             href="/operator/audit",
             **testid("link-audit"),
+        ),
+        rx.link(
+            rx.flex(rx.icon("history", size=16), "Sent history", align="center", spacing="1"),
+            href=HISTORY_ROUTE,
+            **testid("history-link"),
         ),
         spacing="4",
         wrap="wrap",
@@ -221,7 +282,7 @@ def operator_page() -> rx.Component:
             OperatorState.checked,
             rx.cond(
                 OperatorState.allowed,
-                rx.flex(_console_links(), _send_form(), _stats(), direction="column", spacing="4"),
+                rx.flex(_console_links(), _send_form(), _stats(), _charts(), direction="column", spacing="4"),
                 _not_allowed(),
             ),
             rx.center(rx.spinner(size="3"), padding="3rem"),

@@ -9,6 +9,7 @@ left open after a logout, an expiry or a demotion stops showing them at once.
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
+from notification_center.monitoring.charts import ChartData, chart_data
 from notification_center.notifications import sending
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
@@ -42,6 +44,11 @@ def parse_recipients(raw: str) -> list[str] | str:
 def _usernames(user_ids: list[str]) -> dict[str, str]:
     with session_scope() as session:
         return usernames_by_id(session=session, user_ids=user_ids)
+
+
+def _chart_data() -> ChartData:
+    with session_scope() as session:
+        return chart_data(session=session)
 
 
 def form_body(form: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +86,12 @@ class OperatorState(AuthState):
     connected_users: int = 0
     per_user: list[UserConnections] = []
 
+    # The console's charts (monitoring/charts.py): lists of flat dicts, [] = no data yet.
+    chart_connections: list[dict[str, Any]] = []
+    chart_sends: list[dict[str, Any]] = []
+    chart_latency: list[dict[str, Any]] = []
+    chart_read_rate: list[dict[str, Any]] = []
+
     @rx.event
     async def load(self):
         """on_load of /operator: signed-out -> /login; non-operators see "not allowed"."""
@@ -87,6 +100,7 @@ class OperatorState(AuthState):
             return redirect
         if self.allowed:
             await self._refresh_stats()
+            await self._refresh_charts()
         return None
 
     @rx.event
@@ -126,6 +140,17 @@ class OperatorState(AuthState):
             await self._refresh_stats()
         return None
 
+    @rx.event
+    async def refresh_charts(self, _tick: str = ""):
+        """Every few seconds while the page is open; the same checks as `refresh_stats`."""
+        if not self.allowed:
+            return None
+        if (redirect := await self._check_operator()) is not None:
+            return redirect
+        if self.allowed:
+            await self._refresh_charts()
+        return None
+
     async def _check_operator(self) -> rx.event.EventSpec | None:
         """Resolve the user now and set `checked` / `allowed` (clearing the stats unless
         allowed); the redirect to /login if the session is gone, else None."""
@@ -145,6 +170,24 @@ class OperatorState(AuthState):
         self.total_clients = 0
         self.connected_users = 0
         self.per_user = []
+        self._show_charts(ChartData())
+
+    def _show_charts(self, data: ChartData) -> None:
+        self.chart_connections = data.connections
+        self.chart_sends = data.sends
+        self.chart_latency = data.latency
+        self.chart_read_rate = data.read_rate
+
+    async def _refresh_charts(self) -> None:
+        data = await run_in_threadpool(_chart_data)
+        # The connections chart ends with the counts shown above it, so it is live between
+        # the stored samples (every 15 s).
+        now = {
+            "time": datetime.now(UTC).strftime("%H:%M:%S"),
+            "streams": self.total_clients,
+            "users": self.connected_users,
+        }
+        self._show_charts(dataclasses.replace(data, connections=[*data.connections, now]))
 
     async def _refresh_stats(self) -> None:
         stats = (await get_notification_broadcaster().cluster_stats()).to_wire()

@@ -10,6 +10,7 @@ import pytest
 import reflex as rx
 
 from notification_center.components import alerts
+from notification_center.monitoring.charts import ChartData
 from notification_center.notifications import bulk, read_state, service
 from notification_center.state import operator_state
 from notification_center.state.auth_state import (
@@ -214,10 +215,12 @@ def _operator_page(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None)
     _signed_in_as(monkeypatch, *users)
     monkeypatch.setattr(operator_state, "get_notification_broadcaster", _FakeBroadcaster)
     monkeypatch.setattr(operator_state, "_usernames", lambda ids: {"u9": "bob"})
+    monkeypatch.setattr(operator_state, "_chart_data", lambda: ChartData(sends=[{"time": "12:00", "sends": 1}]))
     state = _substate(OperatorState)
     assert _run(state, "load") is None
     assert (state.checked, state.allowed, state.total_clients) == (True, True, 2)
     assert [row.username for row in state.per_user] == ["bob"]
+    assert state.chart_sends == [{"time": "12:00", "sends": 1}]
     return state
 
 
@@ -231,6 +234,7 @@ def test_stats_tick_rechecks_the_role(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert (state.checked, state.allowed, state.is_operator) == (True, False, False)
     assert (state.total_clients, state.connected_users, state.per_user) == (0, 0, [])
+    assert state.chart_sends == []  # the charts are cleared with the stats
 
 
 def test_stats_tick_after_the_session_ended_goes_to_login(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,3 +245,22 @@ def test_stats_tick_after_the_session_ended_goes_to_login(monkeypatch: pytest.Mo
     assert "/login?next=/operator" in str(redirect)
     assert (state.signed_in, state.checked, state.allowed) == (False, False, False)
     assert (state.total_clients, state.connected_users, state.per_user) == (0, 0, [])
+
+
+def test_the_operator_form_sends_as_the_signed_in_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = _operator_page(monkeypatch, SignedInUser("u1", "olga", "operator"))
+    senders = []
+
+    async def send(body, *, actor=None, ip=None):
+        senders.append(operator_state.sending.sender_of(actor))
+        return [{"id": "n1"}]
+
+    monkeypatch.setattr(operator_state.sending, "send", send)
+
+    async def drain():
+        async for _ in type(state).event_handlers["send"].fn(state, {"title": "t", "recipients": "bob"}):
+            pass
+
+    asyncio.run(drain())
+    assert state.result_ok
+    assert [(s.kind, s.id, s.label) for s in senders] == [("user", "u1", "olga")]

@@ -1,0 +1,149 @@
+"""Reading the sent history: pages of sends with their figures, and one send's recipients.
+
+The figures (delivered, seen, read) are counted from the notifications of each send with
+one GROUP BY per page, never stored: every node reads the same numbers, and they cannot
+drift from what the rows say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, func, select
+
+from notification_center.models import Notification, Send, User
+from notification_center.timefmt import iso_ms
+
+SEND_ID = r"send_[0-9a-f]{24}"  # models.new_public_id("send")
+
+
+def is_send_id(value: str) -> bool:
+    return re.fullmatch(SEND_ID, value) is not None
+
+
+@dataclass(frozen=True)
+class Figures:
+    delivered: int = 0
+    seen: int = 0
+    read: int = 0
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    sender: str | None = None  # the sender's label: a username, a key's name, "system"
+    sender_kind: str | None = None
+    type: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def figures(*, session: Session, send_ids: Sequence[str]) -> dict[str, Figures]:
+    """Delivered, seen and read counts of each send, in one query."""
+    if not send_ids:
+        return {}
+    query = (
+        select(
+            Notification.send_id,
+            func.count(col(Notification.delivered_at)),
+            func.count(col(Notification.seen_at)),
+            func.count(col(Notification.read_at)),
+        )
+        .where(col(Notification.send_id).in_(list(send_ids)))
+        .group_by(col(Notification.send_id))
+    )
+    return {send_id: Figures(int(d), int(s), int(r)) for send_id, d, s, r in session.exec(query)}
+
+
+def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
+    return {
+        "id": send.id,
+        "sender": {"kind": send.sender_kind, "id": send.sender_id, "label": send.sender_label},
+        "createdAt": iso_ms(send.created_at),
+        "title": send.title,
+        "type": send.type,
+        "recipients": send.recipients,
+        "delivered": counts.delivered,
+        "seen": counts.seen,
+        "read": counts.read,
+    }
+
+
+def list_sends(*, session: Session, filters: HistoryFilter, limit: int = 20, before: str | None = None) -> HistoryPage:
+    """Sends matching `filters`, newest first, `limit` at a time; `before` is the last id
+    of the previous page (an unknown one gives an empty page)."""
+    query = select(Send)
+    if filters.sender is not None:
+        query = query.where(Send.sender_label == filters.sender)
+    if filters.sender_kind is not None:
+        query = query.where(Send.sender_kind == filters.sender_kind)
+    if filters.type is not None:
+        query = query.where(Send.type == filters.type)
+    if filters.since is not None:
+        query = query.where(col(Send.created_at) >= filters.since)
+    if filters.until is not None:
+        query = query.where(col(Send.created_at) < filters.until)
+    if before is not None:
+        anchor = session.get(Send, before)
+        if anchor is None:
+            return HistoryPage([], None)
+        query = query.where(
+            or_(
+                col(Send.created_at) < anchor.created_at,
+                and_(col(Send.created_at) == anchor.created_at, col(Send.id) < anchor.id),
+            )
+        )
+    rows = list(session.exec(query.order_by(col(Send.created_at).desc(), col(Send.id).desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    counts = figures(session=session, send_ids=[row.id for row in rows])
+    items = [send_to_wire(row, counts.get(row.id, Figures())) for row in rows]
+    return HistoryPage(items, rows[-1].id if more and rows else None)
+
+
+def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str | None = None) -> dict[str, Any] | None:
+    """One send with its figures and its recipients (by username, `limit` at a time after
+    the username `after`): when each was delivered, seen and read. None if unknown."""
+    send = session.get(Send, send_id)
+    if send is None:
+        return None
+    query = (
+        select(User.username, Notification.delivered_at, Notification.seen_at, Notification.read_at)
+        .join(User, col(User.id) == col(Notification.user_id))
+        .where(Notification.send_id == send_id)
+    )
+    if after is not None:
+        query = query.where(col(User.username) > after)
+    rows = list(session.exec(query.order_by(col(User.username)).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    counts = figures(session=session, send_ids=[send_id]).get(send_id, Figures())
+    return {
+        "send": send_to_wire(send, counts),
+        "recipients": [
+            {
+                "username": username,
+                "deliveredAt": iso_ms(delivered) if delivered else None,
+                "seenAt": iso_ms(seen) if seen else None,
+                "readAt": iso_ms(read) if read else None,
+            }
+            for username, delivered, seen, read in rows
+        ],
+        "nextCursor": rows[-1][0] if more and rows else None,
+    }
+
+
+def sender_labels(*, session: Session, limit: int = 200) -> list[str]:
+    """The distinct sender labels in the history, for the page's filter."""
+    query = select(Send.sender_label).distinct().order_by(col(Send.sender_label)).limit(limit)
+    return list(session.exec(query))
