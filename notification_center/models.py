@@ -155,6 +155,41 @@ class ScheduledSend(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+class BulkUndo(SQLModel, table=True):
+    """One bulk action that can still be undone: who did what, until when, used or not.
+
+    The id is the SHA-256 of the undo token handed to the client, never the token itself,
+    so a leaked database cannot undo anything. A conditional UPDATE of `used_at` makes the
+    token single-use across workers and nodes."""
+
+    __tablename__ = "bulk_undos"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    action: str = Field(max_length=16)
+    count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    expires_at: datetime = Field(sa_column=_tz_column())
+    used_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class BulkUndoRow(SQLModel, table=True):
+    """A row a bulk action changed, with the lifecycle values it had before (for undo).
+
+    Filled by INSERT ... SELECT in the bulk action's transaction: however many rows a
+    filter matches, none of them passes through Python."""
+
+    __tablename__ = "bulk_undo_rows"
+
+    undo_id: str = Field(foreign_key="bulk_undos.id", primary_key=True, max_length=64)
+    notification_id: str = Field(primary_key=True, max_length=40)
+    read_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    seen_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    archived_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    status: str = Field(max_length=16)
+
+
 class Send(SQLModel, table=True):
     """One send in the sent history: who sent what to how many. The figures (delivered,
     seen, read) are not stored here but counted from its notifications (`send_id`), so

@@ -146,6 +146,7 @@ class Settings:
     scheduler_interval_seconds: float = 1.0
     scheduler_batch_size: int = 500
     retention_days: float = 0.0
+    undo_window_seconds: float = 10.0
     example_pages: bool = False
 
 
@@ -205,6 +206,8 @@ def load_settings() -> Settings:
         scheduler_batch_size=_int_env("NC_SCHEDULER_BATCH_SIZE", 500, minimum=1),
         # Notifications older than this many days are purged in the background; 0 keeps them all.
         retention_days=_float_env("NC_RETENTION_DAYS", 0.0),
+        # How long the token of a bulk action (POST /api/notifications/bulk) can undo it.
+        undo_window_seconds=_float_env("NC_UNDO_WINDOW_SECONDS", 10.0, minimum=0.1),
         # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
         example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
     )

@@ -1,7 +1,7 @@
 """scheduling: scheduled sends; the expiry claim marker; indexes for retention and expiry
 
 Revision ID: 0004_scheduling
-Revises: 0007_history
+Revises: 0005_lifecycle
 Create Date: 2026-11-27 13:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004_scheduling"
-down_revision: str | None = "0007_history"
+down_revision: str | None = "0005_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

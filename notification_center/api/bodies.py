@@ -150,6 +150,52 @@ class HealthBody(BaseModel):
     redis: Literal["ok", "disabled", "error"]
 
 
+LifecycleAction = Literal["read", "unread", "seen", "archive", "unarchive", "delete"]
+
+
+class BulkFilter(BaseModel):
+    """The list's filters (GET /api/notifications): the view, and which rows of it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    unread: bool = Field(default=False, description="only unread ones")
+    unseen: bool = Field(default=False, description="only unseen ones")
+    archived: bool = Field(default=False, description="the Archived view instead of the inbox")
+    category: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="only this category")
+    before: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$", description="only rows older than this cursor")
+    read: bool = Field(default=False, description='only read ones (for "archive all read"; not a list filter)')
+
+
+class BulkRequest(BaseModel):
+    """One action on many notifications: by `ids`, or on every row a list `filter` matches."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    action: LifecycleAction
+    ids: list[str] | None = Field(default=None, max_length=500, description="exactly one of ids and filter")
+    filter: BulkFilter | None = Field(default=None, description="exactly one of ids and filter")
+
+
+class BulkResult(BaseModel):
+    updated: int = Field(ge=0, description="how many rows this call changed")
+    undoToken: str | None = Field(description="reverts this action within the undo window; null if nothing changed")
+
+
+class UndoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    undoToken: str = Field(min_length=1, max_length=200)
+
+
+class UndoResult(BaseModel):
+    updated: int = Field(ge=0, description="how many rows got their previous values back")
+
+
+class DeleteResult(BaseModel):
+    id: str
+    deleted: Literal[True]
+
+
 class SenderBody(BaseModel):
     kind: Literal["user", "key", "system"]
     id: str | None = Field(description="the user's or key's id; null for the system")

@@ -19,13 +19,14 @@ _LABELS = {
 def snooze_menu(item: NotificationView) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.button(
+            # Like the item's other controls (archive, delete): a small soft icon button.
+            rx.icon_button(
                 rx.icon("alarm-clock", size=16),
-                rx.text("Snooze", display=["none", "inline"]),
                 size="1",
-                variant="ghost",
+                variant="soft",
+                color_scheme="gray",
                 aria_label="Snooze",
-                flex_shrink="0",
+                title="Snooze",
                 **testid("snooze"),
             ),
         ),

@@ -261,11 +261,14 @@ def is_notification_id(value: str) -> bool:
 
 
 def get_for_user(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
-    """The notification if it belongs to `user_id`; another user's id is simply not found."""
+    """The notification if it belongs to `user_id`; another user's id is simply not found,
+    and so is a deleted one (the row stays for audit only)."""
     if not is_notification_id(notification_id):
         return None
-    notification = session.get(Notification, notification_id)
-    return notification if notification and notification.user_id == user_id else None
+    notification = session.get(Notification, notification_id, populate_existing=True)
+    if notification is None or notification.user_id != user_id or notification.deleted_at is not None:
+        return None
+    return notification
 
 
 def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[Notification | None, bool]:
@@ -285,6 +288,7 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
             col(Notification.id) == notification_id,
             col(Notification.user_id) == user_id,
             col(Notification.read_at).is_(None),
+            col(Notification.deleted_at).is_(None),
         )
         .values(
             read_at=now,
@@ -295,8 +299,8 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1
-    notification = session.get(Notification, notification_id, populate_existing=True)
-    if notification is None or notification.user_id != user_id:
+    notification = get_for_user(session=session, user_id=user_id, notification_id=notification_id)
+    if notification is None:  # not the user's, or deleted: not found
         return None, False
     return notification, changed
 
@@ -321,6 +325,7 @@ def mark_all_read(*, session: Session, user_id: str) -> tuple[int, int]:
             col(Notification.user_id) == user_id,
             col(Notification.seq) <= up_to,
             col(Notification.read_at).is_(None),
+            col(Notification.deleted_at).is_(None),  # deleted rows stay as they were, for audit
         )
         .values(
             read_at=now,

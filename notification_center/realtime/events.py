@@ -29,7 +29,9 @@ DELETED = "deleted"
 UPDATED = "updated"  # a row changed in place: a grouped row, a snoozed one returning
 EXPIRED = "expired"
 RESET = "reset"  # the resume cursor's history is gone: the client must reload its list
-USER_EVENT_TYPES = frozenset({SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET})
+# `read` also travels as a user event: bulk read/unread and their undo (`"read": false`,
+# `"reload": true`) carry shapes the read-state message (`ReadMessage`) does not have.
+USER_EVENT_TYPES = frozenset({READ, SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET})
 
 
 @dataclass(frozen=True)

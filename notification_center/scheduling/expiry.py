@@ -54,5 +54,5 @@ def _announce_due(session: Session, now: datetime, limit: int) -> Claimed:
     )
 
 
-def work() -> DueWork:
-    return DueWork("expiries", _announce_due, BATCH)
+def work(batch_size: int = BATCH) -> DueWork:
+    return DueWork("expiries", _announce_due, batch_size)

@@ -17,7 +17,7 @@ from notification_center.models import Notification, ScheduledSend, ScheduledSen
 from notification_center.scheduling.claim import claim_due
 from notification_center.scheduling.runner import Claimed, DueWork
 
-BATCH = 1000
+BATCH = 500
 # Age-based purging need not run every tick: once a minute, draining while batches are full.
 EVERY_SECONDS = 60.0
 
@@ -52,5 +52,5 @@ def _purge(session: Session, now: datetime, limit: int, days: float) -> Claimed:
     return Claimed(max(len(gone), len(finished)))
 
 
-def work(days: float, every: float = EVERY_SECONDS) -> DueWork:
-    return DueWork("retention", lambda session, now, limit: _purge(session, now, limit, days), BATCH, every)
+def work(days: float, batch_size: int = BATCH, every: float = EVERY_SECONDS) -> DueWork:
+    return DueWork("retention", lambda session, now, limit: _purge(session, now, limit, days), batch_size, every)

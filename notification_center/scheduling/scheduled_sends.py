@@ -190,5 +190,5 @@ def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
     return Claimed(len(claimed), partial(sending.publish, created), [row.send_at for row in claimed])
 
 
-def work() -> DueWork:
-    return DueWork("scheduled_sends", _fire_due, BATCH)
+def work(batch_size: int = BATCH) -> DueWork:
+    return DueWork("scheduled_sends", _fire_due, batch_size)

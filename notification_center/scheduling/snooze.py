@@ -133,5 +133,5 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def work() -> DueWork:
-    return DueWork("snooze_returns", _return_due, BATCH)
+def work(batch_size: int = BATCH) -> DueWork:
+    return DueWork("snooze_returns", _return_due, batch_size)

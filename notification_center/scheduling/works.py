@@ -8,11 +8,13 @@ from notification_center.settings import Settings
 
 
 def due_works(settings: Settings) -> list[DueWork]:
-    works = [scheduled_sends.work(), snooze.work(), expiry.work()]
+    batch = settings.scheduler_batch_size
+    # Scheduled sends: fewer per claim, since each may reach every user in one transaction.
+    works = [scheduled_sends.work(min(batch, scheduled_sends.BATCH)), snooze.work(batch), expiry.work(batch)]
     if settings.retention_days > 0:
         # With a short retention (tests) check at least every few ticks, not once a minute.
         every = min(retention.EVERY_SECONDS, settings.retention_days * 86_400 / 4)
-        works.append(retention.work(settings.retention_days, every))
+        works.append(retention.work(settings.retention_days, batch, every))
     return works
 
 
