@@ -1,4 +1,4 @@
-"""Per-worker start and stop of the real-time machinery (a Reflex lifespan task)."""
+"""Per-worker start and stop of the real-time machinery and the scheduler (a Reflex lifespan task)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.history.delivery import get_delivery_recorder
 from notification_center.monitoring.connections import run_sampler
 from notification_center.realtime.broadcaster import NotificationBroadcaster, get_notification_broadcaster
+from notification_center.scheduling.works import scheduler_from
+from notification_center.settings import get_settings
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:
@@ -51,6 +53,10 @@ async def realtime_lifespan() -> AsyncIterator[None]:
     broadcaster = get_notification_broadcaster()
     await broadcaster.start()
     _on_shutdown_signal(broadcaster.close_all_clients)
+    # Time-based work (scheduled sends, retention, ...): one poller per worker; the
+    # database decides which worker handles each due item (scheduling/claim.py).
+    scheduler = scheduler_from(get_settings())
+    scheduler.start()
     # Everything alive now (modules, the compiled app, pages) lives as long as the worker:
     # keep it out of every later garbage-collector pass, which would otherwise walk it
     # again and again while thousands of streams hold the loop (bench/README.md).
@@ -61,6 +67,7 @@ async def realtime_lifespan() -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await scheduler.stop()  # before the transport: what it claimed is still published
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sampler

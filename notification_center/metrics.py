@@ -17,3 +17,13 @@ DELIVERY_LATENCY = Histogram(
     "From a notification's creation to its write on a live stream",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+SCHEDULED_DONE = Counter(
+    "nc_scheduled_items_total", "Due items handled by this process's scheduler (claimed once cluster-wide)", ["work"]
+)
+SCHEDULER_LAG = Histogram(
+    "nc_scheduler_lag_seconds",
+    "From an item's due time to its claim by the scheduler",
+    ["work"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+RETENTION_PURGED = Counter("nc_retention_purged_total", "Rows deleted by retention (NC_RETENTION_DAYS)", ["table"])

@@ -81,6 +81,16 @@ class Notification(SQLModel, table=True):
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         # Grouping (notifications/grouping.py) looks up a send's group rows per chunk of users.
         Index("ix_notifications_user_group", "user_id", "group_key"),
+        # Retention purges by age (scheduling/retention.py).
+        Index("ix_notifications_created_at", "created_at"),
+        # Expiries not yet announced, by due time: the scheduler's claim never walks the
+        # ones it handled before (scheduling/expiry.py).
+        Index(
+            "ix_notifications_expiry_due",
+            "expires_at",
+            postgresql_where=text("expired_at IS NULL AND expires_at IS NOT NULL"),
+            sqlite_where=text("expired_at IS NULL AND expires_at IS NOT NULL"),
+        ),
     )
 
     id: str = Field(default_factory=lambda: new_public_id("notif"), primary_key=True, max_length=40)
@@ -114,6 +124,72 @@ class Notification(SQLModel, table=True):
     # The send (sent history) this row came from, and when it was first written to a stream.
     send_id: str | None = Field(default=None, max_length=40, index=True)
     delivered_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    # When the scheduler told the user's tabs that this row expired (`expired` event): the
+    # claim marker that makes that happen once. Not on the wire.
+    expired_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class ScheduledSendStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class ScheduledSend(SQLModel, table=True):
+    """A send an operator asked for at a later time (`sendAt`); the scheduler fires it once."""
+
+    __tablename__ = "scheduled_sends"
+    __table_args__ = (Index("ix_scheduled_sends_status_send_at", "status", "send_at"),)
+
+    id: str = Field(default_factory=lambda: new_public_id("sched"), primary_key=True, max_length=40)
+    # Who scheduled it (an operator or an API key, as in the audit log): it fires in their name.
+    creator_type: str = Field(max_length=16)
+    creator_id: str | None = Field(default=None, max_length=40)
+    creator_name: str = Field(default="", max_length=100)
+    # The validated send body without `sendAt` (JSON): fired later through the normal send path.
+    body: str
+    send_at: datetime = Field(sa_column=_tz_column())
+    status: str = Field(default=ScheduledSendStatus.PENDING.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    fired_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    sent_count: int | None = Field(default=None)
+    error: str | None = Field(default=None, max_length=500)
+
+
+class BulkUndo(SQLModel, table=True):
+    """One bulk action that can still be undone: who did what, until when, used or not.
+
+    The id is the SHA-256 of the undo token handed to the client, never the token itself,
+    so a leaked database cannot undo anything. A conditional UPDATE of `used_at` makes the
+    token single-use across workers and nodes."""
+
+    __tablename__ = "bulk_undos"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    action: str = Field(max_length=16)
+    count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    expires_at: datetime = Field(sa_column=_tz_column())
+    used_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class BulkUndoRow(SQLModel, table=True):
+    """A row a bulk action changed, with the lifecycle values it had before (for undo).
+
+    Filled by INSERT ... SELECT in the bulk action's transaction: however many rows a
+    filter matches, none of them passes through Python."""
+
+    __tablename__ = "bulk_undo_rows"
+
+    undo_id: str = Field(foreign_key="bulk_undos.id", primary_key=True, max_length=64)
+    notification_id: str = Field(primary_key=True, max_length=40)
+    read_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    seen_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    archived_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    status: str = Field(max_length=16)
 
 
 class Send(SQLModel, table=True):

@@ -145,6 +145,10 @@ class Settings:
     cors_origins: tuple[str, ...]
     # Sends with one groupKey to one user within this many seconds update one inbox row.
     group_window_seconds: float = 3600.0
+    scheduler_interval_seconds: float = 1.0
+    scheduler_batch_size: int = 500
+    retention_days: float = 0.0
+    undo_window_seconds: float = 10.0
     example_pages: bool = False
 
 
@@ -199,6 +203,14 @@ def load_settings() -> Settings:
         # Other origins that may call the API with credentials and open the websocket.
         cors_origins=_origins_env("NC_CORS_ORIGINS"),
         group_window_seconds=_float_env("NC_GROUP_WINDOW_SECONDS", 3600.0),
+        # How often each worker's scheduler looks for due work (scheduled sends, snoozes
+        # returning, expiries, retention), and how many items it takes per claim.
+        scheduler_interval_seconds=_float_env("NC_SCHEDULER_INTERVAL_SECONDS", 1.0, minimum=0.01),
+        scheduler_batch_size=_int_env("NC_SCHEDULER_BATCH_SIZE", 500, minimum=1),
+        # Notifications older than this many days are purged in the background; 0 keeps them all.
+        retention_days=_float_env("NC_RETENTION_DAYS", 0.0),
+        # How long the token of a bulk action (POST /api/notifications/bulk) can undo it.
+        undo_window_seconds=_float_env("NC_UNDO_WINDOW_SECONDS", 10.0, minimum=0.1),
         # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
         example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
     )

@@ -33,6 +33,7 @@ APP_ENV = {
     "NC_CLIENT_BUFFER_SIZE": "32",
     "NC_LOGIN_RATE_LIMIT": "5/minute",
     "NC_LOGIN_IP_RATE_LIMIT": "1000/minute",
+    "NC_SCHEDULER_INTERVAL_SECONDS": "0.2",
     # The README's "bell on your own page" example, served at /example/bell.
     "NC_EXAMPLE_PAGES": "1",
     # Low enough that the per-key limit test reaches it in a few requests (each test makes its own keys).

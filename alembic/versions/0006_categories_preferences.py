@@ -1,7 +1,7 @@
 """categories, per-user preferences, and the grouping index (issue 11)
 
 Revision ID: 0006_categories_preferences
-Revises: 0007_history
+Revises: 0004_scheduling
 Create Date: 2026-11-27 13:40:00
 
 `general` (the default of every send) and `security` (critical: cannot be muted) exist
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006_categories_preferences"
-down_revision: str | None = "0007_history"
+down_revision: str | None = "0004_scheduling"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -46,8 +46,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("user_id", "category"),
     )
-    with op.batch_alter_table("notifications") as batch:
-        batch.create_index("ix_notifications_user_group", ["user_id", "group_key"])
+    op.create_index("ix_notifications_user_group", "notifications", ["user_id", "group_key"])
     now = datetime.now(UTC)
     op.bulk_insert(
         categories,
@@ -73,7 +72,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notifications") as batch:
-        batch.drop_index("ix_notifications_user_group")
+    op.drop_index("ix_notifications_user_group", table_name="notifications")
     op.drop_table("preferences")
     op.drop_table("categories")

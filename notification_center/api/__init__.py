@@ -17,8 +17,11 @@ from notification_center.api import (
     health_routes,
     history_routes,
     key_routes,
+    lifecycle_routes,
     notification_routes,
     preference_routes,
+    scheduled_routes,
+    snooze_routes,
     stream,
 )
 from notification_center.api.body_limit import BodySizeLimit
@@ -38,6 +41,9 @@ def api_routes() -> list[ApiRoute]:
         *auth_routes.routes,
         *stream.routes,
         *notification_routes.routes,
+        *snooze_routes.routes,
+        *scheduled_routes.routes,
+        *lifecycle_routes.routes,
         *history_routes.routes,
         *key_routes.routes,
         *audit_routes.routes,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from notification_center.models import NotificationType, Priority, Role, Status
+from notification_center.notifications.schemas import check_future
 
 
 class ErrorBody(BaseModel):
@@ -24,6 +25,7 @@ class ErrorBody(BaseModel):
     unknown: list[str] | None = Field(default=None, description="unknown recipient usernames (422)")
     retryAfter: int | None = Field(default=None, description="seconds until sign-in may be tried again (429)")
     limit: int | None = Field(default=None, description="the per-user stream limit that was reached (429)")
+    state: str | None = Field(default=None, description="the state that refused the change (409)")
 
 
 class LoginRequest(BaseModel):
@@ -96,6 +98,42 @@ class SendResult(BaseModel):
     ids: list[str]
 
 
+class SnoozeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: AwareDatetime = Field(description="when it comes back (with a time zone; ahead of now, within a year)")
+
+    @field_validator("until")
+    @classmethod
+    def _ahead(cls, value: datetime) -> datetime:
+        return check_future(value)
+
+
+class ScheduledResult(BaseModel):
+    scheduledId: str = Field(description="cancel with DELETE /api/scheduled/{id}")
+    sendAt: datetime = Field(description="when it will be sent (UTC)")
+
+
+class ScheduledSendBody(BaseModel):
+    """A scheduled send (GET /api/scheduled)."""
+
+    id: str
+    sendAt: datetime
+    status: Literal["pending", "sent", "cancelled", "failed"]
+    createdAt: datetime
+    createdBy: str = Field(description="the operator's username")
+    title: str
+    content: str
+    type: NotificationType
+    priority: Priority
+    recipients: list[str] | Literal["all"]
+
+
+class ScheduledList(BaseModel):
+    items: list[ScheduledSendBody] = Field(description="pending sends, soonest first")
+    total: int = Field(ge=0, description="how many are pending in all")
+
+
 class ReadAllResult(BaseModel):
     updated: int = Field(ge=0, description="how many this call marked read")
 
@@ -110,6 +148,52 @@ class HealthBody(BaseModel):
     status: Literal["ok", "degraded"]
     db: Literal["ok", "error"]
     redis: Literal["ok", "disabled", "error"]
+
+
+LifecycleAction = Literal["read", "unread", "seen", "archive", "unarchive", "delete"]
+
+
+class BulkFilter(BaseModel):
+    """The list's filters (GET /api/notifications): the view, and which rows of it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    unread: bool = Field(default=False, description="only unread ones")
+    unseen: bool = Field(default=False, description="only unseen ones")
+    archived: bool = Field(default=False, description="the Archived view instead of the inbox")
+    category: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="only this category")
+    before: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$", description="only rows older than this cursor")
+    read: bool = Field(default=False, description='only read ones (for "archive all read"; not a list filter)')
+
+
+class BulkRequest(BaseModel):
+    """One action on many notifications: by `ids`, or on every row a list `filter` matches."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    action: LifecycleAction
+    ids: list[str] | None = Field(default=None, max_length=500, description="exactly one of ids and filter")
+    filter: BulkFilter | None = Field(default=None, description="exactly one of ids and filter")
+
+
+class BulkResult(BaseModel):
+    updated: int = Field(ge=0, description="how many rows this call changed")
+    undoToken: str | None = Field(description="reverts this action within the undo window; null if nothing changed")
+
+
+class UndoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    undoToken: str = Field(min_length=1, max_length=200)
+
+
+class UndoResult(BaseModel):
+    updated: int = Field(ge=0, description="how many rows got their previous values back")
+
+
+class DeleteResult(BaseModel):
+    id: str
+    deleted: Literal[True]
 
 
 class SenderBody(BaseModel):
@@ -184,7 +268,15 @@ class KeyList(BaseModel):
 class AuditEventBody(BaseModel):
     id: int
     at: datetime
-    action: Literal["sign_in", "sign_in_failed", "key_created", "key_revoked", "notification_sent"]
+    action: Literal[
+        "sign_in",
+        "sign_in_failed",
+        "key_created",
+        "key_revoked",
+        "notification_sent",
+        "send_scheduled",
+        "send_cancelled",
+    ]
     actorType: Literal["user", "key", "cli", "anonymous"]
     actorId: str | None = Field(description="user id or key id")
     actor: str = Field(description="username, key name, or (failed sign-in) the username tried")

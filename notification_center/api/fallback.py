@@ -19,12 +19,13 @@ class ApiFallback:
         self.routes = routes
 
     def _allowed(self, scope: Scope) -> list[str]:
-        """The methods of the routes whose path matches (Starlette's PARTIAL match)."""
-        methods: set[str] = set()
-        for route in self.routes:
-            if isinstance(route, Route) and route.matches(scope)[0] is Match.PARTIAL:
-                methods.update(route.methods or ())
-        return sorted(methods)
+        """The methods of the routes whose path matches (Starlette's PARTIAL match).
+
+        A concrete path shadows a templated one, as in OpenAPI: `/api/notifications/read-all`
+        allows POST, though `DELETE /api/notifications/{notification_id}` matches it too."""
+        matched = [r for r in self.routes if isinstance(r, Route) and r.matches(scope)[0] is Match.PARTIAL]
+        concrete = [r for r in matched if not r.param_convertors]
+        return sorted({method for route in concrete or matched for method in route.methods or ()})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if allowed := self._allowed(scope):

@@ -8,7 +8,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from notification_center.api.bodies import NotificationBody, NotificationPage, ReadAllResult, SendResult, StatsBody
+from notification_center.api.bodies import (
+    NotificationBody,
+    NotificationPage,
+    ReadAllResult,
+    ScheduledResult,
+    SendResult,
+    StatsBody,
+)
 from notification_center.api.deps import ApiError, client_ip, json_body, require_sender, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
@@ -16,6 +23,7 @@ from notification_center.notifications import lifecycle, read_state, sending, se
 from notification_center.notifications.schemas import SendRequest
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.scheduling import scheduled_sends
 
 MAX_LIMIT = 100
 CATEGORY_SLUG = r"[a-z0-9][a-z0-9_-]{0,31}"
@@ -98,10 +106,12 @@ async def mark_all_read(request: Request) -> Response:
 async def send(request: Request) -> Response:
     actor = await require_sender(request)
     try:
-        created = await sending.send(await json_body(request), actor=actor, ip=client_ip(request))
+        outcome = await scheduled_sends.send_or_schedule(await json_body(request), actor=actor, ip=client_ip(request))
     except sending.SendError as exc:
         raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
-    return JSONResponse({"count": len(created), "ids": [n["id"] for n in created]}, status_code=201)
+    if isinstance(outcome, scheduled_sends.Scheduled):  # stored, not sent yet: 202, not 201
+        return JSONResponse(outcome.to_wire(), status_code=202)
+    return JSONResponse({"count": len(outcome), "ids": [n["id"] for n in outcome]}, status_code=201)
 
 
 async def stats(request: Request) -> Response:
@@ -147,6 +157,7 @@ routes = [
             "notifications",
             (
                 Reply(201, "sent; one notification per recipient", SendResult),
+                Reply(202, "with `sendAt`: stored, sent at that time (GET /api/scheduled lists it)", ScheduledResult),
                 Reply(422, "an unknown recipient (named in `unknown`); nothing was sent"),
             ),
             auth="sender",

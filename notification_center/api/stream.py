@@ -6,7 +6,9 @@ yields; the client going away closes its StreamClient, which ends the generator.
 1. checks the sign-in and reads the user's latest cursor and the first replay page in one
    thread hop, then registers with the broadcaster; a notification dispatched in between
    shows in the broadcaster's `dispatched_cursor`, so nothing published meanwhile is missed;
-2. sends `connected` with the cursor it resumes from, then replays everything after it;
+2. sends `connected` with the cursor it resumes from, then `reset` if some of the history
+   after that cursor is gone (purged, expired, deleted: the client reloads its list), then
+   replays everything after it that is still there;
 3. goes live, keeping `cursor` = the last notification written. A live event at or below
    it is a duplicate and dropped; one beyond `cursor + 1` means something was missed (a
    publish raced, Redis was away) and the gap is filled from the database first. Cursors
@@ -62,6 +64,7 @@ class _Start:
     cursor: int  # where the stream continues from: the requested cursor if valid, else latest
     resumed: bool
     replay: list[events.StreamEvent]  # the first page after `cursor`
+    missing: int = 0  # cursors in (cursor, latest] that replay cannot give (history gone)
 
 
 def _page(session: Session, user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
@@ -80,7 +83,19 @@ def _start(key: str, requested: int | None) -> _Start | None:
         resumed = requested is not None and requested <= latest
         cursor = requested if resumed and requested is not None else latest
         replay = _page(session, user_id, cursor) if cursor < latest else []
-        return _Start(user_id, latest, cursor, resumed, replay)
+        return _Start(user_id, latest, cursor, resumed, replay, _missing(session, user_id, cursor, latest, replay))
+
+
+def _missing(session: Session, user_id: str, cursor: int, latest: int, replay: list[events.StreamEvent]) -> int:
+    """How much of (cursor, latest] is gone (purged, expired, deleted, put away): cursors are
+    gap-free, so whatever replay lacks is missing. A first page that spans the whole range
+    answers without another query; a longer range is counted (only on such resumes)."""
+    span = latest - cursor
+    if span <= 0:
+        return 0
+    if span <= REPLAY_PAGE:  # (a row committed after `latest` was read may be in the page too)
+        return span - sum(1 for event in replay if (event.seq or 0) <= latest)
+    return span - service.count_after(session=session, user_id=user_id, after=cursor, upto=latest)
 
 
 def _after(user_id: str, after: int, upto: int | None = None) -> list[events.StreamEvent]:
@@ -132,6 +147,10 @@ async def _events(client: StreamClient, start: _Start, settings: Settings) -> As
     """
     client.cursor = start.cursor
     yield events.connected_event(str(start.cursor), start.resumed).encode(retry_ms=settings.retry_ms)
+    if start.missing:  # honest replay: say that history is gone before continuing
+        reset = events.reset_event(start.missing)
+        _observe(reset)
+        yield reset.frame
     for event in start.replay:
         client.cursor = event.seq or client.cursor
         yield event.frame

@@ -23,6 +23,8 @@ class Action(StrEnum):
     KEY_CREATED = "key_created"
     KEY_REVOKED = "key_revoked"
     NOTIFICATION_SENT = "notification_sent"
+    SEND_SCHEDULED = "send_scheduled"
+    SEND_CANCELLED = "send_cancelled"
 
 
 @dataclass(frozen=True)

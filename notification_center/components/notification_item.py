@@ -1,5 +1,6 @@
 """One notification in the list: type icon and colour, priority badge, relative time,
-plain-text title and content, and its mark-read control.
+plain-text title and content, a "New" mark while unseen, and its controls: mark read,
+archive (unarchive in the Archived view) and delete.
 
 Title and content are rendered with `rx.text` (React escapes them), never as HTML or
 Markdown: they are user-supplied plain text.
@@ -11,6 +12,7 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components.layout import testid
+from notification_center.components.snooze_menu import snooze_menu
 from notification_center.state.links import ActionView
 from notification_center.state.notifications_state import NotificationsState, NotificationView
 
@@ -125,6 +127,21 @@ def _badges(item: NotificationView) -> rx.Component:
     )
 
 
+def _icon_control(icon: str, label: str, on_click, test_id: str, color_scheme: str = "gray") -> rx.Component:
+    return rx.tooltip(
+        rx.icon_button(
+            rx.icon(icon, size=16),
+            size="1",
+            variant="soft",
+            color_scheme=color_scheme,
+            on_click=on_click,
+            aria_label=label,
+            **testid(test_id),
+        ),
+        content=label,
+    )
+
+
 def notification_item(item: NotificationView) -> rx.Component:
     return rx.flex(
         rx.flex(
@@ -143,6 +160,10 @@ def notification_item(item: NotificationView) -> rx.Component:
             rx.flex(
                 _title(item),
                 _badges(item),
+                rx.cond(
+                    ~item.seen,
+                    rx.badge("New", color_scheme="orange", variant="surface", size="1", title="Not seen yet"),
+                ),
                 align="center",
                 spacing="2",
                 wrap="wrap",
@@ -167,16 +188,30 @@ def notification_item(item: NotificationView) -> rx.Component:
             flex="1",
             min_width="0",
         ),
-        rx.button(
-            rx.cond(item.read, rx.icon("check-check", size=16), rx.icon("check", size=16)),
-            rx.text(rx.cond(item.read, "Read", "Mark read"), display=["none", "inline"]),
-            size="1",
-            variant=rx.cond(item.read, "ghost", "soft"),
-            disabled=item.read,
-            on_click=NotificationsState.mark_read(item.id),
-            aria_label=rx.cond(item.read, "Read", "Mark as read"),
+        rx.flex(
+            rx.button(
+                rx.cond(item.read, rx.icon("check-check", size=16), rx.icon("check", size=16)),
+                rx.text(rx.cond(item.read, "Read", "Mark read"), display=["none", "inline"]),
+                size="1",
+                variant=rx.cond(item.read, "ghost", "soft"),
+                disabled=item.read,
+                on_click=NotificationsState.mark_read(item.id),
+                aria_label=rx.cond(item.read, "Read", "Mark as read"),
+                **testid("mark-read"),
+            ),
+            rx.cond(
+                NotificationsState.view_archived,
+                _icon_control(
+                    "archive-restore", "Move back to the inbox", NotificationsState.unarchive(item.id), "unarchive"
+                ),
+                _icon_control("archive", "Archive", NotificationsState.archive(item.id), "archive"),
+            ),
+            # Archived rows cannot be snoozed (they are out of the inbox already).
+            rx.cond(NotificationsState.view_archived, rx.fragment(), snooze_menu(item)),
+            _icon_control("trash-2", "Delete", NotificationsState.delete(item.id), "delete", color_scheme="red"),
+            align="center",
+            spacing="2",
             flex_shrink="0",
-            **testid("mark-read"),
         ),
         spacing="3",
         align="start",
@@ -187,6 +222,8 @@ def notification_item(item: NotificationView) -> rx.Component:
         border_left_color=type_color(item.type, 9),
         border_radius="var(--radius-3)",
         background=rx.cond(item.read, "var(--gray-a2)", "var(--accent-a3)"),
+        # Unseen rows stand out until the list has been looked at (a ring, beside the unread fill).
+        box_shadow=rx.cond(item.seen, "none", "0 0 0 2px var(--orange-a7)"),
         opacity=rx.cond(item.read, "0.85", "1"),
         role="listitem",
         **testid(
@@ -194,6 +231,7 @@ def notification_item(item: NotificationView) -> rx.Component:
             **{
                 "data-notification-id": item.id,
                 "data-read": rx.cond(item.read, "true", "false"),
+                "data-seen": rx.cond(item.seen, "true", "false"),
                 "data-type": item.type,
                 "data-priority": item.priority,
                 "data-category": item.category,

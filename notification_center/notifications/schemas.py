@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from notification_center.models import NotificationType, Priority
 from notification_center.notifications.links import ACTION_ID_PATTERN, MAX_ACTIONS, URL_MAX, url_problem
 
 TITLE_MAX = 200
+# How far ahead a time may be set (sendAt, a snooze): further is almost surely a typo.
+MAX_AHEAD = timedelta(days=365)
 CONTENT_MAX = 5000
+TTL_MAX_SECONDS = 366 * 86_400
 
 # What the validators below enforce, told to the JSON schema too (OpenAPI document, fuzzing),
 # while the validators keep their own messages: at least one character that is not a space.
@@ -75,6 +79,19 @@ class SendRequest(BaseModel):
         max_length=GROUP_KEY_MAX,
         description="sends with one key to one user within NC_GROUP_WINDOW_SECONDS update one inbox row",
     )
+    sendAt: AwareDatetime | None = Field(
+        default=None,
+        description="send later, at this time (with a time zone; within a year); answered 202 with a `scheduledId`",
+    )
+    expiresAt: AwareDatetime | None = Field(
+        default=None, description="from this time on the notification is gone from lists, counts and replay"
+    )
+    ttlSeconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=TTL_MAX_SECONDS,
+        description="instead of `expiresAt`: expire this many seconds after it is sent",
+    )
 
     @field_validator("title")
     @classmethod
@@ -95,6 +112,30 @@ class SendRequest(BaseModel):
             raise ValueError("action ids must differ")
         return value
 
+    @field_validator("sendAt")
+    @classmethod
+    def _send_at_ahead(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else check_future(value)
+
+    @field_validator("expiresAt")
+    @classmethod
+    def _expires_ahead(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None:
+            return None
+        if value <= datetime.now(UTC):
+            raise ValueError("must be in the future")
+        send_at = info.data.get("sendAt")
+        if send_at is not None and value <= send_at:
+            raise ValueError("must be after sendAt")
+        return value.astimezone(UTC)
+
+    @field_validator("ttlSeconds")
+    @classmethod
+    def _one_expiry(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("expiresAt") is not None:
+            raise ValueError("give expiresAt or ttlSeconds, not both")
+        return value
+
     @field_validator("recipients")
     @classmethod
     def _recipients_not_empty(cls, value: list[str] | str) -> list[str] | str:
@@ -104,6 +145,16 @@ class SendRequest(BaseModel):
             if any(not isinstance(v, str) or not v.strip() for v in value):
                 raise ValueError("usernames must be non-empty strings")
         return value
+
+
+def check_future(value: datetime, now: datetime | None = None) -> datetime:
+    """A time ahead of now and at most `MAX_AHEAD` away, as UTC; ValueError otherwise."""
+    now = now or datetime.now(UTC)
+    if value <= now:
+        raise ValueError("must be in the future")
+    if value > now + MAX_AHEAD:
+        raise ValueError("must be at most one year ahead")
+    return value.astimezone(UTC)
 
 
 def describe_errors(error: ValidationError) -> tuple[str, list[dict[str, str]]]:

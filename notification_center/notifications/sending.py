@@ -1,14 +1,18 @@
 """Sending on behalf of an operator: validate, resolve recipients, deliver in-app.
 
-`POST /api/notifications` and the operator page both call `send()`, so both apply the same
-rules and name the offending field with the same messages.
+`POST /api/notifications` and the operator page both go through `validate()` and
+`deliver()` (by way of `scheduling.scheduled_sends.send_or_schedule`, which stores a body
+with `sendAt` instead), so both apply the same rules and name the offending field with the
+same messages; the scheduler fires stored sends through `persist()` and `publish()`.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.audit import service as audit
@@ -16,6 +20,7 @@ from notification_center.categories import service as categories
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
 from notification_center.history.recording import record_send
+from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
 from notification_center.notifications.senders import SYSTEM, Sender
@@ -31,42 +36,84 @@ class SendError(ValueError):
         self.extra = extra
 
 
-def _resolve_and_persist(
-    recipients: list[str] | str, draft: service.Draft, actor: audit.Actor | None, ip: str | None
-) -> list[dict[str, Any]]:
-    """One unit of work, one thread hop: a send is mostly database round trips. The history
-    row and the audit row are INSERTs in it, committed (or rolled back) with the
-    notifications, so a send that fails leaves neither behind."""
-    with session_scope() as session:
-        categories.require_category(session=session, slug=draft.category)
-        user_ids = service.resolve_recipients(session=session, recipients=recipients)
-        draft = record_send(session=session, sender=sender_of(actor), draft=draft, recipients=len(user_ids))
-        created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
-        if actor is not None:
-            count = len(created)
-            audit.record(
-                session=session,
-                action=audit.Action.NOTIFICATION_SENT,
-                actor=actor,
-                target=draft.title,
-                detail=f"{count} recipient{'' if count == 1 else 's'}"
-                + (" (all users)" if isinstance(recipients, str) else ""),
-                ip=ip,
-            )
-        return created
+def validate(body: Any) -> SendRequest:
+    """The request `body` (the JSON shape of POST /api/notifications) asks for, or a
+    SendError naming the first bad field."""
+    if not isinstance(body, dict):
+        raise SendError("body: must be a JSON object", "body")
+    try:
+        return SendRequest.model_validate(body)
+    except ValidationError as exc:
+        message, details = describe_errors(exc)
+        raise SendError(message, details[0]["field"], details=details) from None
+
+
+def unknown_recipients(exc: service.UnknownRecipientsError) -> SendError:
+    names = ", ".join(exc.usernames)
+    return SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames)
+
+
+def check_category(*, session: Session, request: SendRequest) -> None:
+    """A send may only name a defined category (422 naming `category` otherwise)."""
+    try:
+        categories.require_category(session=session, slug=request.category)
+    except categories.UnknownCategoryError as exc:
+        raise SendError(f"category: no such category {exc.slug!r}", "category") from None
 
 
 def draft_of(request: SendRequest) -> service.Draft:
+    """The request as the service's Draft; `ttlSeconds` counts from now (the moment of
+    sending, which for a scheduled send is when it fires)."""
+    expires_at = request.expiresAt
+    if request.ttlSeconds is not None:
+        expires_at = utcnow() + timedelta(seconds=request.ttlSeconds)
     return service.Draft(
         title=request.title,
         content=request.content,
         type=request.type.value,
         priority=request.priority.value,
+        expires_at=expires_at,
         category=request.category,
         url=request.url,
         actions=tuple(a.model_dump(exclude_none=True) for a in request.actions) if request.actions else None,
         group_key=request.groupKey,
     )
+
+
+def persist(
+    *,
+    session: Session,
+    request: SendRequest,
+    actor: audit.Actor | None = None,
+    ip: str | None = None,
+    note: str = "",
+) -> list[dict[str, Any]]:
+    """Resolve the recipients and write the notifications in the caller's transaction
+    (sync, in a worker thread); `publish` the rows once it committed. The audit row (when
+    `actor` is given) is one more INSERT in it, committed or rolled back with them. The
+    scheduler fires scheduled sends through this, in the transaction that claims them."""
+    check_category(session=session, request=request)
+    try:
+        user_ids = service.resolve_recipients(session=session, recipients=request.recipients)
+    except service.UnknownRecipientsError as exc:
+        raise unknown_recipients(exc) from None
+    # The history row (the sent history) and the audit row are INSERTs in this transaction,
+    # committed (or rolled back) with the notifications: a failed send leaves neither behind.
+    draft = record_send(session=session, sender=sender_of(actor), draft=draft_of(request), recipients=len(user_ids))
+    created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+    if actor is not None:
+        count = len(created)
+        audit.record(
+            session=session,
+            action=audit.Action.NOTIFICATION_SENT,
+            actor=actor,
+            target=request.title,
+            detail=f"{count} recipient{'' if count == 1 else 's'}"
+            + (" (all users)" if isinstance(request.recipients, str) else "")
+            + note,
+            ip=ip,
+        )
+    return created
 
 
 def sender_of(actor: audit.Actor | None) -> Sender:
@@ -77,25 +124,33 @@ def sender_of(actor: audit.Actor | None) -> Sender:
     return Sender(actor.type, actor.id, actor.name)  # type: ignore[arg-type]
 
 
-async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
-    """Send what `body` (the JSON shape of POST /api/notifications) asks for; returns the
-    created rows (dicts with `id`, `user_id`, `send_id`, ...). `actor` (the operator or API
-    key) is written to the audit log and is the sender in the sent history; without one
-    (Python code) the sender is the system."""
-    if not isinstance(body, dict):
-        raise SendError("body: must be a JSON object", "body")
-    try:
-        request = SendRequest.model_validate(body)
-    except ValidationError as exc:
-        message, details = describe_errors(exc)
-        raise SendError(message, details[0]["field"], details=details) from None
-    draft = draft_of(request)
-    try:
-        created = await run_in_threadpool(_resolve_and_persist, request.recipients, draft, actor, ip)
-    except categories.UnknownCategoryError as exc:
-        raise SendError(f"category: no such category {exc.slug!r}", "category") from None
-    except service.UnknownRecipientsError as exc:
-        names = ", ".join(exc.usernames)
-        raise SendError(f"recipients: unknown user(s): {names}", "recipients", unknown=exc.usernames) from None
-    await get_in_app_channel_handler().publish(created)
+def _persist_now(request: SendRequest, actor: audit.Actor | None, ip: str | None) -> list[dict[str, Any]]:
+    """One unit of work, one thread hop: a send is mostly database round trips."""
+    with session_scope() as session:
+        return persist(session=session, request=request, actor=actor, ip=ip)
+
+
+async def publish(rows: list[dict[str, Any]]) -> None:
+    """Publish committed rows to their users' streams; never raises."""
+    await get_in_app_channel_handler().publish(rows)
+
+
+async def deliver(
+    request: SendRequest, *, actor: audit.Actor | None = None, ip: str | None = None
+) -> list[dict[str, Any]]:
+    """Send a validated request now: persist (and audit), then publish. Returns the created rows."""
+    created = await run_in_threadpool(_persist_now, request, actor, ip)
+    await publish(created)
     return created
+
+
+async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:
+    """Send what `body` asks for, now; returns the created rows (dicts with `id`,
+    `user_id`, `send_id`, ...). `actor` (the operator or API key) is written to the audit
+    log and is the sender in the sent history; without one (Python code) the sender is the
+    system. A body with `sendAt` is for `scheduling.scheduled_sends.send_or_schedule`, which
+    stores it instead; here it is refused rather than sent early."""
+    request = validate(body)
+    if request.sendAt is not None:
+        raise SendError("sendAt: this path sends now; scheduled sends go through send_or_schedule", "sendAt")
+    return await deliver(request, actor=actor, ip=ip)

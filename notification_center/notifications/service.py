@@ -204,6 +204,37 @@ def counts(*, session: Session, user_id: str) -> Counts:
     return Counts(unread=int(unread), unseen=int(unseen))
 
 
+def counts_many(*, session: Session, user_ids: Collection[str]) -> dict[str, Counts]:
+    """`counts` of many users at once (one grouped query per 500): for events the
+    scheduler sends to a batch of users. Users with nothing in the inbox count 0/0."""
+    found = {user_id: Counts(0, 0) for user_id in user_ids}
+    wanted, now = list(found), utcnow()
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(
+                Notification.user_id,
+                func.count(case((visibility.unread(), 1))),
+                func.count(case((visibility.unseen(), 1))),
+            )
+            .where(col(Notification.user_id).in_(wanted[start : start + 500]), visibility.in_inbox(now))
+            .group_by(Notification.user_id)
+        )
+        found.update((user_id, Counts(int(unread), int(unseen))) for user_id, unread, unseen in session.exec(query))
+    return found
+
+
+def count_after(*, session: Session, user_id: str, after: int, upto: int) -> int:
+    """How many notifications `notifications_after` would replay in (after, upto]: fewer
+    than `upto - after` means some of that history is gone (the stream's `reset`)."""
+    query = select(func.count()).where(
+        Notification.user_id == user_id,
+        Notification.seq > after,
+        Notification.seq <= upto,
+        visibility.in_inbox(utcnow()),
+    )
+    return int(session.exec(query).one())
+
+
 def unread_count(*, session: Session, user_id: str) -> int:
     return counts(session=session, user_id=user_id).unread
 
@@ -247,11 +278,14 @@ def is_notification_id(value: str) -> bool:
 
 
 def get_for_user(*, session: Session, user_id: str, notification_id: str) -> Notification | None:
-    """The notification if it belongs to `user_id`; another user's id is simply not found."""
+    """The notification if it belongs to `user_id`; another user's id is simply not found,
+    and so is a deleted one (the row stays for audit only)."""
     if not is_notification_id(notification_id):
         return None
-    notification = session.get(Notification, notification_id)
-    return notification if notification and notification.user_id == user_id else None
+    notification = session.get(Notification, notification_id, populate_existing=True)
+    if notification is None or notification.user_id != user_id or notification.deleted_at is not None:
+        return None
+    return notification
 
 
 def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[Notification | None, bool]:
@@ -271,6 +305,7 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
             col(Notification.id) == notification_id,
             col(Notification.user_id) == user_id,
             col(Notification.read_at).is_(None),
+            col(Notification.deleted_at).is_(None),
         )
         .values(
             read_at=now,
@@ -281,8 +316,8 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1
-    notification = session.get(Notification, notification_id, populate_existing=True)
-    if notification is None or notification.user_id != user_id:
+    notification = get_for_user(session=session, user_id=user_id, notification_id=notification_id)
+    if notification is None:  # not the user's, or deleted: not found
         return None, False
     return notification, changed
 
@@ -307,6 +342,7 @@ def mark_all_read(*, session: Session, user_id: str) -> tuple[int, int]:
             col(Notification.user_id) == user_id,
             col(Notification.seq) <= up_to,
             col(Notification.read_at).is_(None),
+            col(Notification.deleted_at).is_(None),  # deleted rows stay as they were, for audit
         )
         .values(
             read_at=now,

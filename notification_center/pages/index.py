@@ -1,4 +1,5 @@
-"""/: the notification center: live list, unread badge, read state, alert settings."""
+"""/: the notification center: live list, unread and unseen badges, read state, the
+Archived view, archive/delete and bulk actions with undo, alert settings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from notification_center.components import layout
 from notification_center.components.connection_status import connection_status
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
-from notification_center.state.auth_state import sign_out_everywhere
+from notification_center.components.page_visibility import page_visibility
+from notification_center.components.undo_toast import undo_toast
+from notification_center.state.auth_state import AuthState, sign_out_everywhere
 from notification_center.state.notifications_state import NotificationsState
+
+
+def _page_visibility() -> rx.Component:
+    # Visible: the list on screen counts as seen (NotificationsState.set_page_visible).
+    return rx.cond(AuthState.signed_in, page_visibility(on_visibility_change=NotificationsState.set_page_visible))
 
 
 def _setting(label: str, icon: str, checked: rx.Var, on_change, hint: str, test_id: str) -> rx.Component:
@@ -44,6 +52,18 @@ def _toolbar() -> rx.Component:
                 title="Unread notifications",
                 **testid("unread-count"),
             ),
+            rx.badge(
+                rx.icon("sparkles", size=12),
+                NotificationsState.unseen_count.to_string() + " new",
+                color_scheme=rx.cond(NotificationsState.unseen_count > 0, "orange", "gray"),
+                variant="soft",
+                radius="full",
+                size="2",
+                aria_label=NotificationsState.unseen_count.to_string() + " not seen yet",
+                title="Not seen yet",
+                **testid("unseen-count", **{"data-count": NotificationsState.unseen_count.to_string()}),
+            ),
+            rx.cond(NotificationsState.view_archived, rx.badge("Archived", variant="outline", size="2")),
             align="center",
             spacing="2",
         ),
@@ -64,15 +84,7 @@ def _toolbar() -> rx.Component:
                 "Also show a desktop notification while this tab is in the background",
                 "desktop-toggle",
             ),
-            rx.button(
-                rx.icon("check-check", size=16),
-                "Mark all read",
-                size="2",
-                variant="soft",
-                disabled=NotificationsState.unread_count == 0,
-                on_click=NotificationsState.mark_all_read,
-                **testid("mark-all-read"),
-            ),
+            _view_actions(),
             rx.tooltip(
                 rx.button(
                     rx.icon("log-out", size=16),
@@ -128,11 +140,75 @@ def _category_tabs() -> rx.Component:
     )
 
 
+def _view_actions() -> rx.Component:
+    """The bulk actions; each acts on the view shown (inbox or Archived), with undo."""
+    archived = NotificationsState.view_archived
+    return rx.flex(
+        rx.button(
+            rx.icon("check-check", size=16),
+            "Mark all read",
+            size="2",
+            variant="soft",
+            # The badge counts the inbox; the Archived view may hold unread rows regardless.
+            disabled=rx.cond(archived, _shown_count() == 0, NotificationsState.unread_count == 0),
+            on_click=NotificationsState.mark_all_read,
+            **testid("mark-all-read"),
+        ),
+        rx.cond(
+            ~archived,
+            rx.button(
+                rx.icon("archive", size=16),
+                "Archive all read",
+                size="2",
+                variant="soft",
+                color_scheme="gray",
+                disabled=_shown_count() == 0,
+                on_click=NotificationsState.archive_all_read,
+                **testid("archive-all-read"),
+            ),
+        ),
+        rx.button(
+            rx.icon("trash-2", size=16),
+            "Delete all",
+            size="2",
+            variant="soft",
+            color_scheme="red",
+            disabled=_shown_count() == 0,
+            on_click=NotificationsState.delete_all,
+            **testid("delete-all"),
+        ),
+        rx.button(
+            rx.cond(archived, rx.icon("inbox", size=16), rx.icon("archive", size=16)),
+            rx.cond(archived, "Back to inbox", "Archived"),
+            size="2",
+            variant=rx.cond(archived, "solid", "outline"),
+            aria_pressed=rx.cond(archived, "true", "false"),
+            on_click=NotificationsState.toggle_archived_view,
+            **testid("view-archived", **{"data-active": rx.cond(archived, "true", "false")}),
+        ),
+        align="center",
+        spacing="2",
+        wrap="wrap",
+    )
+
+
 def _empty_state() -> rx.Component:
     return rx.flex(
-        rx.icon("bell-off", size=36, color="var(--gray-9)"),
-        rx.text("No notifications yet", weight="medium"),
-        rx.text("New ones appear here as they arrive.", size="2", color="var(--gray-11)"),
+        rx.cond(
+            NotificationsState.view_archived,
+            rx.icon("archive", size=36, color="var(--gray-9)"),
+            rx.icon("bell-off", size=36, color="var(--gray-9)"),
+        ),
+        rx.text(rx.cond(NotificationsState.view_archived, "Nothing archived", "No notifications yet"), weight="medium"),
+        rx.text(
+            rx.cond(
+                NotificationsState.view_archived,
+                "Archived notifications appear here.",
+                "New ones appear here as they arrive.",
+            ),
+            size="2",
+            color="var(--gray-11)",
+        ),
         direction="column",
         align="center",
         spacing="2",
@@ -143,12 +219,22 @@ def _empty_state() -> rx.Component:
     )
 
 
+def _shown_count() -> rx.Var:
+    """How many rows the view shown lists."""
+    return rx.cond(
+        NotificationsState.view_archived,
+        NotificationsState.archived_items.length(),
+        NotificationsState.items.length(),
+    )
+
+
 def _list() -> rx.Component:
+    archived = NotificationsState.view_archived
     return rx.cond(
         NotificationsState.loaded,
         rx.flex(
             rx.cond(
-                NotificationsState.newer_hidden,
+                NotificationsState.newer_hidden & ~archived,
                 rx.button(
                     rx.icon("arrow-up", size=16),
                     "Show newest",
@@ -161,8 +247,12 @@ def _list() -> rx.Component:
             ),
             # The empty state sits inside the list so the list itself is always visible.
             rx.flex(
-                rx.foreach(NotificationsState.items, notification_item),
-                rx.cond(NotificationsState.items.length() == 0, _empty_state()),
+                rx.cond(
+                    archived,
+                    rx.foreach(NotificationsState.archived_items, notification_item),
+                    rx.foreach(NotificationsState.items, notification_item),
+                ),
+                rx.cond(_shown_count() == 0, _empty_state()),
                 direction="column",
                 spacing="2",
                 role="list",
@@ -170,7 +260,16 @@ def _list() -> rx.Component:
                 **testid("notification-list"),
             ),
             rx.cond(
-                NotificationsState.has_more,
+                archived & NotificationsState.archived_more,
+                rx.text(
+                    "Showing the newest 100 archived notifications.",
+                    size="2",
+                    color="var(--gray-11)",
+                    align="center",
+                ),
+            ),
+            rx.cond(
+                NotificationsState.has_more & ~archived,
                 rx.button(
                     "Load more",
                     variant="outline",
@@ -190,4 +289,11 @@ def _list() -> rx.Component:
 
 def index_page() -> rx.Component:
     # The page's stream comes with the bell in the header (layout.page).
-    return layout.page(_toolbar(), _category_tabs(), _list(), header_extra=(connection_status(),))
+    return layout.page(
+        _page_visibility(),
+        _toolbar(),
+        rx.cond(~NotificationsState.view_archived, _category_tabs()),  # the inbox's categories
+        _list(),
+        undo_toast(),
+        header_extra=(connection_status(),),
+    )

@@ -7,9 +7,11 @@ import reflex as rx
 from notification_center import styles
 from notification_center.components import charts, layout
 from notification_center.components.layout import testid
+from notification_center.components.scheduled_sends import scheduled_sends_card
 from notification_center.models import NotificationType, Priority
 from notification_center.state.history_state import HISTORY_ROUTE
 from notification_center.state.operator_state import OperatorState, UserConnections
+from notification_center.state.scheduled_state import ScheduledState
 
 # A native <select>: keyboard- and phone-friendly, and a plain value for the form.
 _select_style = {
@@ -99,6 +101,20 @@ def _send_form() -> rx.Component:
                         **testid("send-recipients"),
                     ),
                     hint="Usernames separated by commas, or all for every user.",
+                ),
+                _field(
+                    "Send at",
+                    "send-at",
+                    rx.input(
+                        type="datetime-local",
+                        step="1",
+                        name="send_at",
+                        id="send-at",
+                        size="2",
+                        # The zone the time is read in (the browser's, learned on load).
+                        **testid("send-at", **{"data-time-zone": ScheduledState.time_zone}),
+                    ),
+                    hint="Optional: a later time (your time zone) to schedule the send; empty sends now.",
                 ),
                 rx.flex(
                     rx.button(
@@ -282,7 +298,15 @@ def operator_page() -> rx.Component:
             OperatorState.checked,
             rx.cond(
                 OperatorState.allowed,
-                rx.flex(_console_links(), _send_form(), _stats(), _charts(), direction="column", spacing="4"),
+                rx.flex(
+                    _console_links(),
+                    _send_form(),
+                    scheduled_sends_card(),
+                    _stats(),
+                    _charts(),
+                    direction="column",
+                    spacing="4",
+                ),
                 _not_allowed(),
             ),
             rx.center(rx.spinner(size="3"), padding="3rem"),

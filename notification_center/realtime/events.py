@@ -31,7 +31,9 @@ EXPIRED = "expired"
 RESET = "reset"  # the resume cursor's history is gone: the client must reload its list
 # The user changed their alert preferences: every tab applies the new map at once.
 PREFERENCES = "preferences"
-USER_EVENT_TYPES = frozenset({SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET, PREFERENCES})
+# `read` also travels as a user event: bulk read/unread and their undo (`"read": false`,
+# `"reload": true`) carry shapes the read-state message (`ReadMessage`) does not have.
+USER_EVENT_TYPES = frozenset({READ, SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET, PREFERENCES})
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,9 @@ def read_up_to_event(up_to: str, unread_count: int, unseen_count: int | None = N
 def user_event(event_type: str, data: dict[str, Any]) -> StreamEvent:
     """A lifecycle event (USER_EVENT_TYPES): no cursor, since replay re-reads rows instead."""
     return StreamEvent(event_type, data)
+
+
+def reset_event(missing: int) -> StreamEvent:
+    """Sent right after `connected` when the resumed-from history is partly gone."""
+    message = "Some notifications after your cursor are no longer available; reload the list"
+    return StreamEvent(RESET, {"message": message, "missing": missing})

@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "key_created": "Created API key",
     "key_revoked": "Revoked API key",
     "notification_sent": "Sent notification",
+    "send_scheduled": "Scheduled a send",
+    "send_cancelled": "Cancelled a scheduled send",
 }
 
 

@@ -21,9 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.components import alerts
 from notification_center.db import session_scope
-from notification_center.notifications import actions, lifecycle, read_state, service
+from notification_center.notifications import actions, bulk, lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
 from notification_center.preferences.rules import alerts_for
+from notification_center.settings import get_settings
+from notification_center.state import lifecycle_events
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.inbox_extras import (
     CategoryTab,
@@ -34,8 +36,11 @@ from notification_center.state.inbox_extras import (
 from notification_center.state.links import ActionView, actions_from_wire, is_external, safe_href
 from notification_center.state.list_window import CAP, keep_newest, keep_oldest
 from notification_center.state.preferences_state import PreferencesState
+from notification_center.timefmt import iso_ms
 
 PAGE_SIZE = 20
+# The Archived view shows the newest this many archived rows (no paging: it is a look back).
+ARCHIVE_PAGE = 100
 HOME = "/"
 # Lifecycle events after which the per-category unread counts cannot have changed.
 _EVENTS_KEEPING_UNREAD = frozenset({"seen", "preferences"})
@@ -98,15 +103,23 @@ class PageData:
 
 # -- database work (runs in a thread) ---------------------------------------------------
 def _read_page(
-    user_id: str, before: str | None = None, below_id: str | None = None, category: str | None = None
+    user_id: str,
+    before: str | None = None,
+    below_id: str | None = None,
+    archived: bool = False,
+    category: str | None = None,
 ) -> PageData:
-    """A page of the list: the newest, or the one after cursor `before`, or the one below
-    the notification `below_id` (the window's oldest row, whose cursor the UI lacks)."""
+    """A page of the inbox (or of the Archived view), of one category or all: the newest,
+    or the one after cursor `before`, or the one below the notification `below_id` (the
+    window's oldest row, whose cursor the UI lacks)."""
     with session_scope() as session:
         cursor = service.parse_cursor(before)
         if below_id and (row := service.get_for_user(session=session, user_id=user_id, notification_id=below_id)):
             cursor = row.seq
-        page = service.list_page(session=session, user_id=user_id, limit=PAGE_SIZE, before=cursor, category=category)
+        limit = ARCHIVE_PAGE if archived else PAGE_SIZE
+        page = service.list_page(
+            session=session, user_id=user_id, limit=limit, before=cursor, archived=archived, category=category
+        )
         items = [NotificationView.from_wire(to_wire(n)) for n in page.items]
         return PageData([i for i in items if i], page.counts.unread, page.counts.unseen, page.next_cursor)
 
@@ -133,6 +146,17 @@ class NotificationsState(AuthState):
     newer_hidden: bool = False
     loaded: bool = False
     loading_more: bool = False
+    # Which view `/` shows: the inbox (`items`, always kept live: the bell shows it too), or
+    # the Archived view (`archived_items`, read when shown).
+    view_archived: bool = False
+    archived_items: list[NotificationView] = []
+    archived_more: bool = False
+    # This tab's page is visible (document.visibilityState): what the list shows counts as seen.
+    page_visible: bool = False
+    # The last bulk action's undo token, shown in the undo toast (components/undo_toast.py).
+    undo_token: str = ""
+    undo_message: str = ""
+    undo_ms: int = 10_000
     # The bell's aria-live region: what a screen reader announces for a new notification.
     announcement: str = ""
 
@@ -154,6 +178,8 @@ class NotificationsState(AuthState):
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
+        self.view_archived, self.archived_items, self.archived_more = False, [], False
+        self.undo_token, self.undo_message = "", ""
         self.announcement = ""
 
     def _apply_first_page(self, page: PageData) -> None:
@@ -173,18 +199,41 @@ class NotificationsState(AuthState):
     def _set_counts(self, page: PageData) -> None:
         self.unread_count, self.unseen_count = page.unread_count, page.unseen_count
 
-    def _set_read(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
+    def _update_rows(self, ids: list[str] | set[str] | frozenset[str], **changes: bool) -> None:
+        """Set fields of these rows in both lists (only assigning a list that changes)."""
         wanted = set(ids)
-        if any(item.id in wanted and not (item.read and item.seen) for item in self.items):
-            self.items = [dataclasses.replace(i, read=True, seen=True) if i.id in wanted else i for i in self.items]
+
+        def updated(rows: list[NotificationView]) -> list[NotificationView] | None:
+            if not any(i.id in wanted and any(getattr(i, k) != v for k, v in changes.items()) for i in rows):
+                return None
+            return [dataclasses.replace(i, **changes) if i.id in wanted else i for i in rows]
+
+        if (rows := updated(self.items)) is not None:
+            self.items = rows
+        if (rows := updated(self.archived_items)) is not None:
+            self.archived_items = rows
+
+    def _drop_rows(self, ids: list[str] | set[str] | frozenset[str], *, inbox: bool, archive: bool) -> None:
+        wanted = set(ids)
+        if inbox and any(i.id in wanted for i in self.items):
+            self.items = [i for i in self.items if i.id not in wanted]
+        if archive and any(i.id in wanted for i in self.archived_items):
+            self.archived_items = [i for i in self.archived_items if i.id not in wanted]
+
+    def _set_read(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
+        self._update_rows(ids, read=True, seen=True)
+        self.unread_count = max(0, unread_count)
+        if unseen_count is not None:
+            self.unseen_count = max(0, unseen_count)
+
+    def _set_unread(self, ids: list[str], unread_count: int, unseen_count: int | None = None) -> None:
+        self._update_rows(ids, read=False)
         self.unread_count = max(0, unread_count)
         if unseen_count is not None:
             self.unseen_count = max(0, unseen_count)
 
     def _set_seen(self, ids: list[str], unseen_count: int) -> None:
-        wanted = set(ids)
-        if any(item.id in wanted and not item.seen for item in self.items):
-            self.items = [dataclasses.replace(i, seen=True) if i.id in wanted else i for i in self.items]
+        self._update_rows(ids, seen=True)
         self.unseen_count = max(0, unseen_count)
 
     # -- loading --------------------------------------------------------------------
@@ -195,7 +244,8 @@ class NotificationsState(AuthState):
         if user is None:  # current_user has cleared the list
             return login_redirect(HOME)
         await self._load_extras(user.id)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, category=self._category_filter()))
+        return None
 
     @rx.event
     async def load_more(self):
@@ -209,7 +259,7 @@ class NotificationsState(AuthState):
             return
         self.loading_more = True
         yield
-        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below, self._category_filter())
+        page = await run_in_threadpool(_read_page, user.id, self._next_cursor, below, category=self._category_filter())
         known = {item.id for item in self.items}
         # Older rows join at the bottom; beyond the cap the newest leave ("show newest").
         self.items, cut = keep_oldest(self.items + [item for item in page.items if item.id not in known], CAP)
@@ -225,7 +275,7 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, category=self._category_filter()))
         return None
 
     @rx.event
@@ -235,10 +285,12 @@ class NotificationsState(AuthState):
         if user is None:
             return
         await self._load_extras(user.id)  # preferences may have changed while disconnected
-        page = await run_in_threadpool(_read_page, user.id, None, None, self._category_filter())
+        if self.view_archived:  # changes made while disconnected: the archived list too
+            await self._reload_archive()
+        page = await run_in_threadpool(_read_page, user.id, category=self._category_filter())
         if self.loaded and self.newer_hidden:  # the top is not shown: only the badges move
             self._set_counts(page)
-            return
+            return None
         newest_known = max((_order_key(i) for i in self.items), default=None)
         # The fresh page joins the list without a hole if it reaches back to what we know.
         joins = newest_known is not None and any(_order_key(i) <= newest_known for i in page.items)
@@ -247,6 +299,7 @@ class NotificationsState(AuthState):
             self._set_counts(page)
         else:  # first load, or more than a page arrived meanwhile: start from the newest
             self._apply_first_page(page)
+        return None
 
     # -- live events from the stream component -----------------------------------------
     @rx.event
@@ -257,6 +310,9 @@ class NotificationsState(AuthState):
         existing = next((i for i in self.items if i.id == item.id), None)
         if existing is not None and item.group_count <= existing.group_count:
             return None  # a duplicate (replay, leader hand-over)
+        oldest = min((_order_key(i) for i in self.items if i.id != item.id), default=None)
+        if self.has_more and oldest is not None and _order_key(item) < oldest:
+            return None  # older than the loaded window: "load more" will bring it
         follow_up = []
         if existing is not None:  # a grouped send: the row moves to the top with its new text
             self.items = [i for i in self.items if i.id != item.id]
@@ -265,12 +321,12 @@ class NotificationsState(AuthState):
             follow_up.append(NotificationsState.refresh_counts)
         else:
             self._count_new(item)
-        oldest = min((_order_key(i) for i in self.items), default=None)
-        if self.has_more and oldest is not None and _order_key(item) < oldest:
-            return follow_up or None  # older than the loaded window: "load more" will bring it
         if not self.newer_hidden and self.category in ("", item.category):  # else "show newest" / its tab
             self._merge_newer([item])
-        return [*self._alerts(item), *follow_up]
+        events = [*self._alerts(item), *follow_up]
+        if seen := self._seen_next():  # arrived while the list is on screen: seen
+            events.append(seen)
+        return events
 
     def _count_new(self, item: NotificationView) -> None:
         if not item.read:
@@ -304,6 +360,8 @@ class NotificationsState(AuthState):
             events.append(alerts.sound(item.priority))
         if self.desktop_on == "1" and wanted.desktop:
             events.append(alerts.desktop(item))
+        if seen := self._seen_next():  # arrived while the list is on screen: seen
+            events.append(seen)
         return events
 
     async def _load_extras(self, user_id: str) -> None:
@@ -324,7 +382,7 @@ class NotificationsState(AuthState):
     async def refresh_counts(self):
         """Badges and tab counts from the database (when this tab cannot work them out)."""
         if self._user_id:
-            page = await run_in_threadpool(_read_page, self._user_id, None, None, self._category_filter())
+            page = await run_in_threadpool(_read_page, self._user_id, category=self._category_filter())
             self._set_counts(page)
         return NotificationsState.refresh_category_counts
 
@@ -339,7 +397,7 @@ class NotificationsState(AuthState):
             return login_redirect(HOME)
         known = {tab.slug for tab in self.category_tabs}
         self.category = slug if slug in known else ""
-        self._apply_first_page(await run_in_threadpool(_read_page, user.id, None, None, self._category_filter()))
+        self._apply_first_page(await run_in_threadpool(_read_page, user.id, category=self._category_filter()))
         return NotificationsState.refresh_category_counts
 
     @rx.event
@@ -353,9 +411,10 @@ class NotificationsState(AuthState):
 
     @rx.event
     async def on_read(self, data: dict):
-        """A `read` event: `ids` (those were marked read) or `upTo` (read-all: every one up to
-        that cursor). The list holds ids, not cursors, so `upTo` asks the database which of
-        the loaded ones are read now."""
+        """A `read` event: `ids` (those were marked read, or unread with `"read": false`),
+        `upTo` (read-all: every one up to that cursor), or `reload` (a big bulk action or an
+        undo). The list holds ids, not cursors, so `upTo` asks the database which of the
+        loaded ones are read now."""
         if not isinstance(data, dict):
             return None
         count = data.get("unreadCount")
@@ -363,8 +422,13 @@ class NotificationsState(AuthState):
         unseen = data.get("unseenCount")
         unseen = unseen if isinstance(unseen, int) else None
         ids = data.get("ids")
+        if data.get("reload") is True:
+            self.unread_count, self.unseen_count = count, unseen if unseen is not None else self.unseen_count
+            return await self._reload_lists(inbox=True, archive=True)
         if isinstance(data.get("upTo"), str) and self._user_id:
             self._set_read(await self._loaded_and_read(self._user_id), count, unseen)
+        elif isinstance(ids, list) and data.get("read") is False:
+            self._set_unread([i for i in ids if isinstance(i, str)], count, unseen)
         elif isinstance(ids, list):
             self._set_read([i for i in ids if isinstance(i, str)], count, unseen)
         return NotificationsState.refresh_category_counts
@@ -382,16 +446,6 @@ class NotificationsState(AuthState):
         follow_up = result if isinstance(result, list) else [] if result is None else [result]
         return [*follow_up, NotificationsState.refresh_category_counts]
 
-    async def _on_updated_event(self, data: dict) -> None:
-        """A row changed in place (an action was taken, ...): show it as it is now."""
-        item = NotificationView.from_wire(data.get("notification"))
-        if item is not None and any(i.id == item.id for i in self.items):
-            self.items = merge_newest_first(self.items, [item])
-        if isinstance(data.get("unreadCount"), int):
-            self.unread_count = max(0, data["unreadCount"])
-        if isinstance(data.get("unseenCount"), int):
-            self.unseen_count = max(0, data["unseenCount"])
-
     async def _on_preferences_event(self, data: dict):
         """The user changed their preferences (in any tab): alert by the new ones from now,
         and an open /preferences page shows them."""
@@ -400,17 +454,98 @@ class NotificationsState(AuthState):
             return PreferencesState.apply_preferences(data["preferences"])
         return None
 
-    async def _on_seen_event(self, data: dict) -> None:
+    async def _apply_lifecycle(self, event_type: str, data: dict):
+        """`seen`, `archived`, `deleted`: drop the rows that left a list, mark the ones that
+        changed, re-read a list that rows came into (lifecycle_events.plan)."""
+        plan = lifecycle_events.plan(event_type, data)
+        if plan.unread_count is not None:
+            self.unread_count = max(0, plan.unread_count)
+        if plan.unseen_count is not None:
+            self.unseen_count = max(0, plan.unseen_count)
+        self._drop_rows(plan.ids, inbox=plan.inbox == "drop", archive=plan.archive == "drop")
+        if plan.inbox == "mark" and plan.unseen_count is not None:
+            self._set_seen(list(plan.ids), plan.unseen_count)
+        return await self._reload_lists(inbox=plan.inbox == "reload", archive=plan.archive == "reload")
+
+    async def _on_seen_event(self, data: dict):
+        return await self._apply_lifecycle("seen", data)
+
+    async def _on_archived_event(self, data: dict):
+        return await self._apply_lifecycle("archived", data)
+
+    async def _on_deleted_event(self, data: dict):
+        return await self._apply_lifecycle("deleted", data)
+
+    async def _reload_lists(self, *, inbox: bool, archive: bool):
+        """Re-read the first page of the inbox and/or the archived rows (if shown): rows came
+        into them that no event lists."""
+        if not self._user_id:
+            return None
+        if archive and self.view_archived:
+            await self._reload_archive()
+        if inbox:
+            self._apply_first_page(await run_in_threadpool(_read_page, self._user_id, category=self._category_filter()))
+        return None
+
+    async def _reload_archive(self) -> None:
+        if self._user_id:
+            page = await run_in_threadpool(_read_page, self._user_id, None, None, True)
+            self.archived_items, self.archived_more = page.items, page.next_cursor is not None
+
+    def _seen_next(self):
+        """The event that marks the inbox's rows seen, if `/` shows it on a visible page and
+        it has unseen rows (called when the user comes back to the page, and when a
+        notification arrives in front of them)."""
+        if self.page_visible and self.loaded and not self.view_archived and any(not i.seen for i in self.items):
+            return NotificationsState.mark_shown_seen
+        return None
+
+    # -- snooze, expiry, honest replay (scheduling/) ---------------------------------
+    def _take_counts(self, data: dict) -> None:
+        unread, unseen = data.get("unreadCount"), data.get("unseenCount")
+        if isinstance(unread, int):
+            self.unread_count = max(0, unread)
+        if isinstance(unseen, int):
+            self.unseen_count = max(0, unseen)
+
+    async def _on_updated_event(self, data: dict) -> None:
+        """A row changed in place: a snoozed one leaves the list, one coming back (or
+        otherwise changed) takes its place in it. `data` is `{"notification", counts}`
+        (or the notification itself)."""
+        wire = data.get("notification") if isinstance(data.get("notification"), dict) else data
+        item = NotificationView.from_wire(wire)
+        if item is None or not self._user_id or wire.get("userId") not in (None, self._user_id):
+            return
+        snoozed = wire.get("snoozedUntil")
+        if isinstance(snoozed, str) and snoozed > iso_ms():
+            self.items = [i for i in self.items if i.id != item.id]
+        elif any(i.id == item.id for i in self.items):
+            self.items = [item if i.id == item.id else i for i in self.items]
+        else:
+            oldest = min((_order_key(i) for i in self.items), default=None)
+            beyond = self.has_more and oldest is not None and _order_key(item) < oldest
+            shown = self.category in ("", item.category)  # the category tab shown
+            if not beyond and not self.newer_hidden and shown:  # else "load more" / "show newest" has it
+                self._merge_newer([item])
+        self._take_counts(data)
+
+    async def _on_expired_event(self, data: dict) -> None:
         ids = data.get("ids")
-        unseen = data.get("unseenCount")
-        if isinstance(ids, list) and isinstance(unseen, int):
-            self._set_seen([i for i in ids if isinstance(i, str)], unseen)
+        if isinstance(ids, list):
+            gone = {i for i in ids if isinstance(i, str)}
+            self.items = [i for i in self.items if i.id not in gone]
+        self._take_counts(data)
+
+    async def _on_reset_event(self, _data: dict) -> None:
+        """The stream resumed over history that is gone: start the list afresh."""
+        if self._user_id:
+            self._apply_first_page(await run_in_threadpool(_read_page, self._user_id, category=self._category_filter()))
 
     async def _loaded_and_read(self, user_id: str) -> list[str]:
         unread = [item.id for item in self.items if not item.read]
         return await run_in_threadpool(lambda: read_state.read_ids_among(user_id=user_id, ids=unread))
 
-    # -- read state -----------------------------------------------------------------
+    # -- read and seen state ------------------------------------------------------------
     @rx.event
     async def mark_read(self, notification_id: str):
         user = await self.current_user()
@@ -444,27 +579,117 @@ class NotificationsState(AuthState):
         return NotificationsState.refresh_category_counts
 
     @rx.event
+    async def set_page_visible(self, report: dict):
+        """`{"visible", "initial"}` from components/page_visibility.py. Coming back to a
+        visible `/` (not its first load: the bell and the "New" marks say what is new, and
+        opening the bell marks it seen) counts as looking at the list: it is seen now."""
+        self.page_visible = isinstance(report, dict) and report.get("visible") is True
+        if self.page_visible and report.get("initial") is not True:
+            return self._seen_next()
+        return None
+
+    @rx.event
     async def mark_shown_seen(self):
-        """The list was opened: what it shows is seen now (the unseen badge drops, and the
-        other tabs hear of it through the `seen` event)."""
+        """The list is on screen: what it shows is seen now (the unseen badge drops, and the
+        other tabs hear of it through the `seen` event). Only the inbox has an unseen badge."""
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
         unseen = [item.id for item in self.items if not item.seen]
-        if unseen:
+        if unseen and not self.view_archived:
             change = await lifecycle.mark_seen(user_id=user.id, ids=unseen)
             self._set_seen(unseen, change.counts.unseen)
+            self.unread_count = change.counts.unread
         return None
 
+    # -- views, archive, delete, bulk actions and undo -------------------------------------
     @rx.event
-    async def mark_all_read(self):
+    async def toggle_archived_view(self):
+        """Between the inbox and the Archived view (`view-archived`)."""
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        # Only what this call marked: one created meanwhile stays unread and counted.
-        result = await read_state.mark_all_read(user_id=user.id)
-        self._set_read(await self._loaded_and_read(user.id), result.counts.unread, result.counts.unseen)
-        return NotificationsState.refresh_category_counts
+        self.view_archived = not self.view_archived
+        if self.view_archived:
+            await self._reload_archive()
+        else:  # read again when shown next: a hidden list would go stale
+            self.archived_items, self.archived_more = [], False
+        return None
+
+    def _view_filter(self, **narrow: bool) -> bulk.Filter:
+        """The filter of the view shown: bulk actions act on it, never on everything."""
+        return bulk.Filter(archived=self.view_archived, **narrow)
+
+    async def _bulk(self, action: str, message: str, *, ids: list[str] | None = None, where: bulk.Filter | None = None):
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        result = await bulk.bulk(user_id=user.id, action=action, ids=ids, where=where)
+        self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
+        if result.updated > lifecycle.EVENT_IDS:
+            await self._reload_lists(inbox=True, archive=True)
+        elif action in ("archive", "unarchive", "delete"):
+            # Where they went is re-read when this tab's own event arrives (`archived`).
+            self._drop_rows(result.ids, inbox=action != "unarchive", archive=action != "archive")
+        elif action == "read":
+            self._set_read(result.ids, result.counts.unread, result.counts.unseen)
+        elif action == "unread":
+            self._set_unread(result.ids, result.counts.unread, result.counts.unseen)
+        elif action == "seen":
+            self._set_seen(result.ids, result.counts.unseen)
+        if result.undo_token is None:
+            return rx.toast.info("Nothing to change here.")
+        noun = "notification" if result.updated == 1 else "notifications"
+        self.undo_token, self.undo_message = result.undo_token, f"{message} {result.updated} {noun}."
+        self.undo_ms = int(get_settings().undo_window_seconds * 1000)
+        return None
+
+    @rx.event
+    async def archive(self, notification_id: str):
+        return await self._bulk("archive", "Archived", ids=[notification_id])
+
+    @rx.event
+    async def unarchive(self, notification_id: str):
+        return await self._bulk("unarchive", "Moved back to the inbox:", ids=[notification_id])
+
+    @rx.event
+    async def delete(self, notification_id: str):
+        return await self._bulk("delete", "Deleted", ids=[notification_id])
+
+    @rx.event
+    async def mark_all_read(self):
+        """Every unread row of the view shown (not of every view)."""
+        return await self._bulk("read", "Marked read:", where=self._view_filter())
+
+    @rx.event
+    async def archive_all_read(self):
+        return await self._bulk("archive", "Archived", where=self._view_filter(read=True))
+
+    @rx.event
+    async def delete_all(self):
+        return await self._bulk("delete", "Deleted", where=self._view_filter())
+
+    @rx.event
+    async def undo(self):
+        """The undo toast's button: revert the last bulk action of this tab."""
+        user = await self.current_user()
+        if user is None:
+            return login_redirect(HOME)
+        token, self.undo_token = self.undo_token, ""
+        if not token:
+            return None
+        try:
+            result = await bulk.undo(user_id=user.id, token=token)
+        except bulk.UndoError as exc:
+            reason = exc.message.split(": ", 1)[-1]
+            return rx.toast.warning(f"Could not undo: {reason}.")
+        self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
+        await self._reload_lists(inbox=True, archive=True)
+        return rx.toast.success("Undone.")
+
+    @rx.event
+    def dismiss_undo(self):
+        self.undo_token = ""
 
     # -- alert settings -------------------------------------------------------------
     @rx.event

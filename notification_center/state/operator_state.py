@@ -1,6 +1,6 @@
 """The operator page: send notifications from a form, watch live connection stats.
 
-Sending goes through exactly what `POST /api/notifications` uses, `sending.send()`: the
+Sending goes through exactly what `POST /api/notifications` uses, `send_or_schedule()`: the
 same validation, the same messages naming the field, the same delivery (persist, then
 publish). The stats are polled; every poll checks the session and role again, so a tab
 left open after a logout, an expiry or a demotion stops showing them at once.
@@ -21,7 +21,10 @@ from notification_center.db import session_scope
 from notification_center.monitoring.charts import ChartData, chart_data
 from notification_center.notifications import sending
 from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.scheduling import scheduled_sends
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
+from notification_center.state.browser_time import UTC_ZONE, zone
+from notification_center.state.scheduled_state import ScheduledState, send_at_from_form
 
 OPERATOR_ROUTE = "/operator"
 ALL = "all"
@@ -51,26 +54,33 @@ def _chart_data() -> ChartData:
         return chart_data(session=session)
 
 
-def form_body(form: dict[str, Any]) -> dict[str, Any]:
-    """The form's fields as the body `POST /api/notifications` takes."""
-    return {
+def form_body(form: dict[str, Any], time_zone: str = "") -> dict[str, Any]:
+    """The form's fields as the body `POST /api/notifications` takes; `send_at` (a local
+    time in the browser's `time_zone`) becomes `sendAt`."""
+    body = {
         "title": form.get("title", ""),
         "content": form.get("content", ""),
         "type": form.get("type") or "info",
         "priority": form.get("priority") or "normal",
         "recipients": parse_recipients(str(form.get("recipients", ""))),
     }
+    if (send_at := send_at_from_form(str(form.get("send_at") or ""), time_zone)) is not None:
+        body["sendAt"] = send_at
+    return body
 
 
 async def send_notification(
-    form: dict[str, Any], actor: Actor | None = None, ip: str | None = None
+    form: dict[str, Any], actor: Actor, ip: str | None = None, time_zone: str = ""
 ) -> tuple[bool, str]:
-    """Validate and send what the form holds: (ok, message for the operator)."""
+    """Validate and send (or schedule) what the form holds: (ok, message for the operator)."""
     try:
-        created = await sending.send(form_body(form), actor=actor, ip=ip)
+        outcome = await scheduled_sends.send_or_schedule(form_body(form, time_zone), actor=actor, ip=ip)
     except sending.SendError as exc:
         return False, exc.message
-    count = len(created)
+    if isinstance(outcome, scheduled_sends.Scheduled):
+        where = zone(time_zone) or UTC_ZONE
+        return True, f"Scheduled for {outcome.send_at.astimezone(where):%a %d %b %Y, %H:%M:%S} ({where.key})."
+    count = len(outcome)
     return True, f"Sent {count} notification{'' if count == 1 else 's'}."
 
 
@@ -113,16 +123,18 @@ class OperatorState(AuthState):
             return
         self.sending = True
         yield
+        time_zone = (await self.get_state(ScheduledState)).time_zone
         try:
             # The audit log names the operator (resolved from the cookie just above).
             actor = Actor.user(self._user_id, self.username)
             self.result_ok, self.result = await send_notification(
-                form_data, actor, self.router.session.client_ip or None
+                form_data, actor, self.router.session.client_ip or None, time_zone
             )
         finally:
             self.sending = False
         if self.result_ok:
-            yield [rx.set_value("send-title", ""), rx.set_value("send-content", "")]
+            reset = [rx.set_value("send-title", ""), rx.set_value("send-content", ""), rx.set_value("send-at", "")]
+            yield [*reset, ScheduledState.refresh]
 
     @rx.event
     async def refresh_stats(self, _tick: str = ""):

@@ -77,7 +77,14 @@ async def test_marking_seen_tells_the_users_other_tabs(app_server, make_account)
             await other_tab.wait_for(lambda r: r.events)
             assert (await tab.post(f"/api/notifications/{ids[0]}/seen")).status_code == 200
             await other_tab.wait_for(lambda r: r.of_type("seen"))
-            assert other_tab.of_type("seen")[0].data == {"ids": [ids[0]], "unseenCount": 1}
+            # Like every lifecycle event it carries both badges after the change.
+            assert other_tab.of_type("seen")[0].data == {
+                "ids": [ids[0]],
+                "seen": True,
+                "count": 1,
+                "unreadCount": 2,
+                "unseenCount": 1,
+            }
             # Seeing it again changes nothing and tells nobody.
             assert (await tab.post(f"/api/notifications/{ids[0]}/seen")).status_code == 200
             await asyncio.sleep(0.5)

@@ -167,13 +167,13 @@ async def test_read_state_reaches_every_tab_of_the_user(cluster: Cluster) -> Non
     w1.register_client("alice", tabs[1])
     w1.register_client("bob", other)
 
-    await w0.publish_read_state("alice", ["notif_1", "notif_2"], 3)
+    await w0.publish_read_state("alice", ["notif_1", "notif_2"], 3, 2)
     await cluster.settle(w0)
 
     for tab in tabs:
         (event,) = tab.events
         assert event.type == "read"
-        assert event.data == {"ids": ["notif_1", "notif_2"], "unreadCount": 3}
+        assert event.data == {"ids": ["notif_1", "notif_2"], "unreadCount": 3, "unseenCount": 2}
     assert other.events == []
 
 

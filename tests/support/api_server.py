@@ -29,3 +29,16 @@ class ApiServer(AppServer):
 
     def ready(self) -> bool:
         return httpx.get(self.url + "/api/health", timeout=2).status_code == 200
+
+
+@dataclass
+class WorkerApiServer(ApiServer):
+    """ApiServer plus the per-worker lifespan (transport, scheduler), as `bench.api_app`
+    serves it: for time-based features with unusual settings, without a frontend build."""
+
+    workers: int = 1
+
+    def command(self) -> list[str]:
+        granian = str(Path(sys.executable).with_name("granian"))
+        options = ["--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(self.port)]
+        return [granian, *options, "--workers", str(self.workers), "bench.api_app:build"]

@@ -44,7 +44,11 @@ def test_load_more_past_the_cap_moves_the_window_down(monkeypatch: pytest.Monkey
     asked: list[tuple] = []
 
     def read_page(
-        user_id: str, before: str | None = None, below_id: str | None = None, category: str | None = None
+        user_id: str,
+        before: str | None = None,
+        below_id: str | None = None,
+        archived: bool = False,
+        category: str | None = None,
     ) -> PageData:
         asked.append((before, below_id))
         return PageData([view(f"old{n}", stamp(n)) for n in range(19, -1, -1)], 130, 130, "1")

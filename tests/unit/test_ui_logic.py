@@ -11,7 +11,7 @@ import reflex as rx
 
 from notification_center.components import alerts
 from notification_center.monitoring.charts import ChartData
-from notification_center.notifications import read_state, service
+from notification_center.notifications import bulk, read_state, service
 from notification_center.state import operator_state
 from notification_center.state.auth_state import (
     SIGN_IN_JS,
@@ -147,28 +147,27 @@ def _signed_in_as(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None) 
     monkeypatch.setattr(AuthState, "current_user", current_user)
 
 
-def test_mark_all_read_marks_only_what_the_backend_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mark_all_read_marks_only_what_the_backend_marked_in_the_view_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     _signed_in_as(monkeypatch, SignedInUser("u1", "alice", "user"))
+    asked = []
 
-    async def mark_all_read(*, user_id: str) -> read_state.ReadAllResult:
-        assert user_id == "u1"
+    async def bulk_action(*, user_id: str, action: str, ids=None, where=None) -> bulk.BulkResult:
+        asked.append((user_id, action, ids, where))
         # "new" was created after the update: it stays unread and counted.
-        return read_state.ReadAllResult(updated=1, up_to=1, counts=service.Counts(unread=1, unseen=1))
+        return bulk.BulkResult(1, "token", ["old"], service.Counts(unread=1, unseen=1))
 
-    def read_ids_among(*, user_id: str, ids: list[str]) -> list[str]:
-        assert (user_id, sorted(ids)) == ("u1", ["new", "old"])
-        return ["old"]
-
-    monkeypatch.setattr(read_state, "mark_all_read", mark_all_read)
-    monkeypatch.setattr(read_state, "read_ids_among", read_ids_among)
+    monkeypatch.setattr(bulk, "bulk", bulk_action)
     state = _substate(NotificationsState)
     state.items = [view("new", "2024-01-01T00:00:02.000Z"), view("old", "2024-01-01T00:00:01.000Z")]
     state.unread_count = 2
+    state.view_archived = True
 
     _run(state, "mark_all_read")
 
+    assert asked == [("u1", "read", None, bulk.Filter(archived=True))]  # the Archived view's rows only
     assert {item.id: item.read for item in state.items} == {"new": False, "old": True}
     assert state.unread_count == 1
+    assert state.undo_token == "token" and "1 notification" in state.undo_message
 
 
 def test_a_read_up_to_event_marks_what_the_database_says_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,11 +251,11 @@ def test_the_operator_form_sends_as_the_signed_in_operator(monkeypatch: pytest.M
     state = _operator_page(monkeypatch, SignedInUser("u1", "olga", "operator"))
     senders = []
 
-    async def send(body, *, actor=None, ip=None):
+    async def send_or_schedule(body, *, actor=None, ip=None):
         senders.append(operator_state.sending.sender_of(actor))
         return [{"id": "n1"}]
 
-    monkeypatch.setattr(operator_state.sending, "send", send)
+    monkeypatch.setattr(operator_state.scheduled_sends, "send_or_schedule", send_or_schedule)
 
     async def drain():
         async for _ in type(state).event_handlers["send"].fn(state, {"title": "t", "recipients": "bob"}):

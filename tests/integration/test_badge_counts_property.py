@@ -1,0 +1,274 @@
+"""Property: whatever users do, every tab's badges equal the database's counts.
+
+A hypothesis state machine drives the real app with random sequences of send, read,
+read-all, seen, archive, unarchive, delete, bulk (by ids and by filter), undo (own, used
+and foreign tokens) and attempts on another user's rows, for two users with two "tabs"
+each. A tab is a real SSE stream that keeps badges the way a client does: +1 unread and
++1 unseen per `notification` event, and the counts carried by every other event. After each
+step, for each user, the list answer's counts equal a count taken straight from the
+database (its own SQL, not the service's), and every tab of the user reaches them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from tests.conftest import Account
+from tests.support.processes import AppServer
+
+ACTIONS = ("read", "unread", "seen", "archive", "unarchive", "delete")
+SETTLE_SECONDS = 5.0
+
+
+class Tab:
+    """One open stream of a user, keeping its badges from the events, as a client does."""
+
+    def __init__(self, url: str, cookies: dict[str, str]) -> None:
+        self.unread = self.unseen = 0
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._client = httpx.Client(base_url=url, cookies=cookies, timeout=httpx.Timeout(10, read=None))
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self._connected.wait(10):
+            raise TimeoutError("stream did not connect")
+
+    def _run(self) -> None:
+        try:
+            with connect_sse(self._client, "GET", "/api/notifications/stream") as source:
+                for sse in source.iter_sse():
+                    self._apply(json.loads(sse.data))
+        except httpx.HTTPError:
+            pass  # closed by the test
+        except BaseException as exc:  # reported by the next check
+            self.error = exc
+
+    def _apply(self, envelope: dict) -> None:
+        kind, data = envelope["type"], envelope["data"]
+        with self._lock:
+            if kind == "connected":
+                self._connected.set()
+            elif kind == "notification":
+                self.unread += data.get("readAt") is None
+                self.unseen += data.get("seenAt") is None
+            elif kind != "ping":
+                self.unread = data.get("unreadCount", self.unread)
+                self.unseen = data.get("unseenCount", self.unseen)
+
+    def badges(self) -> tuple[int, int]:
+        with self._lock:
+            return self.unread, self.unseen
+
+    def reset(self, badges: tuple[int, int]) -> None:
+        """What a client does on (re)connecting: take the badges from a list answer."""
+        with self._lock:
+            self.unread, self.unseen = badges
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@dataclass
+class Person:
+    account: Account
+    client: httpx.Client
+    user_id: str
+    tabs: list[Tab]
+    ids: list[str] = field(default_factory=list)  # every notification ever sent to them
+    tokens: list[tuple[str, float]] = field(default_factory=list)  # (undo token, when)
+    used: set[str] = field(default_factory=set)
+
+
+def _db_badges(db_path, user_id: str) -> tuple[int, int]:
+    """The inbox's unread and unseen, counted with SQL written here (not the service's)."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    query = """
+        SELECT COALESCE(SUM(read_at IS NULL), 0), COALESCE(SUM(seen_at IS NULL), 0)
+        FROM notifications
+        WHERE user_id = ? AND deleted_at IS NULL AND archived_at IS NULL
+          AND (snoozed_until IS NULL OR snoozed_until <= ?) AND (expires_at IS NULL OR expires_at > ?)
+    """
+    with sqlite3.connect(db_path) as db:
+        unread, unseen = db.execute(query, (user_id, now, now)).fetchone()
+    return int(unread), int(unseen)
+
+
+def _api_badges(person: Person) -> tuple[int, int]:
+    page = person.client.get("/api/notifications", params={"limit": 1}).json()
+    return page["unreadCount"], page["unseenCount"]
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = SETTLE_SECONDS) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.fixture(scope="module")
+def people(app_server: AppServer):
+    """Two users with two open tabs each, and an operator; kept for every example."""
+    made: list[Person] = []
+    for name in ("prop-ann", "prop-bob"):
+        account = Account(name, "property-password", "user")
+        app_server.create_user(account.username, account.password)
+        client = app_server.login(account.username, account.password)
+        cookies = dict(client.cookies)
+        user_id = client.get("/api/auth/me").json()["id"]
+        made.append(Person(account, client, user_id, [Tab(app_server.url, cookies) for _ in range(2)]))
+    app_server.create_user("prop-op", "property-password", "operator")
+    operator = app_server.login("prop-op", "property-password")
+    yield made, operator
+    for person in made:
+        for tab in person.tabs:
+            tab.close()
+        person.client.close()
+    operator.close()
+
+
+class Inbox(RuleBasedStateMachine):
+    def __init__(self, people: list[Person], operator: httpx.Client, db_path) -> None:
+        super().__init__()
+        self.people, self.operator, self.db_path = people, operator, db_path
+
+    @initialize(first=st.integers(1, 4))
+    def start_with_a_few(self, first: int) -> None:
+        """Each example starts from a few fresh notifications each (after deleting everything,
+        in both views), so that actions have rows to act on from the first step."""
+        for person in self.people:
+            for archived in (False, True):
+                body = {"action": "delete", "filter": {"archived": archived}}
+                assert person.client.post("/api/notifications/bulk", json=body).status_code == 200
+            person.ids, person.tokens, person.used = [], [], set()
+            for tab in person.tabs:  # like a reconnect: start from the list answer's badges
+                _wait_until(lambda t=tab: t.badges() == (0, 0), timeout=1)
+                tab.reset(_api_badges(person))
+        for n in range(first):
+            self._send_to(self.people, f"start {n}")
+
+    def _person(self, data: st.DataObject) -> Person:
+        return data.draw(st.sampled_from(self.people), label="user")
+
+    def _some_id(self, data: st.DataObject, person: Person) -> str:
+        if not person.ids:
+            return "notif_0000"
+        # Mostly recent ones: sequences like archive-then-unarchive of one row come up often.
+        return data.draw(st.sampled_from(person.ids[-4:]) | st.sampled_from(person.ids), label="id")
+
+    @rule(data=st.data(), count=st.integers(1, 3), both=st.booleans())
+    def send(self, data: st.DataObject, count: int, both: bool) -> None:
+        chosen = self.people if both else [self._person(data)]
+        for n in range(count):
+            self._send_to(chosen, f"p{n}")
+
+    def _send_to(self, chosen: list[Person], title: str) -> None:
+        body = {"title": title, "recipients": [p.account.username for p in chosen]}
+        r = self.operator.post("/api/notifications", json=body)
+        assert r.status_code == 201, r.text
+        for person in chosen:  # the newest in their inbox is the one just sent
+            person.ids.append(person.client.get("/api/notifications", params={"limit": 1}).json()["items"][0]["id"])
+
+    @rule(data=st.data(), action=st.sampled_from(ACTIONS), scope=st.sampled_from(("one", "ids", "filter")))
+    def act(self, data: st.DataObject, action: str, scope: str) -> None:
+        """One lifecycle action on one row (its own route), on some ids, or on a view."""
+        person = self._person(data)
+        if scope == "one" and action != "unread":  # unread has no one-row route
+            notification_id = self._some_id(data, person)
+            if action == "delete":
+                r = person.client.delete(f"/api/notifications/{notification_id}")
+            else:
+                r = person.client.post(f"/api/notifications/{notification_id}/{action}")
+            assert r.status_code in (200, 404), r.text
+        elif scope in ("one", "ids"):
+            pool = st.sampled_from(person.ids[-4:]) | st.sampled_from(person.ids) if person.ids else st.nothing()
+            ids = data.draw(st.lists(pool, max_size=4), label="ids") if person.ids else []
+            self._bulk(person, {"action": action, "ids": ids})
+        else:
+            # Mostly the view where the action has something to do (unarchive: the Archived view).
+            fitting = action == "unarchive"
+            where = {"archived": data.draw(st.sampled_from((fitting, fitting, fitting, not fitting)), label="view")}
+            extra = st.fixed_dictionaries(
+                {}, optional={"unread": st.booleans(), "unseen": st.booleans(), "read": st.booleans()}
+            )
+            self._bulk(person, {"action": action, "filter": where | data.draw(extra, label="filter")})
+
+    @rule(data=st.data())
+    def read_all(self, data: st.DataObject) -> None:
+        assert self._person(data).client.post("/api/notifications/read-all").status_code == 200
+
+    def _bulk(self, person: Person, body: dict) -> None:
+        r = person.client.post("/api/notifications/bulk", json=body)
+        assert r.status_code == 200, r.text
+        if r.json()["undoToken"]:
+            person.tokens.append((r.json()["undoToken"], time.monotonic()))
+
+    @rule(data=st.data())
+    def undo(self, data: st.DataObject) -> None:
+        person = self._person(data)
+        if not person.tokens:
+            return
+        token, made_at = data.draw(st.sampled_from(person.tokens), label="token")
+        r = person.client.post("/api/notifications/undo", json={"undoToken": token})
+        if token in person.used:
+            assert r.status_code == 409, r.text
+        elif time.monotonic() - made_at < 8:  # well inside the 10 s window
+            assert r.status_code == 200, r.text
+        else:
+            assert r.status_code in (200, 410), r.text
+        if r.status_code == 200:
+            person.used.add(token)
+
+    @rule(data=st.data())
+    def meddle_with_the_other_user(self, data: st.DataObject) -> None:
+        """Another user's ids and tokens: 404, and nothing changes."""
+        me = self._person(data)
+        other = next(p for p in self.people if p is not me)
+        if other.ids:
+            target = data.draw(st.sampled_from(other.ids), label="foreign id")
+            assert me.client.post(f"/api/notifications/{target}/archive").status_code == 404
+            assert me.client.delete(f"/api/notifications/{target}").status_code == 404
+            body = {"action": "delete", "ids": [target]}
+            assert me.client.post("/api/notifications/bulk", json=body).json()["updated"] == 0
+        if other.tokens:
+            token, _ = data.draw(st.sampled_from(other.tokens), label="foreign token")
+            assert me.client.post("/api/notifications/undo", json={"undoToken": token}).status_code == 404
+
+    @invariant()
+    def every_tab_shows_the_databases_counts(self) -> None:
+        for person in self.people:
+            truth = _db_badges(self.db_path, person.user_id)
+            assert _api_badges(person) == truth
+            for tab in person.tabs:
+                assert tab.error is None, tab.error
+                settled = _wait_until(lambda t=tab, want=truth: t.badges() == want)
+                assert settled, f"{person.account.username}: tab shows {tab.badges()}, database {truth}"
+
+
+def test_badges_in_every_tab_equal_the_database_counts(app_server: AppServer, people) -> None:
+    persons, operator = people
+    run_state_machine_as_test(
+        lambda: Inbox(persons, operator, app_server.workdir / "app.db"),
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=16,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
