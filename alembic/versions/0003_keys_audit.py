@@ -1,7 +1,7 @@
 """api keys, audit events
 
 Revision ID: 0003_keys_audit
-Revises: 0001
+Revises: 0002_inbox_fields
 Create Date: 2026-11-27 13:10:39.533364
 """
 

@@ -1,7 +1,7 @@
 """bulk actions' undo records (issue 10: bulk with undo)
 
 Revision ID: 0005_lifecycle
-Revises: 0007_history
+Revises: 0004_history
 Create Date: 2026-11-27 13:40:00
 
 Two new tables only; existing data is untouched.
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005_lifecycle"
-down_revision: str | None = "0007_history"
+down_revision: str | None = "0004_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """sent history (sends), connection samples and the delivery-latency histogram (issue 12)
 
-Revision ID: 0007_history
+Revision ID: 0004_history
 Revises: 0003_keys_audit
 Create Date: 2026-11-27 13:40:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0007_history"
+revision: str = "0004_history"
 down_revision: str | None = "0003_keys_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

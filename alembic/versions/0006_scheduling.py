@@ -1,6 +1,6 @@
 """scheduling: scheduled sends; the expiry claim marker; indexes for retention and expiry
 
-Revision ID: 0004_scheduling
+Revision ID: 0006_scheduling
 Revises: 0005_lifecycle
 Create Date: 2026-11-27 13:30:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0004_scheduling"
+revision: str = "0006_scheduling"
 down_revision: str | None = "0005_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """categories, per-user preferences, and the grouping index (issue 11)
 
-Revision ID: 0006_categories_preferences
-Revises: 0004_scheduling
+Revision ID: 0007_categories_preferences
+Revises: 0006_scheduling
 Create Date: 2026-11-27 13:40:00
 
 `general` (the default of every send) and `security` (critical: cannot be muted) exist
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0006_categories_preferences"
-down_revision: str | None = "0004_scheduling"
+revision: str = "0007_categories_preferences"
+down_revision: str | None = "0006_scheduling"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
