@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from notification_center import sending
 from notification_center.api.bodies import (
     NotificationBody,
     NotificationPage,
@@ -19,7 +20,7 @@ from notification_center.api.bodies import (
 from notification_center.api.deps import ApiError, client_ip, json_body, require_sender, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
-from notification_center.notifications import lifecycle, read_state, sending, service
+from notification_center.notifications import lifecycle, read_state, service
 from notification_center.notifications.schemas import SendRequest
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster

@@ -20,10 +20,11 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from notification_center import sending
 from notification_center.audit import service as audit
 from notification_center.db import session_scope
 from notification_center.models import ScheduledSend, ScheduledSendStatus
-from notification_center.notifications import sending, service
+from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest
 from notification_center.scheduling.claim import claim_due
 from notification_center.scheduling.runner import Claimed, DueWork

@@ -15,11 +15,11 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center import sending
 from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
 from notification_center.db import session_scope
-from notification_center.monitoring.charts import ChartData, chart_data
-from notification_center.notifications import sending
+from notification_center.history.charts import ChartData, chart_data
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.scheduling import scheduled_sends
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
@@ -96,7 +96,7 @@ class OperatorState(AuthState):
     connected_users: int = 0
     per_user: list[UserConnections] = []
 
-    # The console's charts (monitoring/charts.py): lists of flat dicts, [] = no data yet.
+    # The console's charts (history/charts.py): lists of flat dicts, [] = no data yet.
     chart_connections: list[dict[str, Any]] = []
     chart_sends: list[dict[str, Any]] = []
     chart_latency: list[dict[str, Any]] = []

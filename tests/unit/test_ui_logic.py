@@ -10,7 +10,7 @@ import pytest
 import reflex as rx
 
 from notification_center.components import alerts
-from notification_center.monitoring.charts import ChartData
+from notification_center.history.charts import ChartData
 from notification_center.notifications import bulk, read_state, service
 from notification_center.state import operator_state
 from notification_center.state.auth_state import (
