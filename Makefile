@@ -1,12 +1,16 @@
 # Every target is a thin wrapper around scripts/: the scripts install what is missing.
 # Extra pytest arguments: make test ARGS='-k stream -x'
-.PHONY: run test test-fast lint format bench clean
+.PHONY: run test test-fast test-unit lint format bench clean
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh $(ARGS)
+
+# The pure-logic tests only: seconds, for the edit-run loop.
+test-unit:
+	scripts/test.sh tests/unit $(ARGS)
 
 # Unit and integration tests without the browser and the long ones.
 test-fast:
