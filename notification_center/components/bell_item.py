@@ -12,6 +12,7 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components.testids import testid
+from notification_center.components.type_look import type_icon
 from notification_center.state.bell_state import BellState
 from notification_center.state.links import ActionView
 from notification_center.state.notifications_state import NotificationsState, NotificationView
@@ -24,14 +25,6 @@ _clamp_style = {
     "-webkit-box-orient": "vertical",
     "overflow": "hidden",
 }
-
-
-def _type_icon(item_type: rx.Var) -> rx.Component:
-    icons = [
-        (name, rx.icon(icon, size=16, color=f"var(--{color}-11)")) for name, (color, icon) in styles.TYPE_STYLES.items()
-    ]
-    color, icon = styles.TYPE_STYLES[styles.DEFAULT_TYPE]
-    return rx.match(item_type, *icons, rx.icon(icon, size=16, color=f"var(--{color}-11)"))
 
 
 def _link(
@@ -100,7 +93,7 @@ def _action(item: NotificationView, action: ActionView) -> rx.Component:
 def bell_item(item: NotificationView) -> rx.Component:
     return rx.flex(
         rx.flex(
-            _type_icon(item.type),
+            type_icon(item.type, size=16),
             rx.cond(
                 ~item.seen,
                 rx.box(width="8px", height="8px", border_radius="50%", background="var(--accent-9)", title="New"),

@@ -13,25 +13,9 @@ import reflex as rx
 from notification_center import styles
 from notification_center.components.layout import testid
 from notification_center.components.snooze_menu import snooze_menu
+from notification_center.components.type_look import type_color, type_icon
 from notification_center.state.links import ActionView
 from notification_center.state.notifications_state import NotificationsState, NotificationView
-
-
-def _by_type(item_type: rx.Var, values: dict[str, rx.Component | str], default: rx.Component | str):
-    return rx.match(item_type, *[(name, value) for name, value in values.items()], default)
-
-
-def type_icon(item_type: rx.Var) -> rx.Component:
-    icons = {
-        name: rx.icon(icon, size=18, color=f"var(--{color}-11)") for name, (color, icon) in styles.TYPE_STYLES.items()
-    }
-    color, icon = styles.TYPE_STYLES[styles.DEFAULT_TYPE]
-    return _by_type(item_type, icons, rx.icon(icon, size=18, color=f"var(--{color}-11)"))
-
-
-def type_color(item_type: rx.Var, step: int) -> rx.Var:
-    colors = {name: f"var(--{color}-{step})" for name, (color, _icon) in styles.TYPE_STYLES.items()}
-    return _by_type(item_type, colors, f"var(--{styles.TYPE_STYLES[styles.DEFAULT_TYPE][0]}-{step})")
 
 
 def priority_badge(priority: rx.Var) -> rx.Component:
