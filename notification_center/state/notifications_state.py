@@ -14,6 +14,7 @@ publishes a `read` event to every stream of the user, whose tabs then run `on_re
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import reflex as rx
@@ -44,6 +45,24 @@ ARCHIVE_PAGE = 100
 HOME = "/"
 # Lifecycle events after which the per-category unread counts cannot have changed.
 _EVENTS_KEEPING_UNREAD = frozenset({"seen", "preferences"})
+# A live event for a row a list reload already showed still alerts if the row is this new;
+# older ones are replays after a long absence, which would toast in a storm.
+FRESH_SECONDS = 60
+_ALERTED_KEPT = 200
+
+
+def _alert_key(item: NotificationView) -> str:
+    return f"{item.id}:{item.group_count}"
+
+
+def _is_fresh(created_at: str) -> bool:
+    try:
+        created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if created.tzinfo is None:
+        return False
+    return datetime.now(UTC) - created < timedelta(seconds=FRESH_SECONDS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,6 +190,8 @@ class NotificationsState(AuthState):
     _preferences: dict[str, dict[str, bool]] = {}
 
     _next_cursor: str = ""
+    # Which rows (id and group count) this tab has alerted, newest last.
+    _alerted: list[str] = []
 
     def _clear_user_data(self) -> None:
         # The alert settings are the browser's, not the user's: they stay.
@@ -178,6 +199,7 @@ class NotificationsState(AuthState):
         self.items, self.unread_count, self.unseen_count, self.has_more = [], 0, 0, False
         self.newer_hidden = False
         self.loaded, self.loading_more, self._next_cursor = False, False, ""
+        self._alerted = []
         self.view_archived, self.archived_items, self.archived_more = False, [], False
         self.undo_token, self.undo_message = "", ""
         self.announcement = ""
@@ -309,7 +331,11 @@ class NotificationsState(AuthState):
             return None
         existing = next((i for i in self.items if i.id == item.id), None)
         if existing is not None and item.group_count <= existing.group_count:
-            return None  # a duplicate (replay, leader hand-over)
+            if existing.read or _alert_key(item) in self._alerted or not _is_fresh(item.created_at):
+                return None  # a duplicate (replay, leader hand-over)
+            # A list reload (hydrate after a reconnect, resync) overtook this live event:
+            # the row is shown already, but the user has not been told yet.
+            return self._alerts(item)
         oldest = min((_order_key(i) for i in self.items if i.id != item.id), default=None)
         if self.has_more and oldest is not None and _order_key(item) < oldest:
             return None  # older than the loaded window: "load more" will bring it
@@ -352,6 +378,7 @@ class NotificationsState(AuthState):
         """Toast, sound, desktop: as the user's preferences for its category say (critical
         categories always alert), and sound/desktop only where this browser switched them on."""
         wanted = alerts_for(self._preferences, item.category)
+        self._alerted = [*self._alerted[-(_ALERTED_KEPT - 1) :], _alert_key(item)]
         events = []
         if wanted.toast:  # the screen-reader announcement is the toast's twin: muted, neither
             self.announcement = f"New notification: {item.title}"

@@ -3,12 +3,15 @@ and how a tab's list takes a grouped row (once, moved to the top, counted as one
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from notification_center.notifications.links import url_problem
 from notification_center.preferences.rules import ALL_ON, Alerts, alerts_for, effective
 from notification_center.state.inbox_extras import CategoryTab, tabs_with_counts
 from notification_center.state.notifications_state import NotificationsState, NotificationView
+from notification_center.timefmt import iso_ms
 from tests.unit.test_ui_logic import _substate, view, wire
 
 
@@ -118,6 +121,22 @@ def test_a_grouped_send_replaces_its_row_and_badges_count_rows() -> None:
     follow_up = state.on_notification(wire("h", "2024-01-01T00:00:04.000Z", groupCount=5))
     assert any("refresh_counts" in str(e) for e in follow_up)
     assert state.unread_count == 2
+
+
+def test_a_live_event_a_list_reload_overtook_still_alerts_once() -> None:
+    """After a reconnect the reloaded list can show a row before its own live event comes."""
+    state = _tab_state()
+    now = datetime.now(UTC)
+    fresh, old = iso_ms(now - timedelta(seconds=2)), iso_ms(now - timedelta(hours=3))
+    state.items = [view("f", fresh), view("o", old)]  # what the reload brought, unannounced
+    state.unread_count = state.unseen_count = 2
+    assert state.on_notification(wire("f", fresh))  # news to the user: toast
+    assert state.on_notification(wire("f", fresh)) is None  # but once
+    assert state.on_notification(wire("o", old)) is None  # a replay after a long absence: quiet
+    read = view("r", fresh, readAt=fresh)
+    state.items = [read, *state.items]
+    assert state.on_notification(wire("r", fresh)) is None  # read already: nothing to tell
+    assert [i.id for i in state.items] == ["r", "f", "o"] and state.unread_count == 2
 
 
 def test_tabs_take_new_counts_and_new_categories() -> None:
