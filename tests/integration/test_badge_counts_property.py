@@ -2,11 +2,16 @@
 
 A hypothesis state machine drives the real app with random sequences of send, read,
 read-all, seen, archive, unarchive, delete, bulk (by ids and by filter), undo (own, used
-and foreign tokens) and attempts on another user's rows, for two users with two "tabs"
-each. A tab is a real SSE stream that keeps badges the way a client does: +1 unread and
-+1 unseen per `notification` event, and the counts carried by every other event. After each
-step, for each user, the list answer's counts equal a count taken straight from the
-database (its own SQL, not the service's), and every tab of the user reaches them.
+and foreign tokens), snooze (for half a second, so that the row comes back within the
+step, or for an hour), un-snooze, sends that expire half a second later, and attempts on
+another user's rows, for two users with two "tabs" each. A tab is a real SSE stream that
+keeps badges the way a client does: +1 unread and +1 unseen per `notification` event, and
+the counts carried by every other event. After each step, for each user, the list answer's
+counts equal a count taken straight from the database (its own SQL, not the service's),
+and every tab of the user reaches them. A step that snoozes briefly or sends an expiring
+row ends once the scheduler has handled it, so the scheduler's events never race the
+next step's (two changes of one user committed at the same moment may publish in either
+order, a documented limit).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -107,6 +112,23 @@ def _db_badges(db_path, user_id: str) -> tuple[int, int]:
     return int(unread), int(unseen)
 
 
+def _snoozed_ids(db_path, user_id: str) -> list[str]:
+    query = "SELECT id FROM notifications WHERE user_id = ? AND snoozed_until IS NOT NULL AND deleted_at IS NULL"
+    with sqlite3.connect(db_path) as db:
+        return [row[0] for row in db.execute(query, (user_id,))]
+
+
+def _row(db_path, notification_id: str) -> dict:
+    with sqlite3.connect(db_path) as db:
+        db.row_factory = sqlite3.Row
+        return dict(db.execute("SELECT * FROM notifications WHERE id = ?", (notification_id,)).fetchone())
+
+
+def _soon() -> str:
+    """Half a second ahead: in the future when it arrives, due a moment later."""
+    return (datetime.now(UTC) + timedelta(seconds=0.5)).isoformat()
+
+
 def _api_badges(person: Person) -> tuple[int, int]:
     page = person.client.get("/api/notifications", params={"limit": 1}).json()
     return page["unreadCount"], page["unseenCount"]
@@ -152,6 +174,8 @@ class Inbox(RuleBasedStateMachine):
         """Each example starts from a few fresh notifications each (after deleting everything,
         in both views), so that actions have rows to act on from the first step."""
         for person in self.people:
+            for notification_id in _snoozed_ids(self.db_path, person.user_id):  # else it returns later
+                assert person.client.post(f"/api/notifications/{notification_id}/unsnooze").status_code == 200
             for archived in (False, True):
                 body = {"action": "delete", "filter": {"archived": archived}}
                 assert person.client.post("/api/notifications/bulk", json=body).status_code == 200
@@ -176,6 +200,18 @@ class Inbox(RuleBasedStateMachine):
         chosen = self.people if both else [self._person(data)]
         for n in range(count):
             self._send_to(chosen, f"p{n}")
+
+    @rule(data=st.data())
+    def send_expiring(self, data: st.DataObject) -> None:
+        """A send that expires half a second later; the step ends once the scheduler told the tabs."""
+        person = self._person(data)
+        body = {"title": "expiring", "recipients": [person.account.username], "expiresAt": _soon()}
+        r = self.operator.post("/api/notifications", json=body)
+        assert r.status_code == 201, r.text
+        (expiring,) = r.json()["ids"]
+        person.ids.append(expiring)
+        assert _wait_until(lambda: _row(self.db_path, expiring)["expired_at"] is not None)
+        self._settle(person)
 
     def _send_to(self, chosen: list[Person], title: str) -> None:
         body = {"title": title, "recipients": [p.account.username for p in chosen]}
@@ -207,6 +243,29 @@ class Inbox(RuleBasedStateMachine):
                 {}, optional={"unread": st.booleans(), "unseen": st.booleans(), "read": st.booleans()}
             )
             self._bulk(person, {"action": action, "filter": where | data.draw(extra, label="filter")})
+
+    @rule(data=st.data(), brief=st.booleans())
+    def snooze(self, data: st.DataObject, brief: bool) -> None:
+        """For an hour (it stays away), or for half a second: then the step ends once it came
+        back and the tabs heard of it, so that no step of the test races the scheduler."""
+        person = self._person(data)
+        notification_id = self._some_id(data, person)
+        until = _soon() if brief else (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        r = person.client.post(f"/api/notifications/{notification_id}/snooze", json={"until": until})
+        assert r.status_code in (200, 404), r.text  # 404: archived, deleted or expired
+        if brief and r.status_code == 200:
+            assert _wait_until(lambda: _row(self.db_path, notification_id)["snoozed_until"] is None)
+            self._settle(person)
+
+    def _settle(self, person: Person) -> None:
+        for tab in person.tabs:
+            _wait_until(lambda t=tab: t.badges() == _db_badges(self.db_path, person.user_id))
+
+    @rule(data=st.data())
+    def unsnooze(self, data: st.DataObject) -> None:
+        person = self._person(data)
+        r = person.client.post(f"/api/notifications/{self._some_id(data, person)}/unsnooze")
+        assert r.status_code in (200, 404), r.text
 
     @rule(data=st.data())
     def read_all(self, data: st.DataObject) -> None:
@@ -252,12 +311,16 @@ class Inbox(RuleBasedStateMachine):
     @invariant()
     def every_tab_shows_the_databases_counts(self) -> None:
         for person in self.people:
-            truth = _db_badges(self.db_path, person.user_id)
-            assert _api_badges(person) == truth
+
+            def truth(person: Person = person) -> tuple[int, int]:
+                return _db_badges(self.db_path, person.user_id)
+
+            agreed = _wait_until(lambda p=person: _api_badges(p) == truth())
+            assert agreed, f"{person.account.username}: list says {_api_badges(person)}, database {truth()}"
             for tab in person.tabs:
                 assert tab.error is None, tab.error
-                settled = _wait_until(lambda t=tab, want=truth: t.badges() == want)
-                assert settled, f"{person.account.username}: tab shows {tab.badges()}, database {truth}"
+                settled = _wait_until(lambda t=tab: t.badges() == truth())
+                assert settled, f"{person.account.username}: tab shows {tab.badges()}, database {truth()}"
 
 
 def test_badges_in_every_tab_equal_the_database_counts(app_server: AppServer, people) -> None:

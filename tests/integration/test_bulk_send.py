@@ -7,41 +7,25 @@ overlapping sends at once (the cursor rows are locked in one order, so no deadlo
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from notification_center.db import make_engine
-from notification_center.migrations import upgrade_to_head
 from notification_center.models import Notification, Status, User
 from notification_center.notifications.service import BATCH, Draft, create_notifications
 
 USERS = BATCH * 2 + 37  # three batches, the last one partial
 
 
-def _engine_with_users(url: str) -> sa.Engine:
-    upgrade_to_head(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        session.add_all(User(username=f"bulk{i:05d}", password_hash="x") for i in range(USERS))
-        session.commit()
-    return engine
+@pytest.fixture
+def sqlite_engine(engine_with_users) -> sa.Engine:
+    return engine_with_users("sqlite", USERS)
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
-    engine = _engine_with_users(f"sqlite:///{tmp_path / 'bulk.db'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_engine(postgres_server) -> Iterator[sa.Engine]:
-    engine = _engine_with_users(postgres_server.create_database(f"bulk_{threading.get_ident() % 100000}"))
-    yield engine
-    engine.dispose()
+def pg_engine(engine_with_users) -> sa.Engine:
+    return engine_with_users("postgres", USERS)
 
 
 def _send(engine: sa.Engine, title: str, user_ids: list[str]) -> list[dict]:

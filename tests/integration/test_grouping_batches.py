@@ -5,41 +5,25 @@ sends of one group never starting two rows for one user."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from notification_center.db import make_engine
-from notification_center.migrations import upgrade_to_head
 from notification_center.models import Notification, Status, User
 from notification_center.notifications.service import BATCH, Draft, create_notifications
 
 USERS = BATCH + 137  # two batches
 
 
-def _engine_with_users(url: str) -> sa.Engine:
-    upgrade_to_head(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        session.add_all(User(username=f"grp{i:05d}", password_hash="x") for i in range(USERS))
-        session.commit()
-    return engine
+@pytest.fixture
+def sqlite_engine(engine_with_users) -> sa.Engine:
+    return engine_with_users("sqlite", USERS)
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
-    engine = _engine_with_users(f"sqlite:///{tmp_path / 'group.db'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_engine(postgres_server) -> Iterator[sa.Engine]:
-    engine = _engine_with_users(postgres_server.create_database(f"group_{threading.get_ident() % 100000}"))
-    yield engine
-    engine.dispose()
+def pg_engine(engine_with_users) -> sa.Engine:
+    return engine_with_users("postgres", USERS)
 
 
 def _send(engine: sa.Engine, title: str, user_ids: list[str], key: str | None = "thread-1") -> list[dict]:
