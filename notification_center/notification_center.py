@@ -7,6 +7,7 @@ from notification_center.api.origins import OriginPolicy, restrict_socket_origin
 from notification_center.components.bell import tab_title
 from notification_center.lifespan import realtime_lifespan
 from notification_center.pages.audit import audit_page
+from notification_center.pages.categories import categories_page
 from notification_center.pages.history import history_detail_page, history_page
 from notification_center.pages.index import index_page
 from notification_center.pages.keys import keys_page
@@ -16,6 +17,7 @@ from notification_center.pages.preferences import preferences_page
 from notification_center.settings import get_settings
 from notification_center.state.audit_state import AuditState
 from notification_center.state.auth_state import AuthState
+from notification_center.state.categories_state import CATEGORIES_ROUTE, CategoriesState
 from notification_center.state.history_state import DETAIL_ROUTE, HISTORY_ROUTE, HistoryState
 from notification_center.state.keys_state import KeysState
 from notification_center.state.notifications_state import NotificationsState
@@ -41,6 +43,12 @@ app.add_page(
 )
 app.add_page(
     audit_page, route="/operator/audit", title=tab_title("Audit log · Notification Center"), on_load=AuditState.load
+)
+app.add_page(
+    categories_page,
+    route=CATEGORIES_ROUTE,
+    title=tab_title("Categories · Notification Center"),
+    on_load=CategoriesState.load,
 )
 app.add_page(
     history_page, route=HISTORY_ROUTE, title=tab_title("Sent history · Notification Center"), on_load=HistoryState.load

@@ -50,3 +50,12 @@ plain_text_style = {
     "white_space": "pre-wrap",
     "overflow_wrap": "anywhere",
 }
+
+# A form control whose field the last refusal named (it carries aria-invalid="true"). Radix
+# puts a text field's style on its wrapper and the attributes on the <input> inside: hence :has.
+invalid_style = {
+    "&[aria-invalid='true'], &:has(> input[aria-invalid='true'])": {
+        "outline": "2px solid var(--red-9)",
+        "outline_offset": "-1px",
+    },
+}

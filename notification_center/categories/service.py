@@ -14,6 +14,8 @@ from notification_center.models import Category, Notification, utcnow
 from notification_center.notifications import visibility
 
 SLUG_PATTERN = r"[a-z0-9][a-z0-9_-]{0,31}"
+NAME_MAX = 64
+DESCRIPTION_MAX = 500
 DEFAULT = "general"
 # Always critical: users must hear about sign-ins and key changes, whatever they mute.
 ALWAYS_CRITICAL = frozenset({"security"})
@@ -67,10 +69,26 @@ def require_category(*, session: Session, slug: str) -> CategoryInfo:
     return _info(row)
 
 
+def check_fields(*, slug: str, name: str, description: str) -> None:
+    """The first broken field rule as a CategoryRuleError (the same limits as the table)."""
+    if not is_slug(slug):
+        raise CategoryRuleError("slug: 1-32 lowercase letters, digits, - or _, starting with a letter or digit", "slug")
+    if not name.strip():
+        raise CategoryRuleError("name: must not be blank", "name")
+    if len(name) > NAME_MAX:
+        raise CategoryRuleError(f"name: at most {NAME_MAX} characters", "name")
+    if len(description) > DESCRIPTION_MAX:
+        raise CategoryRuleError(f"description: at most {DESCRIPTION_MAX} characters", "description")
+
+
 def save_category(
     *, session: Session, slug: str, name: str, description: str, critical: bool
 ) -> tuple[CategoryInfo, bool]:
-    """Create or update a category; returns it and whether it was created."""
+    """Create or update a category; returns it and whether it was created.
+
+    The rules are checked here, not only by the HTTP body's schema, because the operator
+    page calls this directly: a CategoryRuleError names the field, nothing is written."""
+    check_fields(slug=slug, name=name, description=description)
     if slug in ALWAYS_CRITICAL and not critical:
         raise CategoryRuleError(f"critical: {slug!r} is always critical", "critical")
     row = session.get(Category, slug)

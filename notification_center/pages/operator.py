@@ -9,8 +9,9 @@ from notification_center.components import charts, layout
 from notification_center.components.layout import testid
 from notification_center.components.scheduled_sends import scheduled_sends_card
 from notification_center.models import NotificationType, Priority
+from notification_center.state.categories_state import CATEGORIES_ROUTE
 from notification_center.state.history_state import HISTORY_ROUTE
-from notification_center.state.operator_state import OperatorState, UserConnections
+from notification_center.state.operator_state import CategoryOption, OperatorState, UserConnections
 from notification_center.state.scheduled_state import ScheduledState
 
 # A native <select>: keyboard- and phone-friendly, and a plain value for the form.
@@ -48,6 +49,64 @@ def _select(name: str, options: list[str], default: str) -> rx.Component:
     )
 
 
+def _invalid(field: str) -> dict:
+    """Marks the control whose field the last failed send named (screen readers say so too)."""
+    return {"aria-invalid": rx.cond(OperatorState.result_field == field, "true", "false")}
+
+
+def _text_input(name: str, test_id: str, field: str, **props) -> rx.Component:
+    return rx.input(
+        name=name, id=test_id, size="2", style=styles.invalid_style, **props, **testid(test_id, **_invalid(field))
+    )
+
+
+def _category_select() -> rx.Component:
+    def option(category: CategoryOption) -> rx.Component:
+        return rx.el.option(category.name, value=category.slug)
+
+    return rx.el.select(
+        rx.foreach(OperatorState.category_options, option),
+        name="category",
+        id="send-category",
+        default_value="general",
+        style={**_select_style, **styles.invalid_style},
+        **testid("send-category", **_invalid("category")),
+    )
+
+
+def _delivery_options() -> rx.Component:
+    """The optional fields of POST /api/notifications beyond the message itself."""
+    return rx.grid(
+        _field(
+            "Category",
+            "send-category",
+            _category_select(),
+            hint="Users see it under this tab and choose per category how it alerts them.",
+        ),
+        _field(
+            "Group key",
+            "send-group-key",
+            _text_input("group_key", "send-group-key", "groupKey", placeholder="build-42", max_length=128),
+            hint="Optional: sends with the same key to the same user soon after one another update one row.",
+        ),
+        _field(
+            "Link",
+            "send-url",
+            _text_input("url", "send-url", "url", placeholder="https://example.com/… or /path"),
+            hint="Optional: opened when the title is clicked (http(s) or a path on this site).",
+        ),
+        _field(
+            "Expires after (seconds)",
+            "send-ttl",
+            _text_input("ttl_seconds", "send-ttl", "ttlSeconds", type="number", min="1", step="1", placeholder="3600"),
+            hint="Optional: it disappears from inboxes this long after it is sent (3600 = one hour); empty keeps it.",
+        ),
+        columns=rx.breakpoints(initial="1", sm="2"),
+        spacing="3",
+        width="100%",
+    )
+
+
 def _result() -> rx.Component:
     return rx.cond(
         OperatorState.result != "",
@@ -56,7 +115,13 @@ def _result() -> rx.Component:
             icon=rx.cond(OperatorState.result_ok, "circle-check", "triangle-alert"),
             color_scheme=rx.cond(OperatorState.result_ok, "green", "red"),
             role=rx.cond(OperatorState.result_ok, "status", "alert"),
-            **testid("send-result", **{"data-ok": rx.cond(OperatorState.result_ok, "true", "false")}),
+            **testid(
+                "send-result",
+                **{
+                    "data-ok": rx.cond(OperatorState.result_ok, "true", "false"),
+                    "data-field": OperatorState.result_field,
+                },
+            ),
         ),
     )
 
@@ -67,13 +132,20 @@ def _send_form() -> rx.Component:
             rx.flex(
                 rx.heading("Send a notification", size="4", as_="h2"),
                 _field(
-                    "Title", "send-title", rx.input(name="title", id="send-title", size="2", **testid("send-title"))
+                    "Title",
+                    "send-title",
+                    _text_input("title", "send-title", "title"),
                 ),
                 _field(
                     "Content",
                     "send-content",
                     rx.text_area(
-                        name="content", id="send-content", rows="3", resize="vertical", **testid("send-content")
+                        name="content",
+                        id="send-content",
+                        rows="3",
+                        resize="vertical",
+                        style=styles.invalid_style,
+                        **testid("send-content", **_invalid("content")),
                     ),
                 ),
                 rx.flex(
@@ -98,10 +170,12 @@ def _send_form() -> rx.Component:
                         id="send-recipients",
                         placeholder="alice, bob",
                         size="2",
-                        **testid("send-recipients"),
+                        style=styles.invalid_style,
+                        **testid("send-recipients", **_invalid("recipients")),
                     ),
                     hint="Usernames separated by commas, or all for every user.",
                 ),
+                _delivery_options(),
                 _field(
                     "Send at",
                     "send-at",
@@ -112,7 +186,8 @@ def _send_form() -> rx.Component:
                         id="send-at",
                         size="2",
                         # The zone the time is read in (the browser's, learned on load).
-                        **testid("send-at", **{"data-time-zone": ScheduledState.time_zone}),
+                        style=styles.invalid_style,
+                        **testid("send-at", **{"data-time-zone": ScheduledState.time_zone}, **_invalid("sendAt")),
                     ),
                     hint="Optional: a later time (your time zone) to schedule the send; empty sends now.",
                 ),
@@ -271,6 +346,11 @@ def _console_links() -> rx.Component:
             rx.flex(rx.icon("history", size=16), "Sent history", align="center", spacing="1"),
             href=HISTORY_ROUTE,
             **testid("history-link"),
+        ),
+        rx.link(
+            rx.flex(rx.icon("tags", size=16), "Categories", align="center", spacing="1"),
+            href=CATEGORIES_ROUTE,
+            **testid("link-categories"),
         ),
         spacing="4",
         wrap="wrap",

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from notification_center import sending
 from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
+from notification_center.categories import service as categories
 from notification_center.db import session_scope
 from notification_center.history.charts import ChartData, chart_data
 from notification_center.realtime.broadcaster import get_notification_broadcaster
@@ -28,6 +29,23 @@ from notification_center.state.scheduled_state import ScheduledState, send_at_fr
 
 OPERATOR_ROUTE = "/operator"
 ALL = "all"
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryOption:
+    """One choice of the form's category select."""
+
+    slug: str = ""
+    name: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SendOutcome:
+    """What the form shows after a send: the message and, on an error, the field it names."""
+
+    ok: bool
+    message: str
+    field: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +67,11 @@ def _usernames(user_ids: list[str]) -> dict[str, str]:
         return usernames_by_id(session=session, user_ids=user_ids)
 
 
+def _category_options() -> list[CategoryOption]:
+    with session_scope() as session:
+        return [CategoryOption(c.slug, c.name) for c in categories.list_categories(session=session)]
+
+
 def _chart_data() -> ChartData:
     with session_scope() as session:
         return chart_data(session=session)
@@ -56,8 +79,10 @@ def _chart_data() -> ChartData:
 
 def form_body(form: dict[str, Any], time_zone: str = "") -> dict[str, Any]:
     """The form's fields as the body `POST /api/notifications` takes; `send_at` (a local
-    time in the browser's `time_zone`) becomes `sendAt`."""
-    body = {
+    time in the browser's `time_zone`) becomes `sendAt`. The optional fields are left out
+    when empty, so the API's defaults apply; `ttl_seconds` is passed on as typed, and the
+    send's own validation names `ttlSeconds` if it is not a whole number in range."""
+    body: dict[str, Any] = {
         "title": form.get("title", ""),
         "content": form.get("content", ""),
         "type": form.get("type") or "info",
@@ -66,22 +91,29 @@ def form_body(form: dict[str, Any], time_zone: str = "") -> dict[str, Any]:
     }
     if (send_at := send_at_from_form(str(form.get("send_at") or ""), time_zone)) is not None:
         body["sendAt"] = send_at
+    for name, key in (("category", "category"), ("url", "url"), ("group_key", "groupKey")):
+        if value := str(form.get(name) or "").strip():
+            body[key] = value
+    if ttl := str(form.get("ttl_seconds") or "").strip():
+        body["ttlSeconds"] = int(ttl) if ttl.isdecimal() else ttl
     return body
 
 
 async def send_notification(
     form: dict[str, Any], actor: Actor, ip: str | None = None, time_zone: str = ""
-) -> tuple[bool, str]:
-    """Validate and send (or schedule) what the form holds: (ok, message for the operator)."""
+) -> SendOutcome:
+    """Validate and send (or schedule) what the form holds; the message for the operator."""
     try:
         outcome = await scheduled_sends.send_or_schedule(form_body(form, time_zone), actor=actor, ip=ip)
     except sending.SendError as exc:
-        return False, exc.message
+        return SendOutcome(False, exc.message, exc.field)
     if isinstance(outcome, scheduled_sends.Scheduled):
         where = zone(time_zone) or UTC_ZONE
-        return True, f"Scheduled for {outcome.send_at.astimezone(where):%a %d %b %Y, %H:%M:%S} ({where.key})."
+        return SendOutcome(
+            True, f"Scheduled for {outcome.send_at.astimezone(where):%a %d %b %Y, %H:%M:%S} ({where.key})."
+        )
     count = len(outcome)
-    return True, f"Sent {count} notification{'' if count == 1 else 's'}."
+    return SendOutcome(True, f"Sent {count} notification{'' if count == 1 else 's'}.")
 
 
 @holds_user_data
@@ -91,6 +123,10 @@ class OperatorState(AuthState):
     sending: bool = False
     result: str = ""
     result_ok: bool = False
+    # The request field a failed send named (e.g. "url"), for the form to point at.
+    result_field: str = ""
+    # The form's category choices, read on load (operators define them on /operator/categories).
+    category_options: list[CategoryOption] = []
 
     total_clients: int = 0
     connected_users: int = 0
@@ -105,10 +141,11 @@ class OperatorState(AuthState):
     @rx.event
     async def load(self):
         """on_load of /operator: signed-out -> /login; non-operators see "not allowed"."""
-        self.result = ""
+        self.result = self.result_field = ""
         if (redirect := await self._check_operator()) is not None:
             return redirect
         if self.allowed:
+            self.category_options = await run_in_threadpool(_category_options)
             await self._refresh_stats()
             await self._refresh_charts()
         return None
@@ -119,7 +156,7 @@ class OperatorState(AuthState):
             yield redirect
             return
         if not self.allowed:
-            self.result_ok, self.result = False, "Only operators can send notifications."
+            self.result_ok, self.result, self.result_field = False, "Only operators can send notifications.", ""
             return
         self.sending = True
         yield
@@ -127,13 +164,15 @@ class OperatorState(AuthState):
         try:
             # The audit log names the operator (resolved from the cookie just above).
             actor = Actor.user(self._user_id, self.username)
-            self.result_ok, self.result = await send_notification(
-                form_data, actor, self.router.session.client_ip or None, time_zone
-            )
+            outcome = await send_notification(form_data, actor, self.router.session.client_ip or None, time_zone)
         finally:
             self.sending = False
+        self.result_ok, self.result, self.result_field = outcome.ok, outcome.message, outcome.field
         if self.result_ok:
-            reset = [rx.set_value("send-title", ""), rx.set_value("send-content", ""), rx.set_value("send-at", "")]
+            # The message's text and time start empty again; the options (type, priority,
+            # recipients, category, link, group key, expiry) stay: a series is sent alike,
+            # and a grouped row takes the latest send's fields.
+            reset = [rx.set_value(f"send-{name}", "") for name in ("title", "content", "at")]
             yield [*reset, ScheduledState.refresh]
 
     @rx.event
@@ -175,7 +214,8 @@ class OperatorState(AuthState):
 
     def _clear_user_data(self) -> None:
         self.checked = self.allowed = self.sending = self.result_ok = False
-        self.result = ""
+        self.result = self.result_field = ""
+        self.category_options = []
         self._clear_stats()
 
     def _clear_stats(self) -> None:

@@ -216,6 +216,9 @@ def _operator_page(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None)
     monkeypatch.setattr(operator_state, "get_notification_broadcaster", _FakeBroadcaster)
     monkeypatch.setattr(operator_state, "_usernames", lambda ids: {"u9": "bob"})
     monkeypatch.setattr(operator_state, "_chart_data", lambda: ChartData(sends=[{"time": "12:00", "sends": 1}]))
+    monkeypatch.setattr(
+        operator_state, "_category_options", lambda: [operator_state.CategoryOption("general", "General")]
+    )
     state = _substate(OperatorState)
     assert _run(state, "load") is None
     assert (state.checked, state.allowed, state.total_clients) == (True, True, 2)
