@@ -139,6 +139,7 @@ class Settings:
     login_rate_limit: str
     login_ip_rate_limit: str
     key_rate_limit: str
+    bulk_rate_limit: str
     cookie_secure: bool
     trusted_proxy_hops: int
     metrics_token: str | None
@@ -194,6 +195,7 @@ def load_settings() -> Settings:
         login_ip_rate_limit=os.environ.get("NC_LOGIN_IP_RATE_LIMIT", "60/minute"),
         # Requests per API key (sends and stats), in every worker together when Redis is on.
         key_rate_limit=_rate_env("NC_KEY_RATE_LIMIT", "600/minute"),
+        bulk_rate_limit=_rate_env("NC_BULK_RATE_LIMIT", "120/minute"),
         cookie_secure=os.environ.get("NC_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         # Reflex's own setting (rx.Config.trusted_proxy_hops), so the API and Reflex's
         # websocket agree on the client address: 0 ignores X-Forwarded-For.

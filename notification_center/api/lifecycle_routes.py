@@ -22,6 +22,7 @@ from notification_center.api.bodies import (
 )
 from notification_center.api.deps import ApiError, json_body, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
+from notification_center.auth.rate_limit import RateLimited, get_bulk_rate_limiter
 from notification_center.notifications import bulk, lifecycle, service
 from notification_center.notifications.schemas import describe_errors
 
@@ -62,8 +63,21 @@ async def delete(request: Request) -> Response:
     return JSONResponse({"id": notification_id, "deleted": True})
 
 
+async def _count_bulk(user_id: str) -> None:
+    try:
+        await get_bulk_rate_limiter().hit(user_id)
+    except RateLimited as limited:
+        raise ApiError(
+            429,
+            "too many bulk actions and undos (NC_BULK_RATE_LIMIT); try again later",
+            headers={"Retry-After": str(limited.retry_after)},
+            retryAfter=limited.retry_after,
+        ) from None
+
+
 async def bulk_action(request: Request) -> Response:
     user = await require_user(request)
+    await _count_bulk(user.id)
     parsed = _validated(BulkRequest, await json_body(request))
     if parsed.ids is None and parsed.filter is None:
         raise ApiError(422, "ids: give ids or filter", field="ids")
@@ -80,6 +94,7 @@ async def bulk_action(request: Request) -> Response:
 
 async def undo(request: Request) -> Response:
     user = await require_user(request)
+    await _count_bulk(user.id)
     parsed = _validated(UndoRequest, await json_body(request))
     try:
         result = await bulk.undo(user_id=user.id, token=parsed.undoToken)
@@ -110,6 +125,8 @@ def _archive_route(path: str, endpoint: Any, summary: str) -> ApiRoute:
     )
 
 
+_TOO_MANY = Reply(429, "too many bulk actions and undos of this user (NC_BULK_RATE_LIMIT)", headers=("Retry-After",))
+
 routes = [
     ApiRoute(
         "/api/notifications/bulk",
@@ -121,6 +138,7 @@ routes = [
             (
                 Reply(200, "how many changed, and a token that undoes it within NC_UNDO_WINDOW_SECONDS", BulkResult),
                 Reply(422, "an unknown action or filter field, or not exactly one of ids and filter; `field` names it"),
+                _TOO_MANY,
             ),
             auth="user",
             body=BulkRequest,
@@ -143,6 +161,7 @@ routes = [
                 Reply(404, "`undoToken` is unknown, or another user's"),
                 Reply(409, "`undoToken` was used already"),
                 Reply(410, "`undoToken` expired (NC_UNDO_WINDOW_SECONDS passed)"),
+                _TOO_MANY,
             ),
             auth="user",
             body=UndoRequest,

@@ -1,4 +1,5 @@
-"""Brute-force protection for sign-in, and request limits per API key, on the `limits` library.
+"""Brute-force protection for sign-in, and request limits per API key and for bulk actions,
+on the `limits` library.
 
 Per client address, every attempt counts (a moving window, hit before the password check).
 Per username, only failures count, yet parallel guesses cannot slip past the limit: an
@@ -157,21 +158,30 @@ def get_login_rate_limiter() -> LoginRateLimiter:
     return LoginRateLimiter(_storage(), in_flight, settings.login_rate_limit, settings.login_ip_rate_limit)
 
 
-class KeyRateLimiter:
-    """Requests per API key. A fixed window: one counter increment per request (the hot
-    send path), where a moving window would keep a timestamp per request in the window."""
+class RequestRateLimiter:
+    """Requests per identity: per API key, and per user for bulk actions (each may rewrite
+    a whole inbox, so a loop of them would hold the database's write lock). A fixed window:
+    one counter increment per request, where a moving window would keep a timestamp per
+    request in the window."""
 
-    def __init__(self, storage: Storage, per_key: str) -> None:
+    def __init__(self, storage: Storage, limit: str, namespace: str) -> None:
         self._limiter = FixedWindowRateLimiter(storage)
-        self._per_key = parse(per_key)
+        self._limit = parse(limit)
+        self._namespace = namespace
 
-    async def hit(self, key_id: str) -> None:
-        """Count one request of this key; raises RateLimited when over the limit."""
-        if not await self._limiter.hit(self._per_key, "api-key", key_id):
-            stats = await self._limiter.get_window_stats(self._per_key, "api-key", key_id)
+    async def hit(self, identity: str) -> None:
+        """Count one request of `identity`; raises RateLimited when over the limit."""
+        if not await self._limiter.hit(self._limit, self._namespace, identity):
+            stats = await self._limiter.get_window_stats(self._limit, self._namespace, identity)
             raise RateLimited(max(1, int(stats.reset_time - time.time()) + 1))
 
 
 @lru_cache(maxsize=1)
-def get_key_rate_limiter() -> KeyRateLimiter:
-    return KeyRateLimiter(_storage(), get_settings().key_rate_limit)
+def get_key_rate_limiter() -> RequestRateLimiter:
+    return RequestRateLimiter(_storage(), get_settings().key_rate_limit, "api-key")
+
+
+@lru_cache(maxsize=1)
+def get_bulk_rate_limiter() -> RequestRateLimiter:
+    """Bulk actions and undos of one user, from the API and the page alike."""
+    return RequestRateLimiter(_storage(), get_settings().bulk_rate_limit, "bulk")

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from notification_center.models import Category, Notification, utcnow
@@ -91,17 +92,25 @@ def save_category(
     check_fields(slug=slug, name=name, description=description)
     if slug in ALWAYS_CRITICAL and not critical:
         raise CategoryRuleError(f"critical: {slug!r} is always critical", "critical")
-    row = session.get(Category, slug)
-    created = row is None
     now = utcnow()
+    row = session.get(Category, slug)
     if row is None:
-        row = Category(slug=slug, name=name, description=description, critical=critical, created_at=now)
-    else:
-        row.name, row.description, row.critical = name, description, critical
-    row.updated_at = now
+        try:
+            with session.begin_nested():  # two operators creating one slug at once: one creates
+                row = Category(
+                    slug=slug, name=name, description=description, critical=critical, created_at=now, updated_at=now
+                )
+                session.add(row)
+                session.flush()
+            return _info(row), True
+        except IntegrityError:
+            row = session.get(Category, slug)  # created meanwhile: this save updates it
+            if row is None:
+                raise
+    row.name, row.description, row.critical, row.updated_at = name, description, critical, now
     session.add(row)
     session.flush()
-    return _info(row), created
+    return _info(row), False
 
 
 def unread_by_category(*, session: Session, user_id: str) -> dict[str, int]:

@@ -18,7 +18,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -30,6 +30,9 @@ from notification_center.timefmt import iso_ms
 PREFIX = "nck_"
 NAME_MAX = 100
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# A key meant to outlive this is meant to never expire (null); the bound also keeps times
+# far enough from datetime's limits that converting them cannot overflow.
+MAX_LIFETIME = timedelta(days=5 * 365)
 _KEY_RE = re.compile(r"nck_(key_[0-9a-f]{24})_([A-Za-z0-9_-]{43})")
 
 
@@ -88,6 +91,10 @@ def create_key(
             raise KeyInputError("expiresAt: must include a time zone (e.g. 2030-01-01T00:00:00Z)", "expiresAt")
         if expires_at <= utcnow():
             raise KeyInputError("expiresAt: must be in the future", "expiresAt")
+        if expires_at > utcnow() + MAX_LIFETIME:
+            raise KeyInputError("expiresAt: must be at most 5 years ahead (or null: never)", "expiresAt")
+        # SQLite keeps a datetime's clock time and drops its offset: store UTC, always.
+        expires_at = expires_at.astimezone(UTC)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
         name=cleaned,

@@ -22,7 +22,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, insert, literal, select, update
 from sqlmodel import Session, col
@@ -107,6 +107,19 @@ def _purge_expired(session: Session, user_id: str) -> None:
     rows = delete(BulkUndoRow).where(col(BulkUndoRow.undo_id).in_(select(BulkUndo.id).where(stale)))
     session.execute(rows, execution_options=_NO_SYNC)
     session.execute(delete(BulkUndo).where(stale), execution_options=_NO_SYNC)
+
+
+def purge_expired_undos(*, session: Session, now: datetime, limit: int) -> int:
+    """Every user's undo records whose window has passed, up to `limit` (the scheduler's
+    undo purge): `_purge_expired` only runs on a user's next bulk action, so the rows
+    copied by a user's last one would otherwise stay forever. Workers purging at once may
+    pick the same records; the second delete then finds nothing."""
+    stale = select(BulkUndo.id).where(col(BulkUndo.expires_at) < now).order_by(col(BulkUndo.expires_at)).limit(limit)
+    ids = list(session.scalars(stale))
+    if ids:
+        session.execute(delete(BulkUndoRow).where(col(BulkUndoRow.undo_id).in_(ids)), execution_options=_NO_SYNC)
+        session.execute(delete(BulkUndo).where(col(BulkUndo.id).in_(ids)), execution_options=_NO_SYNC)
+    return len(ids)
 
 
 def _changed_ids(session: Session, undo_id: str) -> list[str]:

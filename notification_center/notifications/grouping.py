@@ -69,14 +69,21 @@ _REPLACED = (
 )
 
 
-def regroup(*, session: Session, cursors: Mapping[str, int], values: Mapping[str, Any]) -> list[dict[str, Any]]:
+def regroup(
+    *, session: Session, cursors: Mapping[str, int], values: Mapping[str, Any], key: str, now: datetime
+) -> list[dict[str, Any]]:
     """Fold one send into existing group rows (row id -> its new cursor) in one UPDATE;
-    returns the rows as they are now (column name -> value), like freshly inserted ones."""
+    returns the rows as they are now (column name -> value), like freshly inserted ones.
+
+    The UPDATE checks again that each row is still in the inbox with this key: an archive,
+    delete or snooze may have committed since `open_groups` read it (they do not take the
+    user-row lock sends take). A row it skips is missing from the answer, and the caller
+    inserts a fresh row for that user instead."""
     if not cursors:
         return []
     result = session.execute(
         update(Notification)
-        .where(col(Notification.id).in_(list(cursors)))
+        .where(col(Notification.id).in_(list(cursors)), col(Notification.group_key) == key, visibility.in_inbox(now))
         .values(
             seq=case(dict(cursors), value=Notification.id),
             group_count=Notification.group_count + 1,

@@ -122,11 +122,15 @@ class SendRequest(BaseModel):
     def _expires_ahead(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         if value is None:
             return None
-        if value <= datetime.now(UTC):
+        now = datetime.now(UTC)
+        if value <= now:
             raise ValueError("must be in the future")
         send_at = info.data.get("sendAt")
         if send_at is not None and value <= send_at:
             raise ValueError("must be after sendAt")
+        # The same reach as ttlSeconds; it also keeps astimezone() from overflowing.
+        if value > (send_at or now) + timedelta(seconds=TTL_MAX_SECONDS):
+            raise ValueError("must be at most 366 days after sendAt (or now)")
         return value.astimezone(UTC)
 
     @field_validator("ttlSeconds")

@@ -149,16 +149,20 @@ def create_notifications(
             groups = grouping.open_groups(
                 session=session, user_ids=chunk, key=draft.group_key, now=now, window_seconds=group_window_seconds
             )
+        cursors = {row_id: seqs[user_id] for user_id, row_id in groups.items()}
+        regrouped = grouping.regroup(
+            session=session, cursors=cursors, values=common, key=draft.group_key or "", now=now
+        )
+        grouped_users = {row["user_id"] for row in regrouped}
         rows = [
             {"id": new_public_id("notif"), "user_id": user_id, "seq": seqs[user_id], **common}
             for user_id in chunk
-            if user_id not in groups
+            if user_id not in grouped_users
         ]
         if rows:
             session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
         created.extend(rows)
-        cursors = {row_id: seqs[user_id] for user_id, row_id in groups.items()}
-        created.extend(grouping.regroup(session=session, cursors=cursors, values=common))
+        created.extend(regrouped)
     return created
 
 

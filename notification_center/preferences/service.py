@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
@@ -45,6 +46,25 @@ def read(*, session: Session, user_id: str) -> dict[str, Any]:
     }
 
 
+def _ensure_rows(session: Session, user_id: str, slugs: list[str], attempts: int = 3) -> None:
+    """Rows (with the defaults) for the user's `slugs` that have none yet. A user's first
+    change saved from two tabs at once inserts the same rows twice: the loser's savepoint
+    rolls back and it goes on with the rows the winner made."""
+    for _ in range(attempts):
+        have = set(session.exec(select(Preference.category).where(Preference.user_id == user_id)))
+        missing = [slug for slug in slugs if slug not in have]
+        if not missing:
+            return
+        try:
+            with session.begin_nested():
+                session.add_all(Preference(user_id=user_id, category=slug) for slug in missing)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("preference rows kept changing under this update")
+
+
 def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
     """Apply `{slug: {kind: bool | None}}` (None or absent keeps the value); all or nothing.
 
@@ -59,6 +79,7 @@ def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str,
                 f"preferences.{slug}: {category.name} is critical and can't be muted", f"preferences.{slug}"
             )
     if changes:
+        _ensure_rows(session, user_id, list(changes))
         rows = {
             row.category: row
             for row in session.exec(select(Preference).where(Preference.user_id == user_id))
@@ -66,7 +87,7 @@ def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str,
         }
         now = utcnow()
         for slug, change in changes.items():
-            row = rows.get(slug) or Preference(user_id=user_id, category=slug)
+            row = rows[slug]
             current = Alerts(row.toast, row.sound, row.desktop)
             wanted = replace(current, **{k: v for k, v in change.items() if k in KINDS and isinstance(v, bool)})
             row.toast, row.sound, row.desktop, row.updated_at = wanted.toast, wanted.sound, wanted.desktop, now

@@ -4,6 +4,7 @@ A batch at a time through the scheduler's claim (claim.py: skip-locked on Postgr
 workers purging at once take disjoint rows and the purge counter in /metrics adds up across
 them. Finished scheduled sends (sent, cancelled, failed) of that age go too. A stream that
 resumes from a cursor whose notifications were purged is told so with a `reset` event.
+Undo records of bulk actions go once their window has passed, whatever the retention.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlmodel import Session
 
 from notification_center import metrics
 from notification_center.models import Notification, ScheduledSend, ScheduledSendStatus
+from notification_center.notifications import bulk
 from notification_center.scheduling.claim import claim_due
 from notification_center.scheduling.runner import Claimed, DueWork
 
@@ -54,3 +56,13 @@ def _purge(session: Session, now: datetime, limit: int, days: float) -> Claimed:
 
 def work(days: float, batch_size: int = BATCH, every: float = EVERY_SECONDS) -> DueWork:
     return DueWork("retention", lambda session, now, limit: _purge(session, now, limit, days), batch_size, every)
+
+
+def undo_work(batch_size: int = BATCH, every: float = EVERY_SECONDS) -> DueWork:
+    """Expired undo records (and the row copies they hold), every user's."""
+    return DueWork(
+        "undo_purge",
+        lambda session, now, limit: Claimed(bulk.purge_expired_undos(session=session, now=now, limit=limit)),
+        batch_size,
+        every,
+    )

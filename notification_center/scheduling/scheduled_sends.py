@@ -5,7 +5,9 @@ The stored body is the validated request without `sendAt`. Firing claims the row
 (`sending.persist`) in the same transaction, so a send fires exactly once however many
 workers and nodes poll, and a cancel racing the scheduler either wins (nothing is sent)
 or finds the send fired (409). Recipients are checked when the send is scheduled and
-resolved again when it fires ("all" means everybody at that time).
+resolved again when it fires ("all" means everybody at that time), and so is the sender's
+authority: a send whose API key was revoked (or expired), or whose operator lost the role,
+fails at its time instead of going out.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from starlette.concurrency import run_in_threadpool
 from notification_center import sending
 from notification_center.audit import service as audit
 from notification_center.db import session_scope
-from notification_center.models import ScheduledSend, ScheduledSendStatus
+from notification_center.keys import service as keys
+from notification_center.models import ApiKey, Role, ScheduledSend, ScheduledSendStatus, User
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest
 from notification_center.scheduling.claim import claim_due
@@ -151,6 +154,20 @@ async def cancel(scheduled_id: str, *, actor: audit.Actor, ip: str | None = None
     return await run_in_threadpool(_cancel, scheduled_id, actor, ip)
 
 
+def authority_lost(session: Session, creator: audit.Actor, now: datetime) -> str | None:
+    """Why whoever scheduled a send may no longer send (None: they still may). A leaked key
+    is revoked to stop it; that must stop what it scheduled ahead too."""
+    if creator.type == "key":
+        key = session.get(ApiKey, creator.id) if creator.id else None
+        state = "deleted" if key is None else keys.key_state(key, now)
+        return None if state == "active" else f"not sent: the API key that scheduled it is {state}"
+    if creator.type == "user":
+        user = session.get(User, creator.id) if creator.id else None
+        if user is None or user.role != Role.OPERATOR:
+            return "not sent: who scheduled it is no longer an operator"
+    return None
+
+
 def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
     table = ScheduledSend.__table__  # type: ignore[attr-defined]
     claimed = claim_due(
@@ -178,6 +195,8 @@ def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
         try:
             request = SendRequest.model_validate_json(body)
             creator = audit.Actor(creator_type, creator_id, creator_name)
+            if reason := authority_lost(session, creator, now):
+                raise ValueError(reason)  # marked failed below, like an invalid body
             rows = sending.persist(session=session, request=request, actor=creator, note=f" (scheduled {scheduled_id})")
             outcome: dict[str, Any] = {"sent_count": len(rows)}
             created.extend(rows)

@@ -10,7 +10,12 @@ from notification_center.settings import Settings
 def due_works(settings: Settings) -> list[DueWork]:
     batch = settings.scheduler_batch_size
     # Scheduled sends: fewer per claim, since each may reach every user in one transaction.
-    works = [scheduled_sends.work(min(batch, scheduled_sends.BATCH)), snooze.work(batch), expiry.work(batch)]
+    works = [
+        scheduled_sends.work(min(batch, scheduled_sends.BATCH)),
+        snooze.work(batch),
+        expiry.work(batch),
+        retention.undo_work(batch),
+    ]
     if settings.retention_days > 0:
         # With a short retention (tests) check at least every few ticks, not once a minute.
         every = min(retention.EVERY_SECONDS, settings.retention_days * 86_400 / 4)

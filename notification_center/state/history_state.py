@@ -72,9 +72,12 @@ def parse_day(raw: str, name: str) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError:
         raise ValueError(f"{name}: must be a date (YYYY-MM-DD)") from None
+    if not 1970 <= day.year <= 9000:  # "to" adds a day; the year 9999 would overflow
+        raise ValueError(f"{name}: must be a year between 1970 and 9000")
+    return day
 
 
 def history_filter(form: dict[str, Any]) -> queries.HistoryFilter:

@@ -20,6 +20,7 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.auth.rate_limit import RateLimited, get_bulk_rate_limiter
 from notification_center.components import alerts
 from notification_center.db import session_scope
 from notification_center.notifications import actions, bulk, lifecycle, read_state, service
@@ -49,6 +50,16 @@ _EVENTS_KEEPING_UNREAD = frozenset({"seen", "preferences"})
 # older ones are replays after a long absence, which would toast in a storm.
 FRESH_SECONDS = 60
 _ALERTED_KEPT = 200
+
+
+async def _over_bulk_limit(user_id: str) -> Any:
+    """The page's bulk actions count toward the same per-user limit as the API's: a toast
+    saying when to try again if over it, else None."""
+    try:
+        await get_bulk_rate_limiter().hit(user_id)
+    except RateLimited as limited:
+        return rx.toast.warning(f"Too many changes at once; try again in {limited.retry_after} s.")
+    return None
 
 
 def _alert_key(item: NotificationView) -> str:
@@ -651,6 +662,8 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
+        if too_many := await _over_bulk_limit(user.id):
+            return too_many
         result = await bulk.bulk(user_id=user.id, action=action, ids=ids, where=where)
         self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
         if result.updated > lifecycle.EVENT_IDS:
@@ -702,9 +715,11 @@ class NotificationsState(AuthState):
         user = await self.current_user()
         if user is None:
             return login_redirect(HOME)
-        token, self.undo_token = self.undo_token, ""
-        if not token:
+        if not self.undo_token:
             return None
+        if too_many := await _over_bulk_limit(user.id):
+            return too_many  # the token stays: undo can be pressed again
+        token, self.undo_token = self.undo_token, ""
         try:
             result = await bulk.undo(user_id=user.id, token=token)
         except bulk.UndoError as exc:

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from notification_center.models import Notification, Status, User
+from notification_center.models import Notification, Status, User, utcnow
+from notification_center.notifications import grouping
 from notification_center.notifications.service import BATCH, Draft, create_notifications
 
 USERS = BATCH + 137  # two batches
@@ -108,3 +109,32 @@ def test_postgresql_concurrent_sends_of_one_group(pg_engine: sa.Engine) -> None:
     for user_id in ids:
         (row,) = rows[user_id]  # never two rows of one group for one user
         assert row.group_count == 3 and row.seq == last[user_id] == 3
+
+
+def test_postgresql_a_group_row_archived_after_it_was_looked_up_is_not_reused(
+    engine_with_users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user's archive commits between the send's group lookup and its UPDATE (archive
+    does not take the user-row lock): the send must land in a fresh inbox row, not in the
+    archived one. PostgreSQL only: on SQLite the send holds the file's write lock, so the
+    archive waits for it and this cannot happen."""
+    engine = engine_with_users("postgres", 2)
+    users = _ids(engine)
+    (first,) = _send(engine, "Anna commented", users[:1])
+    stale_lookup = grouping.open_groups  # what it found before the archive committed
+
+    def looked_up_before_the_archive(**kwargs) -> dict[str, str]:
+        found = stale_lookup(**kwargs)
+        with Session(engine) as other:  # the archive, committed by another transaction
+            other.execute(
+                sa.update(Notification).where(col(Notification.id) == first["id"]).values(archived_at=utcnow())
+            )
+            other.commit()
+        return found
+
+    monkeypatch.setattr(grouping, "open_groups", looked_up_before_the_archive)
+    (second,) = _send(engine, "Anna and 1 other commented", users[:1])
+    assert second["id"] != first["id"]
+    rows = {row.id: row for row in _rows(engine)[users[0]]}
+    assert (rows[first["id"]].group_count, rows[first["id"]].title) == (1, "Anna commented")
+    assert rows[second["id"]].archived_at is None and rows[second["id"]].group_count == 1

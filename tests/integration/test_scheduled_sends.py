@@ -5,6 +5,7 @@ its time through the normal send path, DELETE /api/scheduled/{id} cancels it."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
@@ -154,3 +155,24 @@ async def test_an_api_key_schedules_and_the_send_fires_in_its_name_audited(app_s
     events = operator.get("/api/audit", params={"limit": 200}).json()["items"]
     mine = [(e["action"], e["actorType"], e["actor"]) for e in reversed(events) if scheduled_id in e["detail"]]
     assert mine == [("send_scheduled", "key", "scheduler-probe"), ("notification_sent", "key", "scheduler-probe")]
+
+
+async def test_a_revoked_keys_scheduled_send_fails_at_its_time_instead_of_going_out(app_server, make_account, operator):
+    """Revoking a leaked key must also stop what it scheduled ahead."""
+    user = make_account()
+    key = operator.post("/api/keys", json={"name": "leaked"}).json()
+    body = {"title": "From a leaked key", "recipients": [user.username], "sendAt": ahead(1.5)}
+    async with httpx.AsyncClient(base_url=app_server.url, timeout=10) as service:
+        bearer = {"Authorization": f"Bearer {key['secret']}"}
+        r = await service.post("/api/notifications", json=body, headers=bearer)
+    assert r.status_code == 202, r.text
+    scheduled_id = r.json()["scheduledId"]
+    assert operator.delete(f"/api/keys/{key['id']}").status_code == 200
+
+    await asyncio.sleep(2.5)  # past its time, many ticks
+    assert scheduled_id not in pending_ids(operator)
+    with sqlite3.connect(app_server.workdir / "app.db") as db:
+        status, error = db.execute("SELECT status, error FROM scheduled_sends WHERE id = ?", (scheduled_id,)).fetchone()
+    assert (status, error) == ("failed", "not sent: the API key that scheduled it is revoked")
+    async with app_server.async_login(user.username, user.password) as client:
+        assert (await client.get("/api/notifications")).json()["items"] == []

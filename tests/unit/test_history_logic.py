@@ -40,3 +40,5 @@ def test_history_filter_form():
     assert history_filter({"type": "alert"}).type == "alert"
     with pytest.raises(ValueError, match="from"):
         history_filter({"from": "soon"})
+    with pytest.raises(ValueError, match="to: must be a year"):  # + 1 day would overflow
+        history_filter({"to": "9999-12-31"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlmodel import Session, SQLModel, create_engine, select
@@ -89,3 +89,18 @@ def test_csv_lines_quote_what_needs_quoting():
     text = "".join(csv_lines([{"id": 1, "actor": 'a,"b"\nc', "target": "=cmd"}]))
     header, row = list(csv.reader(io.StringIO(text, newline="")))
     assert row[header.index("actor")] == 'a,"b"\nc' and row[header.index("target")] == "'=cmd"
+
+
+def test_a_key_expiry_is_stored_in_utc_and_bounded(session: Session):
+    from datetime import datetime, timezone
+
+    plus_five = timezone(timedelta(hours=5))
+    when = (utcnow() + timedelta(days=30)).astimezone(plus_five)
+    created = keys.create_key(session=session, name="tz", actor=audit.CLI, expires_at=when)
+    session.flush()
+    session.expire_all()  # read back what SQLite holds
+    stored = session.get(ApiKey, created.key.id).expires_at
+    assert stored.replace(tzinfo=UTC) == when.astimezone(UTC).replace(microsecond=stored.microsecond)
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+    with pytest.raises(keys.KeyInputError, match="expiresAt: must be at most 5 years"):
+        keys.create_key(session=session, name="forever", actor=audit.CLI, expires_at=far)

@@ -26,6 +26,9 @@ def _error(body: dict) -> tuple[str, list[dict]]:
         ({"title": "t", "recipients": [""]}, "recipients"),
         ({"title": 5, "recipients": "all"}, "title"),
         ({"title": "t", "recipients": "all", "extra": 1}, "extra"),
+        # far ahead, at an offset astimezone() cannot carry: a 422 naming it, not an OverflowError
+        ({"title": "t", "recipients": "all", "expiresAt": "9999-12-31T23:59:59-14:00"}, "expiresAt"),
+        ({"title": "t", "recipients": "all", "expiresAt": "2999-01-01T00:00:00Z"}, "expiresAt"),
     ],
 )
 def test_invalid_input_names_the_field(body, field):
