@@ -1,12 +1,18 @@
 # Every target is a thin wrapper around scripts/: the scripts install what is missing.
 # Extra pytest arguments: make test ARGS='-k stream -x'
+# The suite runs on TEST_WORKERS processes (pytest-xdist): most of a test's time is spent
+# waiting on servers, browsers and timers, so two workers nearly halve it on two cores.
+# A module's tests stay on one worker (--dist loadscope), so each module-scoped server
+# starts once. TEST_WORKERS=0 runs in this process (pdb, -s).
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 .PHONY: run test test-fast test-unit lint format bench clean
 
 run:
 	scripts/run.sh
 
 test:
-	scripts/test.sh $(ARGS)
+	scripts/test.sh $(XDIST) $(ARGS)
 
 # The pure-logic tests only: seconds, for the edit-run loop.
 test-unit:
@@ -14,7 +20,7 @@ test-unit:
 
 # Unit and integration tests without the browser and the long ones.
 test-fast:
-	scripts/test.sh -m "not e2e and not slow" --ignore=tests/e2e $(ARGS)
+	scripts/test.sh $(XDIST) -m "not e2e and not slow" --ignore=tests/e2e $(ARGS)
 
 lint:
 	scripts/test.sh --lint-only
