@@ -276,6 +276,8 @@ class AuditEventBody(BaseModel):
         "notification_sent",
         "send_scheduled",
         "send_cancelled",
+        "category_created",
+        "category_changed",
     ]
     actorType: Literal["user", "key", "cli", "anonymous"]
     actorId: str | None = Field(description="user id or key id")

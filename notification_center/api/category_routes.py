@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from notification_center.api.bodies import CategoryBody, CategoryList, CategoryRequest
-from notification_center.api.deps import ApiError, require_operator, require_user
+from notification_center.api.deps import ApiError, client_ip, require_operator, require_user
 from notification_center.api.model_body import model_body
 from notification_center.api.spec import ApiRoute, Operation, Reply
+from notification_center.audit.service import Actor
 from notification_center.categories import service as categories
 from notification_center.db import session_scope
 
@@ -25,19 +26,25 @@ async def list_categories(request: Request) -> Response:
     return JSONResponse(await run_in_threadpool(_list))
 
 
-def _save(body: CategoryRequest) -> tuple[dict, bool]:
+def _save(body: CategoryRequest, actor: Actor, ip: str | None) -> tuple[dict, bool]:
     with session_scope() as session:
         info, created = categories.save_category(
-            session=session, slug=body.slug, name=body.name, description=body.description, critical=body.critical
+            session=session,
+            slug=body.slug,
+            name=body.name,
+            description=body.description,
+            critical=body.critical,
+            actor=actor,
+            ip=ip,
         )
         return info.to_wire(), created
 
 
 async def save_category(request: Request) -> Response:
-    await require_operator(request)
+    user = await require_operator(request)
     body = await model_body(request, CategoryRequest)
     try:
-        saved, created = await run_in_threadpool(_save, body)
+        saved, created = await run_in_threadpool(_save, body, Actor.user(user.id, user.username), client_ip(request))
     except categories.CategoryRuleError as exc:
         raise ApiError(422, exc.message, field=exc.field) from None
     return JSONResponse(saved, status_code=201 if created else 200)

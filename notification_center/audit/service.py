@@ -25,6 +25,8 @@ class Action(StrEnum):
     NOTIFICATION_SENT = "notification_sent"
     SEND_SCHEDULED = "send_scheduled"
     SEND_CANCELLED = "send_cancelled"
+    CATEGORY_CREATED = "category_created"
+    CATEGORY_CHANGED = "category_changed"
 
 
 @dataclass(frozen=True)

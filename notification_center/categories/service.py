@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from notification_center.audit import service as audit
 from notification_center.models import Category, Notification, utcnow
 from notification_center.notifications import visibility
 
@@ -83,9 +84,17 @@ def check_fields(*, slug: str, name: str, description: str) -> None:
 
 
 def save_category(
-    *, session: Session, slug: str, name: str, description: str, critical: bool
+    *,
+    session: Session,
+    slug: str,
+    name: str,
+    description: str,
+    critical: bool,
+    actor: audit.Actor | None = None,
+    ip: str | None = None,
 ) -> tuple[CategoryInfo, bool]:
-    """Create or update a category; returns it and whether it was created.
+    """Create or update a category; returns it and whether it was created. With an `actor`
+    (an operator, the API) the change goes to the audit log in the same transaction.
 
     The rules are checked here, not only by the HTTP body's schema, because the operator
     page calls this directly: a CategoryRuleError names the field, nothing is written."""
@@ -102,6 +111,7 @@ def save_category(
                 )
                 session.add(row)
                 session.flush()
+            _audit(session, audit.Action.CATEGORY_CREATED, row, actor, ip)
             return _info(row), True
         except IntegrityError:
             row = session.get(Category, slug)  # created meanwhile: this save updates it
@@ -110,7 +120,16 @@ def save_category(
     row.name, row.description, row.critical, row.updated_at = name, description, critical, now
     session.add(row)
     session.flush()
+    _audit(session, audit.Action.CATEGORY_CHANGED, row, actor, ip)
     return _info(row), False
+
+
+def _audit(session: Session, action: audit.Action, row: Category, actor: audit.Actor | None, ip: str | None) -> None:
+    if actor is not None:
+        detail = "critical (can't be muted)" if row.critical else "users may mute it"
+        audit.record(
+            session=session, action=action, actor=actor, target=f"{row.name} ({row.slug})", detail=detail, ip=ip
+        )
 
 
 def unread_by_category(*, session: Session, user_id: str) -> dict[str, int]:

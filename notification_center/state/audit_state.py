@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "notification_sent": "Sent notification",
     "send_scheduled": "Scheduled a send",
     "send_cancelled": "Cancelled a scheduled send",
+    "category_created": "Created category",
+    "category_changed": "Changed category",
 }
 
 

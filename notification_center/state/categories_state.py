@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.audit.service import Actor
 from notification_center.categories import service as categories
 from notification_center.db import session_scope
 from notification_center.state.auth_state import AuthState, holds_user_data
@@ -38,10 +39,12 @@ def _rows() -> list[CategoryRow]:
         ]
 
 
-def _save(slug: str, name: str, description: str, critical: bool) -> tuple[CategoryRow, bool]:
+def _save(
+    slug: str, name: str, description: str, critical: bool, actor: Actor, ip: str | None
+) -> tuple[CategoryRow, bool]:
     with session_scope() as session:
         info, created = categories.save_category(
-            session=session, slug=slug, name=name, description=description, critical=critical
+            session=session, slug=slug, name=name, description=description, critical=critical, actor=actor, ip=ip
         )
         return CategoryRow(info.slug, info.name, info.description, info.critical), created
 
@@ -94,7 +97,8 @@ class CategoriesState(AuthState):
             return redirect
         slug, name, description, critical = form_fields(form)
         try:
-            saved, created = await run_in_threadpool(_save, slug, name, description, critical)
+            actor, ip = Actor.user(user.id, user.username), self.router.session.client_ip or None
+            saved, created = await run_in_threadpool(_save, slug, name, description, critical, actor, ip)
         except categories.CategoryRuleError as exc:
             self.ok, self.message, self.error_field = False, exc.message, exc.field
             return None

@@ -138,7 +138,7 @@ def test_refused_fields_show_on_the_form_and_nothing_is_sent(
 
 
 def test_categories_page_creates_and_updates_categories_users_see(
-    new_context, app_server, make_account, user_client, artifacts_dir: Path
+    new_context, app_server, make_account, user_client, operator, artifacts_dir: Path
 ) -> None:
     user, client = user_client
     _, page = _console(new_context, app_server, make_account)
@@ -187,6 +187,11 @@ def test_categories_page_creates_and_updates_categories_users_see(
     page.wait_for_timeout(300)
     page.screenshot(path=artifacts_dir / "operator-categories.png", full_page=True)
     expect(rows.and_(page.locator('[data-slug="security"]'))).to_have_attribute("data-critical", "true")
+
+    # Both saves are audited in the page's operator's name; the refused ones are not.
+    events = operator.client.get("/api/audit", params={"limit": 200}).json()["items"]
+    audited = [(e["action"], e["actor"][:4]) for e in reversed(events) if e["target"].endswith(f"({slug})")]
+    assert audited == [("category_created", "otis"), ("category_changed", "otis")]
 
     # Users see it: in the API, as an inbox tab, as a preferences row (critical: no mute).
     listed = {c["slug"]: c for c in client.get("/api/categories").json()["categories"]}

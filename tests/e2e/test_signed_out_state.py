@@ -61,17 +61,25 @@ def _signed_in_with_secret(context: BrowserContext, app_server: AppServer, accou
     expect(item(page, notification_id)).to_contain_text(secret)
     expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
     assert frames.containing(secret, "before"), "the observation does not see the list"
+    # Connecting starts a resync (a list read); on a busy machine its answer may still be on
+    # its way. Sign-out must not overtake work the tab asked for while signed in, so wait
+    # until the tab is quiet: what the tests look at is what comes after sign-out.
+    _quiet(page, frames, "before")
     return page, frames, secret
+
+
+def _quiet(page: Page, frames: Frames, phase: str) -> None:
+    last, deadline = -1, time.monotonic() + 10
+    while (now := frames.count(phase)) != last and time.monotonic() < deadline:
+        last = now
+        page.wait_for_timeout(700)
 
 
 def _settle(page: Page, frames: Frames) -> None:
     """The login page has hydrated and nothing more is arriving."""
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_test_id("login-submit")).to_be_visible()
-    last, deadline = -1, time.monotonic() + 10
-    while (now := frames.count("after")) != last and time.monotonic() < deadline:
-        last = now
-        page.wait_for_timeout(700)
+    _quiet(page, frames, "after")
     assert frames.count("after") > 0, "no hydrate seen after sign-out"
 
 

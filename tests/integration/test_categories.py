@@ -29,6 +29,14 @@ def test_operators_create_and_update_categories(operator, sign_in, make_account)
     assert updated.status_code == 200 and updated.json()["critical"] is True
     listed = {c["slug"]: c for c in sign_in(make_account()).get("/api/categories").json()["categories"]}
     assert listed[slug]["name"] == "Billing & plans"
+    # Both saves are in the audit log, in the operator's name.
+    me = operator.get("/api/auth/me").json()["username"]
+    events = operator.get("/api/audit", params={"limit": 200}).json()["items"]
+    mine = [(e["action"], e["actor"], e["detail"]) for e in reversed(events) if e["target"].endswith(f"({slug})")]
+    assert mine == [
+        ("category_created", me, "users may mute it"),
+        ("category_changed", me, "critical (can't be muted)"),
+    ]
 
 
 def test_only_operators_define_categories_and_input_is_checked(operator, sign_in, make_account):
