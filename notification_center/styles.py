@@ -51,6 +51,19 @@ plain_text_style = {
     "overflow_wrap": "anywhere",
 }
 
+# Native <select> and <input> elements, styled like Radix's text fields: keyboard- and
+# phone-friendly, and a plain value for the form.
+native_control_style = {
+    "height": "var(--space-6)",
+    "padding": "0 0.5rem",
+    "border": "1px solid var(--gray-a7)",
+    "border_radius": "var(--radius-2)",
+    "background": "var(--color-surface)",
+    "color": "var(--gray-12)",
+    "font_size": "var(--font-size-2)",
+}
+native_select_style = {**native_control_style, "width": "100%"}
+
 # A form control whose field the last refusal named (it carries aria-invalid="true"). Radix
 # puts a text field's style on its wrapper and the attributes on the <input> inside: hence :has.
 invalid_style = {

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from notification_center.api.body_limit import MAX_BODY_BYTES
 from notification_center.audit.service import Actor
-from notification_center.auth.rate_limit import RateLimited, get_key_rate_limiter
+from notification_center.auth.rate_limit import RateLimited, RequestRateLimiter, get_key_rate_limiter
 from notification_center.auth.sessions import cookie_name, load_user
 from notification_center.db import session_scope
 from notification_center.keys.service import KeyAuthError, KeyIdentity, authenticate_key
@@ -145,16 +145,18 @@ async def require_sender(request: Request) -> Actor:
         identity = await run_in_threadpool(_check_key, token)
     except KeyAuthError as exc:
         raise ApiError(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    await count_or_429(get_key_rate_limiter(), identity.id, "too many requests with this API key; try again later")
+    return Actor.key(identity.id, identity.name)
+
+
+async def count_or_429(limiter: RequestRateLimiter, identity: str, message: str) -> None:
+    """Count one request of `identity`; over the limit, a 429 with `Retry-After`."""
     try:
-        await get_key_rate_limiter().hit(identity.id)
+        await limiter.hit(identity)
     except RateLimited as limited:
         raise ApiError(
-            429,
-            "too many requests with this API key; try again later",
-            headers={"Retry-After": str(limited.retry_after)},
-            retryAfter=limited.retry_after,
+            429, message, headers={"Retry-After": str(limited.retry_after)}, retryAfter=limited.retry_after
         ) from None
-    return Actor.key(identity.id, identity.name)
 
 
 def forwarded_client(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:

@@ -20,9 +20,9 @@ from notification_center.api.bodies import (
     UndoRequest,
     UndoResult,
 )
-from notification_center.api.deps import ApiError, json_body, require_user
+from notification_center.api.deps import ApiError, count_or_429, json_body, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
-from notification_center.auth.rate_limit import RateLimited, get_bulk_rate_limiter
+from notification_center.auth.rate_limit import get_bulk_rate_limiter
 from notification_center.notifications import bulk, lifecycle, service
 from notification_center.notifications.schemas import describe_errors
 
@@ -64,15 +64,8 @@ async def delete(request: Request) -> Response:
 
 
 async def _count_bulk(user_id: str) -> None:
-    try:
-        await get_bulk_rate_limiter().hit(user_id)
-    except RateLimited as limited:
-        raise ApiError(
-            429,
-            "too many bulk actions and undos (NC_BULK_RATE_LIMIT); try again later",
-            headers={"Retry-After": str(limited.retry_after)},
-            retryAfter=limited.retry_after,
-        ) from None
+    message = "too many bulk actions and undos (NC_BULK_RATE_LIMIT); try again later"
+    await count_or_429(get_bulk_rate_limiter(), user_id, message)
 
 
 async def bulk_action(request: Request) -> Response:

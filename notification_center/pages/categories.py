@@ -7,35 +7,14 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components import layout
+from notification_center.components.form_field import form_field
 from notification_center.components.operator_access import back_to_console, operator_only
 from notification_center.components.testids import testid
 from notification_center.state.categories_state import CRITICAL, MUTABLE, CategoriesState, CategoryRow
 
-_select_style = {
-    "height": "var(--space-6)",
-    "padding": "0 0.5rem",
-    "border": "1px solid var(--gray-a7)",
-    "border_radius": "var(--radius-2)",
-    "background": "var(--color-surface)",
-    "color": "var(--gray-12)",
-    "font_size": "var(--font-size-2)",
-    "width": "100%",
-}
-
 
 def _invalid(field: str) -> dict:
     return {"aria-invalid": rx.cond(CategoriesState.error_field == field, "true", "false")}
-
-
-def _field(label: str, control_id: str, control: rx.Component, hint: str = "", **props) -> rx.Component:
-    return rx.flex(
-        rx.el.label(rx.text(label, as_="span", size="2", weight="medium"), html_for=control_id),
-        control,
-        rx.text(hint, size="1", color="var(--gray-11)") if hint else rx.fragment(),
-        direction="column",
-        spacing="1",
-        **props,
-    )
 
 
 def _form() -> rx.Component:
@@ -43,7 +22,7 @@ def _form() -> rx.Component:
         rx.flex(
             rx.heading("Create or change a category", size="3", as_="h3"),
             rx.grid(
-                _field(
+                form_field(
                     "Slug",
                     "category-slug",
                     rx.input(
@@ -57,7 +36,7 @@ def _form() -> rx.Component:
                     hint="What senders put in the category field: lowercase letters, digits, - and _. "
                     "An existing slug updates that category.",
                 ),
-                _field(
+                form_field(
                     "Name",
                     "category-name",
                     rx.input(
@@ -74,7 +53,7 @@ def _form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            _field(
+            form_field(
                 "Description",
                 "category-description",
                 rx.input(
@@ -87,7 +66,7 @@ def _form() -> rx.Component:
                 ),
                 width="100%",
             ),
-            _field(
+            form_field(
                 "Muting",
                 "category-critical",
                 rx.el.select(
@@ -96,7 +75,7 @@ def _form() -> rx.Component:
                     name="critical",
                     id="category-critical",
                     default_value=MUTABLE,
-                    style={**_select_style, **styles.invalid_style},
+                    style={**styles.native_select_style, **styles.invalid_style},
                     **testid("category-critical", **_invalid("critical")),
                 ),
                 hint="Muting never removes a notification from the inbox; it only silences toasts, sound "

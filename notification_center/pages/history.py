@@ -18,16 +18,6 @@ from notification_center.state.history_state import (
     RecipientRow,
 )
 
-_input_style = {
-    "height": "var(--space-6)",
-    "padding": "0 0.5rem",
-    "border": "1px solid var(--gray-a7)",
-    "border_radius": "var(--radius-2)",
-    "background": "var(--color-surface)",
-    "color": "var(--gray-12)",
-    "font_size": "var(--font-size-2)",
-}
-
 
 def _labelled(label: str, control: rx.Component) -> rx.Component:
     return rx.el.label(
@@ -48,12 +38,17 @@ def _filters() -> rx.Component:
                     *[rx.el.option(t.value.capitalize(), value=t.value) for t in NotificationType],
                     name="type",
                     default_value=ANY,
-                    style=_input_style,
+                    style=styles.native_control_style,
                     **testid("history-type"),
                 ),
             ),
-            _labelled("From", rx.el.input(type="date", name="from", style=_input_style, **testid("history-from"))),
-            _labelled("To", rx.el.input(type="date", name="to", style=_input_style, **testid("history-to"))),
+            _labelled(
+                "From",
+                rx.el.input(type="date", name="from", style=styles.native_control_style, **testid("history-from")),
+            ),
+            _labelled(
+                "To", rx.el.input(type="date", name="to", style=styles.native_control_style, **testid("history-to"))
+            ),
             rx.button(rx.icon("filter", size=16), "Filter", type="submit", size="2", **testid("history-filter")),
             spacing="3",
             align="end",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from notification_center import styles
 from notification_center.components import charts, layout
+from notification_center.components.form_field import form_field
 from notification_center.components.layout import testid
 from notification_center.components.scheduled_sends import scheduled_sends_card
 from notification_center.models import NotificationType, Priority
@@ -14,28 +15,9 @@ from notification_center.state.history_state import HISTORY_ROUTE
 from notification_center.state.operator_state import CategoryOption, OperatorState, UserConnections
 from notification_center.state.scheduled_state import ScheduledState
 
-# A native <select>: keyboard- and phone-friendly, and a plain value for the form.
-_select_style = {
-    "height": "var(--space-6)",
-    "padding": "0 0.5rem",
-    "border": "1px solid var(--gray-a7)",
-    "border_radius": "var(--radius-2)",
-    "background": "var(--color-surface)",
-    "color": "var(--gray-12)",
-    "font_size": "var(--font-size-2)",
-    "width": "100%",
-}
-
 
 def _field(label: str, control_id: str, control: rx.Component, hint: str = "") -> rx.Component:
-    return rx.flex(
-        rx.el.label(rx.text(label, as_="span", size="2", weight="medium"), html_for=control_id),
-        control,
-        rx.text(hint, size="1", color="var(--gray-11)") if hint else rx.fragment(),
-        direction="column",
-        spacing="1",
-        width="100%",
-    )
+    return form_field(label, control_id, control, hint, width="100%")
 
 
 def _select(name: str, options: list[str], default: str) -> rx.Component:
@@ -44,7 +26,7 @@ def _select(name: str, options: list[str], default: str) -> rx.Component:
         name=name,
         id=f"send-{name}",
         default_value=default,
-        style=_select_style,
+        style=styles.native_select_style,
         **testid(f"send-{name}"),
     )
 
@@ -69,7 +51,7 @@ def _category_select() -> rx.Component:
         name="category",
         id="send-category",
         default_value="general",
-        style={**_select_style, **styles.invalid_style},
+        style={**styles.native_select_style, **styles.invalid_style},
         **testid("send-category", **_invalid("category")),
     )
 
