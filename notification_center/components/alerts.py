@@ -1,17 +1,18 @@
 """What a new notification does besides joining the list: toast, sound, desktop notification.
 
-Each returns an event for the browser. Text from notifications is only ever passed as a
-JSON string literal (never spliced into HTML or code), so a title like
-`<img src=x onerror=...>` stays text.
+Each returns an event for the browser, built by components/browser_events.py: text from
+notifications is made inert for Reflex and only ever passed as a JavaScript literal (never
+spliced into HTML or code), so a title like `<img src=x onerror=...>` or Reflex's Var tag
+stays text.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
-import reflex as rx
 from reflex.event import EventSpec
+
+from notification_center.components import browser_events
 
 TOAST_SECONDS = 8
 URGENT = "urgent"
@@ -27,19 +28,15 @@ class Alertable(Protocol):
 
 def toast(item: Alertable) -> EventSpec:
     """A sonner toast with title and content; urgent ones stay until dismissed."""
-    show = {
-        "success": rx.toast.success,
-        "warning": rx.toast.warning,
-        "alert": rx.toast.error,
-    }.get(item.type, rx.toast.info)
-    options: dict = {
-        "id": item.id,
-        "close_button": True,
-        "duration": float("inf") if item.priority == URGENT else TOAST_SECONDS * 1000,
-    }
-    if item.content:
-        options["description"] = item.content
-    return show(item.title, **options)
+    level = {"success": "success", "warning": "warning", "alert": "error"}.get(item.type, "info")
+    return browser_events.toast(
+        level,  # type: ignore[arg-type]
+        item.title,
+        description=item.content or None,
+        id=item.id,
+        close_button=True,
+        duration=float("inf") if item.priority == URGENT else TOAST_SECONDS * 1000,
+    )
 
 
 # One short beep per second at most across all tabs of the browser (each tab receives the
@@ -57,7 +54,7 @@ _SOUND_JS = """
     const osc = ctx.createOscillator();
     const gain = ctx.createGain();
     osc.type = "sine";
-    osc.frequency.value = %(pitch)d;
+    osc.frequency.value = __PITCH__;
     gain.gain.setValueAtTime(0.0001, ctx.currentTime);
     gain.gain.exponentialRampToValueAtTime(0.2, ctx.currentTime + 0.02);
     gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.35);
@@ -72,7 +69,7 @@ _SOUND_JS = """
 
 
 def sound(priority: str = "normal") -> EventSpec:
-    return rx.call_script(_SOUND_JS % {"pitch": 1175 if priority == URGENT else 880})
+    return browser_events.script(_SOUND_JS, pitch=1175 if priority == URGENT else 880)
 
 
 # Only for hidden tabs; `tag` makes the browser show one desktop notification even when
@@ -81,7 +78,7 @@ _DESKTOP_JS = """
 (() => {
   if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
   try {
-    new Notification(%(title)s, {body: %(body)s, tag: %(tag)s});
+    new Notification(__TITLE__, {body: __BODY__, tag: __TAG__});
   } catch (error) {
     console.debug("desktop notification failed", error);
   }
@@ -90,11 +87,11 @@ _DESKTOP_JS = """
 
 
 def desktop_script(item: Alertable) -> str:
-    return _DESKTOP_JS % {"title": json.dumps(item.title), "body": json.dumps(item.content), "tag": json.dumps(item.id)}
+    return browser_events.fill(_DESKTOP_JS, title=item.title, body=item.content, tag=item.id)
 
 
 def desktop(item: Alertable) -> EventSpec:
-    return rx.call_script(desktop_script(item))
+    return browser_events.script(desktop_script(item))
 
 
 # Resolves to "granted", "denied", "default" or "unsupported".

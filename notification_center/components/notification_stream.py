@@ -26,12 +26,14 @@ import reflex as rx
 from reflex.event import EventSpec, no_args_event_spec, passthrough_event_spec
 from reflex_base.components.component import field
 
+from notification_center.components import browser_events
+
 STREAM_URL = "/api/notifications/stream"
 
 # `library` points at the copy Reflex makes of assets/ in .web/public at compile time.
 LIBRARY = "$/public/notification_stream.js"
 
-# What the JS exposes for `rx.call_script`.
+# What the JS exposes for the scripts below.
 JS_GLOBAL = "window.ncNotificationStream"
 
 
@@ -87,9 +89,9 @@ def notification_stream(**props: Any) -> rx.Component:
 
 def stream_reconnect() -> EventSpec:
     """Reconnect the browser's stream now (resets the backoff)."""
-    return rx.call_script(f"{JS_GLOBAL} && {JS_GLOBAL}.reconnect()")
+    return browser_events.script(f"{JS_GLOBAL} && {JS_GLOBAL}.reconnect()")
 
 
 def stream_disconnect() -> EventSpec:
     """Close the browser's stream; it stays closed until reconnect."""
-    return rx.call_script(f"{JS_GLOBAL} && {JS_GLOBAL}.disconnect()")
+    return browser_events.script(f"{JS_GLOBAL} && {JS_GLOBAL}.disconnect()")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.audit import service as audit
 from notification_center.db import session_scope
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data
 from notification_center.state.operator_access import check_operator
 
@@ -77,7 +77,7 @@ class AuditState(AuthState):
             self.rows, self.next_cursor = [], ""
         return redirect
 
-    @rx.event
+    @access.user
     async def load(self):
         if (redirect := await self._allowed()) is not None or not self.allowed:
             return redirect
@@ -85,7 +85,7 @@ class AuditState(AuthState):
         self.rows, self.next_cursor = rows, cursor or ""
         return None
 
-    @rx.event
+    @access.operator
     async def load_more(self):
         if (redirect := await self._allowed()) is not None or not self.allowed or not self.next_cursor:
             return redirect

@@ -5,14 +5,16 @@ carries it in its handshake headers instead (`router.headers.cookie`). Sign-in a
 sign-out therefore happen over plain HTTP (`/api/auth/*`) followed by a full page load,
 which opens a new websocket with the new cookie.
 
-Every handler that reads or changes data resolves the user again from the cookie, so a
-session revoked elsewhere (logout in another tab, expiry) stops working at once. The ids
-live in backend-only vars (leading underscore): never sent to the browser, no setters.
+Before every handler that reads or changes user data, the session guard
+(state/session_guard.py) resolves the user again from the cookie, so a session revoked
+elsewhere (logout in another tab, expiry) stops working at once; the handler's own
+`_current_user()` then reuses that lookup. The ids live in backend-only vars (leading
+underscore): never sent to the browser, no setters.
 """
 
 from __future__ import annotations
 
-import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -22,7 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 
 from notification_center.auth.sessions import cookie_name, load_user
+from notification_center.components import browser_events
 from notification_center.models import Role
+from notification_center.state import access
 from notification_center.state.next_path import safe_next
 
 __all__ = ["AuthState", "SignedInUser", "login_redirect", "safe_next", "sign_in", "sign_out", "sign_out_everywhere"]
@@ -54,7 +58,7 @@ def login_redirect(next_path: str) -> rx.event.EventSpec:
     new websocket with the browser's current cookie, which /login then checks.
     """
     target = f"{LOGIN_ROUTE}?{urlencode({'next': safe_next(next_path)}, safe='/')}"
-    return rx.call_script(f"window.location.replace({json.dumps(target)})")
+    return browser_events.script("window.location.replace(__TARGET__)", target=target)
 
 
 # Runs in the browser: POST the form to the API (the HttpOnly cookie comes back on the
@@ -96,7 +100,7 @@ SIGN_IN_JS = """
 
 def sign_in_js(next_path: str) -> str:
     """The sign-in script with its (already safe) target as a JSON string literal."""
-    return SIGN_IN_JS.replace("__NEXT__", json.dumps(safe_next(next_path)))
+    return browser_events.fill(SIGN_IN_JS, next=safe_next(next_path))
 
 
 SIGN_OUT_JS = """
@@ -111,6 +115,17 @@ fetch("/api/auth/logout-all", {method: "POST", credentials: "same-origin"})
   .catch(() => null)
   .finally(() => window.location.assign("/login"));
 """
+
+# The session cookie and user the session guard verified for the event being handled.
+# Each event runs in a task of its own, and the guard sets this before every handler, so a
+# value never outlives its event's check.
+_verified: ContextVar[tuple[str, SignedInUser] | None] = ContextVar("nc_verified_user", default=None)
+
+
+def forget_verified_user() -> None:
+    """The event being handled needs no user: nothing verified earlier applies to it."""
+    _verified.set(None)
+
 
 # States that hold data of the signed-in user (registered with `holds_user_data`).
 _USER_DATA_STATES: list[type[rx.State]] = []
@@ -146,10 +161,16 @@ class AuthState(rx.State):
         header = self.router.headers.cookie
         return cookie_parser(header).get(cookie_name()) if header else None
 
-    async def current_user(self) -> SignedInUser | None:
-        """The user behind this tab's session cookie, checked against the database now."""
+    async def _current_user(self, *, fresh: bool = False) -> SignedInUser | None:
+        """The user behind this tab's session cookie, checked against the database for the
+        event being handled (`fresh`: now; the session guard does that first)."""
         cookie = self._cookie()
-        user = await run_in_threadpool(_lookup, cookie) if cookie else None
+        verified = _verified.get()
+        if not fresh and cookie and verified is not None and verified[0] == cookie:
+            user: SignedInUser | None = verified[1]
+        else:
+            user = await run_in_threadpool(_lookup, cookie) if cookie else None
+            _verified.set((cookie, user) if cookie and user else None)
         if user is None:  # signed out, revoked, expired: keep nothing of whoever was here
             await forget_user_data(self)
         self._remember(user)
@@ -158,7 +179,7 @@ class AuthState(rx.State):
     def _clear_user_data(self) -> None:
         self._remember(None)
 
-    @rx.event
+    @access.anyone
     async def forget_me(self):
         """Sign-out, before the browser calls the API: clear this tab's state now."""
         await forget_user_data(self)
@@ -174,23 +195,23 @@ class AuthState(rx.State):
         """This page's `next`, decided once from its normalised form (see next_path.py)."""
         return safe_next(self.router.url.query_parameters.get("next"))
 
-    @rx.event
+    @access.anyone
     async def check_already_signed_in(self):
         """/login on_load: a signed-in visitor goes straight on to `next` (or `/`)."""
         self.login_error = ""
-        if await self.current_user() is not None:
-            return rx.redirect(self._next_target(), replace=True)
+        if await self._current_user() is not None:
+            return browser_events.redirect(self._next_target(), replace=True)
         return None
 
-    @rx.event
+    @access.anyone
     def begin_sign_in(self):
         """The login form's submit. Takes no form data, so the password never reaches
         state: the returned script reads the fields and posts them from the browser, and
         goes on to the target decided here."""
         self.login_error = ""
-        return rx.call_script(sign_in_js(self._next_target()), callback=AuthState.sign_in_failed)
+        return browser_events.script(sign_in_js(self._next_target()), callback=AuthState.sign_in_failed)
 
-    @rx.event
+    @access.anyone
     def sign_in_failed(self, message: str | None):
         # Called with "" when the sign-in worked (the page is already navigating away).
         self.login_error = str(message or "")
@@ -203,9 +224,9 @@ def sign_in() -> rx.event.EventHandler:
 
 def sign_out() -> list:
     """Clear this tab's state, then revoke the session and go to /login."""
-    return [AuthState.forget_me, rx.call_script(SIGN_OUT_JS)]
+    return [AuthState.forget_me, browser_events.script(SIGN_OUT_JS)]
 
 
 def sign_out_everywhere() -> list:
     """Clear this tab's state, then revoke every session of the user and go to /login."""
-    return [AuthState.forget_me, rx.call_script(SIGN_OUT_EVERYWHERE_JS)]
+    return [AuthState.forget_me, browser_events.script(SIGN_OUT_EVERYWHERE_JS)]

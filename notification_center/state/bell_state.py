@@ -8,11 +8,10 @@ loads the first page itself when opened before the stream's `on_connected` did.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
-import reflex as rx
-
+from notification_center.components import browser_events
+from notification_center.state import access
 from notification_center.state.auth_state import login_redirect
 from notification_center.state.links import is_external
 from notification_center.state.notifications_state import NotificationsState, NotificationView
@@ -39,9 +38,9 @@ _ACTION_JS = """
 
 
 def action_script(notification_id: str, action_id: str) -> str:
-    """The fetch above, its values as JSON string literals (never spliced in as code)."""
+    """The fetch above, its values as JavaScript literals (never spliced in as code)."""
     path = ACTION_ROUTE.format(id=quote(notification_id, safe=""))
-    return _ACTION_JS.replace("__PATH__", json.dumps(path)).replace("__ACTION__", json.dumps(action_id))
+    return browser_events.fill(_ACTION_JS, path=path, action=action_id)
 
 
 def _links_of(item: NotificationView) -> set[str]:
@@ -54,29 +53,29 @@ class BellState(NotificationsState):
     def _find(self, notification_id: str) -> NotificationView | None:
         return next((item for item in self.items if item.id == notification_id), None)
 
-    @rx.event
+    @access.user
     async def on_page_load(self):
         """`on_load` for a page of your own that shows the bell: signed-out visitors go to
         /login (and come back here); others get the first page of their inbox."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(self.router.url.path.rstrip("/") or "/")
         if not self.loaded:
             return NotificationsState.show_newest
         return None
 
-    @rx.event
+    @access.user
     async def opened(self, is_open: bool):
         """The popover opened (or closed): what it shows is seen now, in every tab."""
         if not is_open:
             return None
-        if await self.current_user() is None:  # the page's own on_load sends them to /login
+        if await self._current_user() is None:  # the page's own on_load sends them to /login
             return None
         if not self.loaded:  # opened before the stream's on_connected loaded the list
             return [NotificationsState.show_newest, NotificationsState.mark_shown_seen]
         return NotificationsState.mark_shown_seen
 
-    @rx.event
+    @access.user
     def follow_link(self, notification_id: str, href: str):
         """A same-site link of an item: mark it read, then go there in this tab (client-side,
         so the app's socket stays and the mark-read completes). Only links the item
@@ -84,9 +83,9 @@ class BellState(NotificationsState):
         item = self._find(notification_id)
         if item is None or href not in _links_of(item) or is_external(href):
             return None
-        return [NotificationsState.mark_read(notification_id), rx.redirect(href)]
+        return [NotificationsState.mark_read(notification_id), browser_events.redirect(href)]
 
-    @rx.event
+    @access.user
     def take_action(self, notification_id: str, action_id: str):
         """An action button without a link: report the choice to the callback route."""
         item = self._find(notification_id)
@@ -94,11 +93,11 @@ class BellState(NotificationsState):
             return None
         return [
             NotificationsState.mark_read(notification_id),
-            rx.call_script(action_script(notification_id, action_id), callback=BellState.action_done),
+            browser_events.script(action_script(notification_id, action_id), callback=BellState.action_done),
         ]
 
-    @rx.event
+    @access.user
     def action_done(self, outcome: str | None):
         if outcome == "ok":
             return None
-        return rx.toast.warning(str(outcome or "Could not record your choice"))
+        return browser_events.toast("warning", str(outcome or "Could not record your choice"))

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.audit.service import Actor
 from notification_center.categories import service as categories
+from notification_center.components import browser_events
 from notification_center.db import session_scope
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data
 from notification_center.state.operator_access import check_operator
 
@@ -78,7 +79,7 @@ class CategoriesState(AuthState):
             self.categories = []
         return user, redirect
 
-    @rx.event
+    @access.user
     async def load(self):
         """on_load: signed-out -> /login (with `next`); non-operators see "not allowed"."""
         self.message = self.error_field = ""
@@ -89,7 +90,7 @@ class CategoriesState(AuthState):
             self.categories = await run_in_threadpool(_rows)
         return None
 
-    @rx.event
+    @access.operator
     async def save(self, form: dict[str, Any]):
         """Create the category, or update the one with this slug."""
         user, redirect = await self._operator()
@@ -105,11 +106,11 @@ class CategoriesState(AuthState):
         self.ok, self.error_field = True, ""
         self.message = f"{'Created' if created else 'Updated'} category {saved.slug}."
         self.categories = await run_in_threadpool(_rows)
-        return [rx.set_value(f"category-{name}", "") for name in ("slug", "name", "description")] + [
-            rx.set_value("category-critical", MUTABLE)
+        return [browser_events.set_value(f"category-{name}", "") for name in ("slug", "name", "description")] + [
+            browser_events.set_value("category-critical", MUTABLE)
         ]
 
-    @rx.event
+    @access.operator
     def edit(self, slug: str):
         """Fill the form with a listed category, to change it."""
         row = next((c for c in self.categories if c.slug == slug), None)
@@ -117,10 +118,10 @@ class CategoriesState(AuthState):
             return None
         self.message = self.error_field = ""
         return [
-            rx.set_value("category-slug", row.slug),
-            rx.set_value("category-name", row.name),
-            rx.set_value("category-description", row.description),
-            rx.set_value("category-critical", CRITICAL if row.critical else MUTABLE),
+            browser_events.set_value("category-slug", row.slug),
+            browser_events.set_value("category-name", row.name),
+            browser_events.set_value("category-description", row.description),
+            browser_events.set_value("category-critical", CRITICAL if row.critical else MUTABLE),
         ]
 
     def _clear_user_data(self) -> None:

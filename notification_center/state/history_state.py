@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.db import session_scope
 from notification_center.history import queries
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data
 from notification_center.state.operator_access import check_operator
 
@@ -142,7 +143,7 @@ class HistoryState(AuthState):
         self._filters = queries.HistoryFilter()
         self._clear_rows()
 
-    @rx.event
+    @access.user
     async def load(self):
         """on_load of /operator/history."""
         self.filter_error = ""
@@ -152,14 +153,14 @@ class HistoryState(AuthState):
             self.rows = await run_in_threadpool(_page, self._filters)
         return None
 
-    @rx.event
+    @access.operator
     async def refresh(self, _tick: str = ""):
         """Every few seconds while the page is open: the figures move as people read."""
         if not self.allowed:
             return None
         return await self.load()
 
-    @rx.event
+    @access.operator
     async def apply_filters(self, form: dict[str, Any]):
         try:
             self._filters = history_filter(form)
@@ -168,13 +169,13 @@ class HistoryState(AuthState):
             return None
         return await self.load()
 
-    @rx.event
+    @access.user
     async def load_detail(self):
         """on_load of the detail view (`?id=send_...`)."""
         self._detail_id = str(self.router.url.query_parameters.get("id", ""))[:64]
         return await self.refresh_detail()
 
-    @rx.event
+    @access.operator
     async def refresh_detail(self, _tick: str = ""):
         if (redirect := await self._check_operator(DETAIL_ROUTE)) is not None:
             return redirect

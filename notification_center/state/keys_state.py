@@ -7,13 +7,14 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
-import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.audit.service import Actor
+from notification_center.components import browser_events
 from notification_center.db import session_scope
 from notification_center.keys import service as keys
 from notification_center.models import utcnow
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data
 from notification_center.state.operator_access import check_operator
 
@@ -88,7 +89,7 @@ class KeysState(AuthState):
             self.new_secret = self.new_secret_name = ""
         return user, redirect
 
-    @rx.event
+    @access.user
     async def load(self):
         """on_load: a secret from an earlier visit is gone for good."""
         self.new_secret = self.new_secret_name = self.error = ""
@@ -99,7 +100,7 @@ class KeysState(AuthState):
             self.keys = await run_in_threadpool(_rows)
         return None
 
-    @rx.event
+    @access.operator
     async def create(self, form: dict[str, Any]):
         user, redirect = await self._operator()
         if redirect is not None or user is None:
@@ -114,9 +115,9 @@ class KeysState(AuthState):
         self.error = ""
         self.new_secret, self.new_secret_name = secret, name.strip()
         self.keys = await run_in_threadpool(_rows)
-        return rx.set_value("key-name", "")
+        return browser_events.set_value("key-name", "")
 
-    @rx.event
+    @access.operator
     async def revoke(self, key_id: str):
         user, redirect = await self._operator()
         if redirect is not None or user is None:
@@ -126,7 +127,7 @@ class KeysState(AuthState):
         self.keys = await run_in_threadpool(_rows)
         return None
 
-    @rx.event
+    @access.user
     def dismiss_secret(self):
         self.new_secret = self.new_secret_name = ""
 

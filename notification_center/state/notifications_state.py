@@ -21,13 +21,13 @@ import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.auth.rate_limit import RateLimited, get_bulk_rate_limiter
-from notification_center.components import alerts
+from notification_center.components import alerts, browser_events
 from notification_center.db import session_scope
 from notification_center.notifications import actions, bulk, lifecycle, read_state, service
 from notification_center.notifications.serialize import to_wire
 from notification_center.preferences.rules import alerts_for
 from notification_center.settings import get_settings
-from notification_center.state import lifecycle_events
+from notification_center.state import access, lifecycle_events
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.inbox_extras import (
     CategoryTab,
@@ -58,7 +58,7 @@ async def _over_bulk_limit(user_id: str) -> Any:
     try:
         await get_bulk_rate_limiter().hit(user_id)
     except RateLimited as limited:
-        return rx.toast.warning(f"Too many changes at once; try again in {limited.retry_after} s.")
+        return browser_events.toast("warning", f"Too many changes at once; try again in {limited.retry_after} s.")
     return None
 
 
@@ -270,19 +270,19 @@ class NotificationsState(AuthState):
         self.unseen_count = max(0, unseen_count)
 
     # -- loading --------------------------------------------------------------------
-    @rx.event
+    @access.user
     async def load(self):
         """on_load of `/`: signed-out visitors go to /login; others get the first page."""
-        user = await self.current_user()
-        if user is None:  # current_user has cleared the list
+        user = await self._current_user()
+        if user is None:  # _current_user has cleared the list
             return login_redirect(HOME)
         await self._load_extras(user.id)
         self._apply_first_page(await run_in_threadpool(_read_page, user.id, category=self._category_filter()))
         return None
 
-    @rx.event
+    @access.user
     async def load_more(self):
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             yield login_redirect(HOME)
             return
@@ -302,19 +302,19 @@ class NotificationsState(AuthState):
         self.has_more = page.next_cursor is not None
         self.loading_more = False
 
-    @rx.event
+    @access.user
     async def show_newest(self):
         """Back to the top of the list after "load more" moved the window down."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         self._apply_first_page(await run_in_threadpool(_read_page, user.id, category=self._category_filter()))
         return None
 
-    @rx.event
+    @access.user
     async def resync(self):
         """The stream (re)connected: take in whatever the database has that we missed."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return
         await self._load_extras(user.id)  # preferences may have changed while disconnected
@@ -335,7 +335,7 @@ class NotificationsState(AuthState):
         return None
 
     # -- live events from the stream component -----------------------------------------
-    @rx.event
+    @access.user
     def on_notification(self, data: dict):
         item = NotificationView.from_wire(data)
         if item is None or not self._user_id or data.get("userId") not in (None, self._user_id):
@@ -408,7 +408,7 @@ class NotificationsState(AuthState):
         if self.category and self.category not in {tab.slug for tab in extras.tabs}:
             self.category = ""
 
-    @rx.event
+    @access.user
     async def refresh_category_counts(self):
         """The tabs' unread counts from the database (one grouped COUNT). Handlers that
         change read state return this as a follow-up event rather than waiting for it."""
@@ -416,7 +416,7 @@ class NotificationsState(AuthState):
             counts = await run_in_threadpool(read_category_counts, self._user_id)
             self.category_tabs = tabs_with_counts(self.category_tabs, counts)
 
-    @rx.event
+    @access.user
     async def refresh_counts(self):
         """Badges and tab counts from the database (when this tab cannot work them out)."""
         if self._user_id:
@@ -427,10 +427,10 @@ class NotificationsState(AuthState):
     def _category_filter(self) -> str | None:
         return self.category or None
 
-    @rx.event
+    @access.user
     async def select_category(self, slug: str):
         """A category tab ("" = all): the list shows that category's newest page."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         known = {tab.slug for tab in self.category_tabs}
@@ -438,16 +438,16 @@ class NotificationsState(AuthState):
         self._apply_first_page(await run_in_threadpool(_read_page, user.id, category=self._category_filter()))
         return NotificationsState.refresh_category_counts
 
-    @rx.event
+    @access.user
     async def on_stream_error(self, _message: str):
         """The stream failed. If it is because the session ended (logout elsewhere, expiry),
         go to /login (and back to this page) instead of retrying in vain; other failures
         the stream retries itself. The stream runs on every page with the bell."""
-        if await self.current_user() is None:
+        if await self._current_user() is None:
             return login_redirect(self.router.url.path.rstrip("/") or HOME)
         return None
 
-    @rx.event
+    @access.user
     async def on_read(self, data: dict):
         """A `read` event: `ids` (those were marked read, or unread with `"read": false`),
         `upTo` (read-all: every one up to that cursor), or `reload` (a big bulk action or an
@@ -471,7 +471,7 @@ class NotificationsState(AuthState):
             self._set_read([i for i in ids if isinstance(i, str)], count, unseen)
         return NotificationsState.refresh_category_counts
 
-    @rx.event
+    @access.user
     async def on_event(self, envelope: dict):
         """A lifecycle event from the stream ({"type", "data"}, realtime/events.py): one
         handler per type below; unknown types are ignored, as the contract asks."""
@@ -584,9 +584,9 @@ class NotificationsState(AuthState):
         return await run_in_threadpool(lambda: read_state.read_ids_among(user_id=user_id, ids=unread))
 
     # -- read and seen state ------------------------------------------------------------
-    @rx.event
+    @access.user
     async def mark_read(self, notification_id: str):
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
@@ -597,16 +597,16 @@ class NotificationsState(AuthState):
         self._set_read([notification_id], result.counts.unread, result.counts.unseen)
         return NotificationsState.refresh_category_counts
 
-    @rx.event
+    @access.user
     async def take_action(self, notification_id: str, action_id: str):
         """One of a notification's action buttons: record the choice (and mark it read)."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         try:
             result = await actions.take_action(user_id=user.id, notification_id=notification_id, action_id=action_id)
         except actions.ActionError as exc:
-            return rx.toast.warning(exc.message.split(": ", 1)[-1])
+            return browser_events.toast("warning", exc.message.split(": ", 1)[-1])
         await self._on_updated_event(
             {
                 "notification": result.notification,
@@ -616,7 +616,7 @@ class NotificationsState(AuthState):
         )
         return NotificationsState.refresh_category_counts
 
-    @rx.event
+    @access.user
     async def set_page_visible(self, report: dict):
         """`{"visible", "initial"}` from components/page_visibility.py. Coming back to a
         visible `/` (not its first load: the bell and the "New" marks say what is new, and
@@ -626,11 +626,11 @@ class NotificationsState(AuthState):
             return self._seen_next()
         return None
 
-    @rx.event
+    @access.user
     async def mark_shown_seen(self):
         """The list is on screen: what it shows is seen now (the unseen badge drops, and the
         other tabs hear of it through the `seen` event). Only the inbox has an unseen badge."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         unseen = [item.id for item in self.items if not item.seen]
@@ -641,10 +641,10 @@ class NotificationsState(AuthState):
         return None
 
     # -- views, archive, delete, bulk actions and undo -------------------------------------
-    @rx.event
+    @access.user
     async def toggle_archived_view(self):
         """Between the inbox and the Archived view (`view-archived`)."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         self.view_archived = not self.view_archived
@@ -659,7 +659,7 @@ class NotificationsState(AuthState):
         return bulk.Filter(archived=self.view_archived, **narrow)
 
     async def _bulk(self, action: str, message: str, *, ids: list[str] | None = None, where: bulk.Filter | None = None):
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         if too_many := await _over_bulk_limit(user.id):
@@ -678,41 +678,41 @@ class NotificationsState(AuthState):
         elif action == "seen":
             self._set_seen(result.ids, result.counts.unseen)
         if result.undo_token is None:
-            return rx.toast.info("Nothing to change here.")
+            return browser_events.toast("info", "Nothing to change here.")
         noun = "notification" if result.updated == 1 else "notifications"
         self.undo_token, self.undo_message = result.undo_token, f"{message} {result.updated} {noun}."
         self.undo_ms = int(get_settings().undo_window_seconds * 1000)
         return None
 
-    @rx.event
+    @access.user
     async def archive(self, notification_id: str):
         return await self._bulk("archive", "Archived", ids=[notification_id])
 
-    @rx.event
+    @access.user
     async def unarchive(self, notification_id: str):
         return await self._bulk("unarchive", "Moved back to the inbox:", ids=[notification_id])
 
-    @rx.event
+    @access.user
     async def delete(self, notification_id: str):
         return await self._bulk("delete", "Deleted", ids=[notification_id])
 
-    @rx.event
+    @access.user
     async def mark_all_read(self):
         """Every unread row of the view shown (not of every view)."""
         return await self._bulk("read", "Marked read:", where=self._view_filter())
 
-    @rx.event
+    @access.user
     async def archive_all_read(self):
         return await self._bulk("archive", "Archived", where=self._view_filter(read=True))
 
-    @rx.event
+    @access.user
     async def delete_all(self):
         return await self._bulk("delete", "Deleted", where=self._view_filter())
 
-    @rx.event
+    @access.user
     async def undo(self):
         """The undo toast's button: revert the last bulk action of this tab."""
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(HOME)
         if not self.undo_token:
@@ -724,34 +724,36 @@ class NotificationsState(AuthState):
             result = await bulk.undo(user_id=user.id, token=token)
         except bulk.UndoError as exc:
             reason = exc.message.split(": ", 1)[-1]
-            return rx.toast.warning(f"Could not undo: {reason}.")
+            return browser_events.toast("warning", f"Could not undo: {reason}.")
         self.unread_count, self.unseen_count = result.counts.unread, result.counts.unseen
         await self._reload_lists(inbox=True, archive=True)
-        return rx.toast.success("Undone.")
+        return browser_events.toast("success", "Undone.")
 
-    @rx.event
+    @access.user
     def dismiss_undo(self):
         self.undo_token = ""
 
     # -- alert settings -------------------------------------------------------------
-    @rx.event
+    @access.anyone
     def set_sound(self, enabled: bool):
         self.sound_on = "1" if enabled else "0"
         if enabled:
             return alerts.sound()  # a sample, and the click unlocks audio in the browser
         return None
 
-    @rx.event
+    @access.anyone
     def set_desktop(self, enabled: bool):
         if not enabled:
             self.desktop_on = "0"
             return None
-        return rx.call_script(alerts.REQUEST_DESKTOP_PERMISSION_JS, callback=NotificationsState.desktop_permission)
+        return browser_events.script(
+            alerts.REQUEST_DESKTOP_PERMISSION_JS, callback=NotificationsState.desktop_permission
+        )
 
-    @rx.event
+    @access.anyone
     def desktop_permission(self, permission: str):
         self.desktop_on = "1" if permission == "granted" else "0"
         if permission == "granted":
             return None
         reason = "isn't supported by this browser" if permission == "unsupported" else "was blocked by the browser"
-        return rx.toast.warning(f"Desktop notifications {reason}.")
+        return browser_events.toast("warning", f"Desktop notifications {reason}.")

@@ -12,6 +12,6 @@ async def check_operator(state: AuthState, route: str) -> tuple[SignedInUser | N
 
     Resolved from the cookie now, not trusted from page load: a tab left open after a
     logout, an expiry or a demotion stops being able to act at once."""
-    user = await state.current_user()
+    user = await state._current_user()
     redirect = login_redirect(route) if user is None else None
     return (user if user and user.is_operator else None), redirect

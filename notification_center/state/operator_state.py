@@ -19,10 +19,12 @@ from notification_center import sending
 from notification_center.audit.service import Actor
 from notification_center.auth.users import usernames_by_id
 from notification_center.categories import service as categories
+from notification_center.components import browser_events
 from notification_center.db import session_scope
 from notification_center.history.charts import ChartData, chart_data
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.scheduling import scheduled_sends
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.browser_time import UTC_ZONE, zone
 from notification_center.state.scheduled_state import ScheduledState, send_at_from_form
@@ -138,7 +140,7 @@ class OperatorState(AuthState):
     chart_latency: list[dict[str, Any]] = []
     chart_read_rate: list[dict[str, Any]] = []
 
-    @rx.event
+    @access.user
     async def load(self):
         """on_load of /operator: signed-out -> /login; non-operators see "not allowed"."""
         self.result = self.result_field = ""
@@ -150,7 +152,7 @@ class OperatorState(AuthState):
             await self._refresh_charts()
         return None
 
-    @rx.event
+    @access.operator
     async def send(self, form_data: dict[str, Any]):
         if (redirect := await self._check_operator()) is not None:
             yield redirect
@@ -172,10 +174,10 @@ class OperatorState(AuthState):
             # The message's text and time start empty again; the options (type, priority,
             # recipients, category, link, group key, expiry) stay: a series is sent alike,
             # and a grouped row takes the latest send's fields.
-            reset = [rx.set_value(f"send-{name}", "") for name in ("title", "content", "at")]
+            reset = [browser_events.set_value(f"send-{name}", "") for name in ("title", "content", "at")]
             yield [*reset, ScheduledState.refresh]
 
-    @rx.event
+    @access.operator
     async def refresh_stats(self, _tick: str = ""):
         """Called every few seconds by the page while it is open.
 
@@ -191,7 +193,7 @@ class OperatorState(AuthState):
             await self._refresh_stats()
         return None
 
-    @rx.event
+    @access.operator
     async def refresh_charts(self, _tick: str = ""):
         """Every few seconds while the page is open; the same checks as `refresh_stats`."""
         if not self.allowed:
@@ -205,7 +207,7 @@ class OperatorState(AuthState):
     async def _check_operator(self) -> rx.event.EventSpec | None:
         """Resolve the user now and set `checked` / `allowed` (clearing the stats unless
         allowed); the redirect to /login if the session is gone, else None."""
-        user = await self.current_user()
+        user = await self._current_user()
         self.checked = user is not None
         self.allowed = bool(user and user.is_operator)
         if not self.allowed:

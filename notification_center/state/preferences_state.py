@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import reflex as rx
-
+from notification_center.components import browser_events
 from notification_center.preferences import service as preferences
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 
 ROUTE = "/preferences"
@@ -48,16 +48,16 @@ class PreferencesState(AuthState):
     def _clear_user_data(self) -> None:
         self.rows, self.loaded = [], False
 
-    @rx.event
+    @access.user
     async def load(self):
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(ROUTE)
         self.rows = rows_from(await preferences.load(user_id=user.id))
         self.loaded = True
         return None
 
-    @rx.event
+    @access.user
     def apply_preferences(self, preferences_map: dict):
         """A `preferences` event (a change made in another tab): show it, if this tab shows
         the page at all. No database read: the event carries the whole map."""
@@ -71,14 +71,14 @@ class PreferencesState(AuthState):
                     )
             self.rows = [PreferenceRow(**row) for row in rows]
 
-    @rx.event
+    @access.user
     async def set_preference(self, slug: str, kind: str, enabled: bool):
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return login_redirect(ROUTE)
         try:
             answer = await preferences.save(user_id=user.id, changes={slug: {kind: bool(enabled)}})
         except preferences.PreferenceError as exc:
-            return rx.toast.warning(exc.message.split(": ", 1)[-1])
+            return browser_events.toast("warning", exc.message.split(": ", 1)[-1])
         self.rows = rows_from(answer)
         return None

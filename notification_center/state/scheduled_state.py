@@ -15,7 +15,9 @@ import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.audit import service as audit
+from notification_center.components import browser_events
 from notification_center.scheduling import scheduled_sends
+from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.browser_time import BROWSER_TIME_ZONE_JS, UTC_ZONE, zone
 
@@ -68,7 +70,7 @@ class ScheduledState(AuthState):
         self.pending, self.pending_total = [], 0
 
     async def _operator(self) -> tuple[bool, rx.event.EventSpec | None]:
-        user = await self.current_user()
+        user = await self._current_user()
         if user is None:
             return False, login_redirect(OPERATOR_ROUTE)
         if not user.is_operator:
@@ -76,7 +78,7 @@ class ScheduledState(AuthState):
             return False, None
         return True, None
 
-    @rx.event
+    @access.user
     async def load(self):
         """When the operator page shows the list: fill it, and learn the browser's zone."""
         allowed, redirect = await self._operator()
@@ -85,20 +87,20 @@ class ScheduledState(AuthState):
         if not allowed:
             return None
         await self._refresh()
-        return rx.call_script(BROWSER_TIME_ZONE_JS, callback=ScheduledState.set_time_zone)
+        return browser_events.script(BROWSER_TIME_ZONE_JS, callback=ScheduledState.set_time_zone)
 
-    @rx.event
+    @access.anyone
     def set_time_zone(self, name: str):
         self.time_zone = name if zone(name) else ""
 
-    @rx.event
+    @access.operator
     async def refresh(self, _tick: str = ""):
         allowed, redirect = await self._operator()
         if allowed:
             await self._refresh()
         return redirect
 
-    @rx.event
+    @access.operator
     async def cancel(self, scheduled_id: str):
         allowed, redirect = await self._operator()
         if not allowed:
@@ -106,9 +108,9 @@ class ScheduledState(AuthState):
         try:
             actor = audit.Actor.user(self._user_id, self.username)
             await scheduled_sends.cancel(scheduled_id, actor=actor, ip=self.router.session.client_ip or None)
-            message = rx.toast.success("Scheduled send cancelled.")
+            message = browser_events.toast("success", "Scheduled send cancelled.")
         except scheduled_sends.CancelError as exc:
-            message = rx.toast.warning(f"Not cancelled: it is {exc.status or 'gone'} already.")
+            message = browser_events.toast("warning", f"Not cancelled: it is {exc.status or 'gone'} already.")
         await self._refresh()
         return message
 

@@ -1,24 +1,37 @@
-"""Hydrate only what a live session may see.
+"""The event socket's gate: every event passes here before its handler runs.
 
-A Reflex tab's state lives on the server under the tab's token and is sent whole on every
-hydrate (each page load and websocket reconnect), before any on_load handler runs. If the
-tab's session ended meanwhile (signed out in another tab, revoked, expired, cookie
-cleared), that snapshot would still carry the previous user's notifications. This
-middleware checks the session first on every hydrate and clears the user's states when
-there is none, so the snapshot holds nothing of anybody.
+Any websocket client can send any event name with any payload, so before a handler runs:
+- every string in the payload is made inert for Reflex (notification_center/untrusted.py);
+- the handler's access rule (state/access.py) is enforced: no rule, or Reflex's `setvar`,
+  is refused; `user` and `operator` handlers need the tab's session to be live now (checked
+  against the database, not remembered from page load), else the tab's data is cleared, the
+  page goes to /login and the handler never runs;
+- on a hydrate (each page load and websocket reconnect) the session is checked first, and
+  the user's states are cleared when there is none, so the snapshot Reflex sends whole
+  holds nothing of anybody.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
 import reflex as rx
+from reflex.istate.delta import _resolve_delta
 from reflex.middleware import Middleware
+from reflex.state import StateUpdate
 from reflex_base.constants import CompileVars
+from reflex_base.event import Event
+from reflex_base.registry import RegistrationContext
 from reflex_base.utils.format import format_event_handler
 
-from notification_center.state.auth_state import AuthState
+from notification_center.components import browser_events
+from notification_center.state.access import Access, rule_of
+from notification_center.state.auth_state import AuthState, forget_verified_user, login_redirect
+from notification_center.untrusted import inert, inert_payload
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -31,10 +44,35 @@ def _hydrate_events() -> frozenset[str]:
     )
 
 
+def _answer(*events: Any, delta: Any = None) -> StateUpdate:
+    return StateUpdate(delta=delta or {}, events=Event.from_event_type(list(events)))
+
+
+def _refused(event_name: str, why: str) -> StateUpdate:
+    handler = inert(event_name.rpartition(".")[2][:80])
+    logger.warning("refused event %s: %s", inert(event_name[:300]), why)
+    return _answer(browser_events.toast("error", f"Not allowed: {handler} {why}."))
+
+
 class SessionGuard(Middleware):
-    async def preprocess(self, app: Any, state: Any, event: Any) -> None:
-        """Before a hydrate: resolve the user now; no live session clears the states."""
+    async def preprocess(self, app: Any, state: Any, event: Any) -> StateUpdate | None:
+        inert_payload(event.payload)
+        auth = await state.get_state(AuthState)
         if event.name in _hydrate_events():
-            auth = await state.get_state(AuthState)
-            await auth.current_user()
+            await auth._current_user(fresh=True)
+            return None
+        registered = RegistrationContext.get().event_handlers.get(event.name)
+        rule = rule_of(registered.handler.fn) if registered is not None else None
+        if rule is None:
+            return _refused(event.name, "is not an action of this app")
+        if rule is Access.ANYONE:
+            forget_verified_user()
+            return None
+        user = await auth._current_user(fresh=True)
+        if user is None:  # _current_user has cleared the tab's data: send that, then /login
+            delta = await _resolve_delta(state.get_delta())
+            state._clean()
+            return _answer(login_redirect(auth.router.url.path or "/"), delta=delta)
+        if rule is Access.OPERATOR and not user.is_operator:
+            return _refused(event.name, "is for operators only")
         return None

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from notification_center.components.notification_stream import stream_disconnect, stream_reconnect
+from notification_center.state import access
 from notification_center.state.auth_state import holds_user_data
 
 
@@ -39,7 +40,7 @@ class StreamState(rx.State):
             return "connecting"
         return "disconnected"
 
-    @rx.event
+    @access.anyone
     def set_status(self, status: dict[str, Any]) -> None:
         """Take the component's `on_status` payload."""
         if not isinstance(status, dict):
@@ -54,12 +55,12 @@ class StreamState(rx.State):
             self.reconnect_attempts = 0
         self.is_leader = bool(status.get("isLeader"))
 
-    @rx.event
+    @access.anyone
     def reconnect(self):
         """Reconnect now (relayed to the leader tab when this tab is a follower)."""
         return stream_reconnect()
 
-    @rx.event
+    @access.anyone
     def disconnect(self):
         """Close the stream until `reconnect` (for every tab of this browser)."""
         return stream_disconnect()

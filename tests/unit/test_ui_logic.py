@@ -4,7 +4,6 @@ read-state and operator-stats handlers with the database and broadcaster replace
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 import reflex as rx
@@ -23,6 +22,7 @@ from notification_center.state.auth_state import (
 )
 from notification_center.state.notifications_state import NotificationsState, NotificationView, merge_newest_first
 from notification_center.state.operator_state import OperatorState, form_body, parse_recipients
+from notification_center.untrusted import js_literal
 
 
 def wire(notification_id: str, created: str, **extra) -> dict:
@@ -122,7 +122,8 @@ def test_desktop_notification_text_is_a_json_literal() -> None:
     title = '"); window.__pwned = 1; ("'
     row = view("n1", "2024-01-01T00:00:00.000Z", title=title, content="</script>\u2028")
     script = alerts.desktop_script(row)
-    assert f"new Notification({json.dumps(title)}, {{body: {json.dumps(row.content)}, " in script
+    assert f"new Notification({js_literal(title)}, {{body: {js_literal(row.content)}, " in script
+    assert "</script>" not in script and js_literal(row.content) == '"\\u003c/script\\u003e\\u2028"'
 
 
 # -- state handlers, with the database and broadcaster replaced --------------------------
@@ -136,15 +137,15 @@ def _run(state, handler: str, *args):
 
 
 def _signed_in_as(monkeypatch: pytest.MonkeyPatch, *users: SignedInUser | None) -> None:
-    """`current_user` answers with `users` in turn (the last one from then on)."""
+    """`_current_user` answers with `users` in turn (the last one from then on)."""
     queue = list(users)
 
-    async def current_user(self):
+    async def _current_user(self):
         user = queue.pop(0) if len(queue) > 1 else queue[0]
         self._remember(user)
         return user
 
-    monkeypatch.setattr(AuthState, "current_user", current_user)
+    monkeypatch.setattr(AuthState, "_current_user", _current_user)
 
 
 def test_mark_all_read_marks_only_what_the_backend_marked_in_the_view_shown(monkeypatch: pytest.MonkeyPatch) -> None:
