@@ -14,7 +14,6 @@ import notification_center.notification_center as app_module
 from notification_center.state.access import FRAMEWORK_RULES, Access, rule_of
 from notification_center.state.session_guard import SessionGuard
 
-
 FRAMEWORK_PREFIXES = {q.split(".", 1)[0] + "." for q in FRAMEWORK_RULES}
 
 

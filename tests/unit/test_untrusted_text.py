@@ -30,7 +30,8 @@ def _in_subprocess(code: str) -> subprocess.CompletedProcess:
 
 
 def test_the_hazard_is_real_so_the_guard_matters() -> None:
-    code = f"from reflex_base.vars.sequence import LiteralStringVar; LiteralStringVar.create({VAR_TAG + 'x</reflex.Var>'!r})"
+    tag = VAR_TAG + "x</reflex.Var>"
+    code = f"from reflex_base.vars.sequence import LiteralStringVar; LiteralStringVar.create({tag!r})"
     with pytest.raises(subprocess.TimeoutExpired):
         subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=5)
 
@@ -46,7 +47,7 @@ def test_every_string_of_a_payload_is_made_inert_keys_included() -> None:
     payload = {"a": [HOSTILE[0], {HOSTILE[1]: 1.5, "n": None}], HOSTILE[2]: True}
     inert_payload(payload)
     assert VAR_TAG not in json.dumps(payload, ensure_ascii=False)
-    assert payload["a"][1]["n"] is None and list(payload["a"][1].values())[0] == 1.5
+    assert payload["a"][1]["n"] is None and next(iter(payload["a"][1].values())) == 1.5
 
 
 def test_js_literal_is_lossless_and_cannot_close_a_script() -> None:
@@ -89,10 +90,7 @@ def _builder_uses(path: Path) -> list[str]:
 
 def test_only_browser_events_builds_events_from_strings() -> None:
     offenders = [
-        use
-        for path in PACKAGE.rglob("*.py")
-        if path.name != "browser_events.py"
-        for use in _builder_uses(path)
+        use for path in PACKAGE.rglob("*.py") if path.name != "browser_events.py" for use in _builder_uses(path)
     ]
     assert offenders == []
     assert _builder_uses(PACKAGE / "components" / "browser_events.py")  # the scan sees them
