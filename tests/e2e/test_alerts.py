@@ -4,6 +4,7 @@ sound, and the desktop notification for hidden tabs when the user allowed it.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
@@ -88,3 +89,27 @@ def test_desktop_notification_only_while_the_tab_is_hidden(
     assert page.evaluate("window.__desktop") == [
         {"title": "While you are away", "body": "<b>plain</b> text", "tag": away}
     ]
+
+
+def test_a_title_with_reflexs_var_tag_alerts_as_text_and_the_server_keeps_answering(
+    context: BrowserContext, app_server, make_account, operator
+) -> None:
+    # Reflex 0.10.1 looped forever building a toast or script from this text (issue 16).
+    tag = "<reflex.Var>x</reflex.Var>"
+    user = make_account()
+    context.add_init_script(FAKE_BROWSER_APIS_JS)
+    sign_in_with_cookie(context, app_server, user)
+    page = open_center(context)
+    page.get_by_test_id("desktop-toggle").click()
+    expect(page.get_by_test_id("desktop-toggle")).to_have_attribute("aria-checked", "true")
+
+    (shown,) = operator.send([user.username], tag, content=f"body {tag}")
+    expect(item(page, shown)).to_contain_text(tag)  # the list renders the stored text as is
+    expect(toast(page, "reflex.Var>x</reflex.Var>")).to_be_visible()
+    assert httpx.get(app_server.url + "/api/health", timeout=1).status_code == 200
+
+    page.evaluate("window.__pretendHidden = true")
+    (away,) = operator.send([user.username], tag)
+    expect(item(page, away)).to_be_visible()
+    page.wait_for_function("window.__desktop.length > 0")
+    assert page.evaluate("window.__desktop") == [{"title": tag, "body": "", "tag": away}]
