@@ -151,6 +151,7 @@ class Settings:
     retention_days: float = 0.0
     undo_window_seconds: float = 10.0
     example_pages: bool = False
+    shutdown_timeout_seconds: float = 10.0
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -215,6 +216,9 @@ def load_settings() -> Settings:
         undo_window_seconds=_float_env("NC_UNDO_WINDOW_SECONDS", 10.0, minimum=0.1),
         # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
         example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
+        # After SIGTERM, how long a worker may drain before it is killed (granian's
+        # workers_kill_timeout): a worker whose event loop is stuck never ends by itself.
+        shutdown_timeout_seconds=_float_env("NC_SHUTDOWN_TIMEOUT_SECONDS", 10.0, minimum=1.0),
     )
 
 
