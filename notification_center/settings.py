@@ -152,6 +152,7 @@ class Settings:
     undo_window_seconds: float = 10.0
     example_pages: bool = False
     shutdown_timeout_seconds: float = 10.0
+    loop_stall_seconds: float = 2.0
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -219,6 +220,8 @@ def load_settings() -> Settings:
         # After SIGTERM, how long a worker may drain before it is killed (granian's
         # workers_kill_timeout): a worker whose event loop is stuck never ends by itself.
         shutdown_timeout_seconds=_float_env("NC_SHUTDOWN_TIMEOUT_SECONDS", 10.0, minimum=1.0),
+        # A worker's event loop silent this long is reported stalled (monitoring/watchdog.py).
+        loop_stall_seconds=_float_env("NC_LOOP_STALL_SECONDS", 2.0, minimum=0.5),
     )
 
 
