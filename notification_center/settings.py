@@ -153,6 +153,7 @@ class Settings:
     example_pages: bool = False
     shutdown_timeout_seconds: float = 10.0
     loop_stall_seconds: float = 2.0
+    fault_injection: bool = False
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -222,6 +223,8 @@ def load_settings() -> Settings:
         shutdown_timeout_seconds=_float_env("NC_SHUTDOWN_TIMEOUT_SECONDS", 10.0, minimum=1.0),
         # A worker's event loop silent this long is reported stalled (monitoring/watchdog.py).
         loop_stall_seconds=_float_env("NC_LOOP_STALL_SECONDS", 2.0, minimum=0.5),
+        # Test-only routes that break the server on purpose (api/fault_routes.py). Never in production.
+        fault_injection=os.environ.get("NC_FAULT_INJECTION", "") == "1",
     )
 
 
