@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.history.delivery import get_delivery_recorder
 from notification_center.monitoring.connections import run_sampler
+from notification_center.monitoring.watchdog import LoopWatchdog
 from notification_center.realtime.broadcaster import NotificationBroadcaster, get_notification_broadcaster
 from notification_center.scheduling.works import scheduler_from
 from notification_center.settings import get_settings
@@ -49,6 +50,19 @@ def _connection_counts(broadcaster: NotificationBroadcaster) -> Callable[[], Awa
 
 @contextlib.asynccontextmanager
 async def realtime_lifespan() -> AsyncIterator[None]:
+    # First in, last out: a stall anywhere in the worker's life, its start and drain
+    # included, is reported (README "Stuck worker").
+    watchdog = LoopWatchdog(threshold=get_settings().loop_stall_seconds)
+    watchdog.start()
+    try:
+        async with _realtime() as running:
+            yield running
+    finally:
+        watchdog.stop()
+
+
+@contextlib.asynccontextmanager
+async def _realtime() -> AsyncIterator[None]:
     get_in_app_channel_handler()  # registers the channel
     broadcaster = get_notification_broadcaster()
     await broadcaster.start()

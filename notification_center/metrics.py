@@ -27,3 +27,9 @@ SCHEDULER_LAG = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
 RETENTION_PURGED = Counter("nc_retention_purged_total", "Rows deleted by retention (NC_RETENTION_DAYS)", ["table"])
+# Written by the event-loop watchdog's thread (monitoring/watchdog.py), not by the loop.
+LOOP_STALLS = Counter(
+    "nc_event_loop_stalls_total", "Times this worker's event loop stopped answering for NC_LOOP_STALL_SECONDS"
+)
+LOOP_STALLED_SECONDS = Gauge("nc_event_loop_stalled_seconds", "Age of the loop's current stall; 0 while it answers")
+LOOP_LAST_STALL_SECONDS = Gauge("nc_event_loop_last_stall_seconds", "How long the event loop's last ended stall lasted")

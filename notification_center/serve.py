@@ -12,6 +12,9 @@ production:
   accepting anything (health, pages, the API) at 1,024 open connections. Here each worker
   may hold as many connections as it has file descriptors, and the process raises its
   open-files limit to the hard limit first.
+- Reflex gives granian no kill timeout, so one worker stuck on its event loop keeps the
+  whole server from ending on SIGTERM. Here workers still alive NC_SHUTDOWN_TIMEOUT_SECONDS
+  after SIGTERM are killed.
 """
 
 from __future__ import annotations
@@ -74,8 +77,14 @@ def build_fingerprint(root: Path, port: int, reflex_version: str) -> str:
     return digest.hexdigest()
 
 
-def _patch_granian_limits(backlog: int, backpressure: int) -> None:
-    """Make Reflex's granian launch use our limits (it passes neither), HTTP/1 only.
+def _patch_granian_limits(backlog: int, backpressure: int, kill_timeout: float) -> None:
+    """Make Reflex's granian launch use our limits (it passes none of them), HTTP/1 only.
+
+    `kill_timeout` is granian's `workers_kill_timeout`: on SIGTERM granian's main process
+    terminates every worker, waits this long in total for them to drain, then SIGKILLs the
+    ones still alive and exits. Reflex passes none, and granian then waits forever: a worker
+    whose event loop is stuck (a coroutine that never yields) never runs its signal handler,
+    so `make run` would never end on SIGTERM (README "Stuck worker").
 
     HTTP/1 only: browsers speak HTTP/2 only over TLS, which a proxy in front terminates,
     and granian's automatic h1/h2 detection costs about 12 KiB more per open connection
@@ -91,6 +100,7 @@ def _patch_granian_limits(backlog: int, backpressure: int) -> None:
             kwargs.setdefault("backlog", backlog)
             kwargs.setdefault("backpressure", backpressure)
             kwargs.setdefault("http", HTTPModes.http1)
+            kwargs.setdefault("workers_kill_timeout", kill_timeout)
             super().__init__(*args, **kwargs)
 
     granian.server.Server = Server  # type: ignore[misc]
@@ -157,7 +167,11 @@ def main() -> None:
 
     environment.REFLEX_SKIP_COMPILE.set(True)
     # Headroom below the fd limit for the database, Redis and log files of each worker.
-    _patch_granian_limits(backlog=listen_backlog(), backpressure=max(1024, fds - 256))
+    _patch_granian_limits(
+        backlog=listen_backlog(),
+        backpressure=max(1024, fds - 256),
+        kill_timeout=get_settings().shutdown_timeout_seconds,
+    )
     reflex_exec.notify_app_running()
     reflex_exec.run_backend_prod(
         get_config().backend_host, port, config.loglevel.subprocess_level(), mount_frontend_compiled_app=True

@@ -151,6 +151,9 @@ class Settings:
     retention_days: float = 0.0
     undo_window_seconds: float = 10.0
     example_pages: bool = False
+    shutdown_timeout_seconds: float = 10.0
+    loop_stall_seconds: float = 2.0
+    fault_injection: bool = False
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -215,6 +218,13 @@ def load_settings() -> Settings:
         undo_window_seconds=_float_env("NC_UNDO_WINDOW_SECONDS", 10.0, minimum=0.1),
         # The README's "bell on your own page" example (examples/bell_page.py) at /example/bell.
         example_pages=os.environ.get("NC_EXAMPLE_PAGES", "").lower() in ("1", "true", "yes"),
+        # After SIGTERM, how long a worker may drain before it is killed (granian's
+        # workers_kill_timeout): a worker whose event loop is stuck never ends by itself.
+        shutdown_timeout_seconds=_float_env("NC_SHUTDOWN_TIMEOUT_SECONDS", 10.0, minimum=1.0),
+        # A worker's event loop silent this long is reported stalled (monitoring/watchdog.py).
+        loop_stall_seconds=_float_env("NC_LOOP_STALL_SECONDS", 2.0, minimum=0.5),
+        # Test-only routes that break the server on purpose (api/fault_routes.py). Never in production.
+        fault_injection=os.environ.get("NC_FAULT_INJECTION", "") == "1",
     )
 
 

@@ -52,6 +52,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _proc_stats() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every live process, from /proc (no psutil here)."""
+    stats = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with suppress(OSError, ValueError, IndexError):
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z":  # a zombie has exited; only its parent's wait() is missing
+                stats.append((int(entry.name), int(fields[1]), int(fields[2])))
+    return stats
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live direct children of `pid` (for the app: granian's worker processes)."""
+    return sorted(child for child, parent, _ in _proc_stats() if parent == pid)
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Every live process of a process group (the app and all it started share one)."""
+    return sorted(pid for pid, _, group in _proc_stats() if group == pgid)
+
+
 def _stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
     if proc.poll() is not None:
         return
