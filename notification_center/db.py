@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from notification_center.settings import get_settings
@@ -24,8 +26,22 @@ def _enable_sqlite_wal(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _create_private_sqlite_file(url: str) -> None:
+    """Create a file database that does not exist yet owner-only (0600), before SQLite does
+    (it would use the umask: 0644 by default). It holds password hashes and every
+    notification; SQLite gives its -wal and -shm files the database file's mode. An existing
+    file keeps the mode it has (an operator may have chosen it)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:") or "mode=memory" in url:
+        return
+    # Already there: it keeps its mode. No such folder: SQLite reports that as before.
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _enable_sqlite_wal)
         return engine

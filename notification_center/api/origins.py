@@ -25,7 +25,7 @@ from socketio import AsyncServer
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
-def _authority(host: str, scheme: str) -> str:
+def host_authority(host: str, scheme: str) -> str:
     """`host[:port]` lower-cased, with the scheme's default port left out."""
     host = host.strip().lower()
     default = f":{DEFAULT_PORTS[scheme]}"
@@ -41,7 +41,7 @@ def parse_origin(origin: str) -> tuple[str, str] | None:
         return None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return None
-    return parsed.scheme, _authority(parsed.netloc, parsed.scheme)
+    return parsed.scheme, host_authority(parsed.netloc, parsed.scheme)
 
 
 class OriginPolicy:
@@ -61,7 +61,7 @@ class OriginPolicy:
             return False
         scheme, authority = parsed
         hosts = (host, (forwarded_host or "").split(",")[0])
-        return authority in {_authority(h, scheme) for h in hosts if h and h.strip()}
+        return authority in {host_authority(h, scheme) for h in hosts if h and h.strip()}
 
     def allows_environ(self, origin: str | None, environ: Mapping[str, str]) -> bool:
         """The same check for engine.io's WSGI-style environ."""

@@ -1,9 +1,11 @@
 """Scheduled sends (operators, or API keys like sending): list the pending ones, cancel one. Sending with `sendAt`
-is `POST /api/notifications` (notification_routes.py)."""
+is `POST /api/notifications` (notification_routes.py). An operator sees and cancels every pending send; an API key
+only those it scheduled (another's is 404 to it, like a missing one)."""
 
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,9 +25,9 @@ def _limit(request: Request) -> int:
 
 
 async def list_scheduled(request: Request) -> Response:
-    await require_sender(request)
+    actor = await require_sender(request)
     limit = _limit(request)
-    return JSONResponse(await run_in_threadpool(scheduled_sends.list_pending, limit))
+    return JSONResponse(await run_in_threadpool(partial(scheduled_sends.list_pending, limit, actor=actor)))
 
 
 async def cancel_scheduled(request: Request) -> Response:
@@ -45,7 +47,7 @@ routes = [
         list_scheduled,
         "GET",
         Operation(
-            "Pending scheduled sends, soonest first (operators and API keys)",
+            "Pending scheduled sends, soonest first (operators: all of them; an API key: those it scheduled)",
             "scheduled",
             (
                 Reply(200, "the pending sends", ScheduledList),
@@ -67,11 +69,11 @@ routes = [
         cancel_scheduled,
         "DELETE",
         Operation(
-            "Cancel a pending scheduled send (operators and API keys)",
+            "Cancel a pending scheduled send (operators: any; an API key: one it scheduled)",
             "scheduled",
             (
                 Reply(200, "cancelled; the send as it is now", ScheduledSendBody),
-                Reply(404, "no such scheduled send"),
+                Reply(404, "no such scheduled send (for an API key: none that it scheduled)"),
                 Reply(409, "it was sent (or cancelled, or failed) already; `state` says which"),
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
             ),

@@ -77,7 +77,10 @@ class SendRequest(BaseModel):
         default=None,
         min_length=1,
         max_length=GROUP_KEY_MAX,
-        description="sends with one key to one user within NC_GROUP_WINDOW_SECONDS update one inbox row",
+        description=(
+            "sends with one key from one sender (operator, API key), in one category, to one user within"
+            " NC_GROUP_WINDOW_SECONDS update one inbox row"
+        ),
     )
     sendAt: AwareDatetime | None = Field(
         default=None,

@@ -102,8 +102,9 @@ def create_notifications(
     concurrent sends to overlapping users cannot deadlock.
 
     With a `group_key`, users who already have that group's row in their inbox (sent
-    within `group_window_seconds`) get it updated instead (notifications/grouping.py): one
-    more SELECT and one UPDATE per batch. Taken after the cursor rows are locked, so
+    within `group_window_seconds` by the same sender, in the same category) get it updated
+    instead (notifications/grouping.py): one SELECT of the sender, then one more SELECT and
+    one UPDATE per batch. Taken after the cursor rows are locked, so
     concurrent sends of one group cannot both start a row for the same user.
     """
     now = utcnow()
@@ -133,6 +134,8 @@ def create_notifications(
         "send_id": draft.send_id,
         "delivered_at": None,
     }
+    # Only this sender's rows (of this category) are this send's group (grouping.py).
+    sender = grouping.sender_of_send(session=session, send_id=draft.send_id) if draft.group_key is not None else None
     for start in range(0, len(ordered), BATCH):
         chunk = ordered[start : start + BATCH]
         if session.get_bind().dialect.name != "sqlite":  # SQLite locks the whole file anyway
@@ -147,7 +150,13 @@ def create_notifications(
         groups = {}
         if draft.group_key is not None:
             groups = grouping.open_groups(
-                session=session, user_ids=chunk, key=draft.group_key, now=now, window_seconds=group_window_seconds
+                session=session,
+                user_ids=chunk,
+                key=draft.group_key,
+                now=now,
+                window_seconds=group_window_seconds,
+                sender=sender,
+                category=draft.category,
             )
         cursors = {row_id: seqs[user_id] for user_id, row_id in groups.items()}
         regrouped = grouping.regroup(

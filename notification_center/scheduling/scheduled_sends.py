@@ -116,12 +116,21 @@ def _wire(row: ScheduledSend) -> dict[str, Any]:
     }
 
 
-def list_pending(limit: int = MAX_LISTED) -> dict[str, Any]:
-    """Pending sends, soonest first (blocking: call it in a thread)."""
+def visible_to(actor: audit.Actor | None) -> list[Any]:
+    """Which scheduled sends `actor` may see and cancel, as WHERE clauses: an API key only
+    those it scheduled itself (a key is one service's credential, not an operator); an
+    operator (signed in) and the server itself (None) every one, as the console does."""
+    if actor is None or actor.type == "user":
+        return []
+    return [col(ScheduledSend.creator_type) == actor.type, col(ScheduledSend.creator_id) == actor.id]
+
+
+def list_pending(limit: int = MAX_LISTED, *, actor: audit.Actor | None = None) -> dict[str, Any]:
+    """Pending sends `actor` may see (`visible_to`), soonest first (blocking: call it in a thread)."""
     with session_scope() as session:
-        pending = col(ScheduledSend.status) == _PENDING
-        total = session.exec(select(func.count()).select_from(ScheduledSend).where(pending)).one()
-        query = select(ScheduledSend).where(pending).order_by(col(ScheduledSend.send_at), col(ScheduledSend.id))
+        pending = [col(ScheduledSend.status) == _PENDING, *visible_to(actor)]
+        total = session.exec(select(func.count()).select_from(ScheduledSend).where(*pending)).one()
+        query = select(ScheduledSend).where(*pending).order_by(col(ScheduledSend.send_at), col(ScheduledSend.id))
         rows = list(session.exec(query.limit(limit)))
         return {"items": [_wire(r) for r in rows], "total": int(total)}
 
@@ -129,16 +138,21 @@ def list_pending(limit: int = MAX_LISTED) -> dict[str, Any]:
 def _cancel(scheduled_id: str, actor: audit.Actor, ip: str | None) -> dict[str, Any]:
     if not _is_scheduled_id(scheduled_id):
         raise CancelError(None)
+    mine = visible_to(actor)
     with session_scope() as session:
         # Conditional, like the scheduler's claim: of a cancel and a firing, one wins.
         changed = session.execute(
             update(ScheduledSend)
-            .where(col(ScheduledSend.id) == scheduled_id, col(ScheduledSend.status) == _PENDING)
+            .where(col(ScheduledSend.id) == scheduled_id, col(ScheduledSend.status) == _PENDING, *mine)
             .values(status=ScheduledSendStatus.CANCELLED.value)
             .execution_options(synchronize_session=False)
         ).rowcount
-        row = session.get(ScheduledSend, scheduled_id, populate_existing=True)
-        if row is None:
+        row = session.exec(
+            select(ScheduledSend)
+            .where(col(ScheduledSend.id) == scheduled_id, *mine)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if row is None:  # none, or not the caller's to see: the same answer (404), nothing revealed
             raise CancelError(None)
         if not changed:
             raise CancelError(row.status)
@@ -150,7 +164,8 @@ def _cancel(scheduled_id: str, actor: audit.Actor, ip: str | None) -> dict[str, 
 
 
 async def cancel(scheduled_id: str, *, actor: audit.Actor, ip: str | None = None) -> dict[str, Any]:
-    """Cancel a pending send; `CancelError` if there is none or it is no longer pending."""
+    """Cancel a pending send `actor` may see (`visible_to`); `CancelError` if there is no such
+    send (or it is not theirs) or it is no longer pending."""
     return await run_in_threadpool(_cancel, scheduled_id, actor, ip)
 
 

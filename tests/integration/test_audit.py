@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import secrets
 
 import httpx
 
+from notification_center.audit.csv_export import COLUMNS as AUDIT_COLUMNS
 from tests.support.processes import AppServer
 
 
@@ -92,3 +95,29 @@ def test_only_operators_read_the_audit_log(app_server, make_account, sign_in):
     assert user.get("/api/audit").status_code == 403
     assert user.get("/api/audit.csv").status_code == 403
     assert httpx.get(app_server.url + "/api/audit.csv").status_code == 401
+
+
+def test_csv_export_quotes_every_cell(app_server, make_account, operator):
+    """A spreadsheet that splits on `;` (many European locales) must not find a cell starting
+    with `=` in an unquoted `x;=1+1;`: every cell is quoted, on top of the formula prefixing."""
+    tag = secrets.token_hex(3)
+    names = [f"x{tag};=1+1;", f"=y{tag};"]
+    for name in names:
+        r = httpx.post(app_server.url + "/api/auth/login", json={"username": name, "password": "wrong-pass"})
+        assert r.status_code == 401, r.text
+    response = operator.get("/api/audit.csv")
+    assert response.status_code == 200
+    lines = response.text.split("\r\n")
+    assert lines[-1] == ""  # ends with a line break
+    quoted_cell = r'"(?:[^"]|"")*"'
+    all_quoted = re.compile(rf"{quoted_cell}(?:,{quoted_cell})*")
+    assert lines[0] == ",".join(f'"{column}"' for column in AUDIT_COLUMNS)
+    mine = [line for line in lines if tag in line]
+    assert len(mine) == 2, mine
+    for line in mine:
+        assert all_quoted.fullmatch(line), line
+    assert any(f',"x{tag};=1+1;",' in line for line in mine)
+    assert any(f',"\'=y{tag};",' in line for line in mine)  # prefixed and quoted
+    records = list(csv.reader(io.StringIO(response.text, newline="")))
+    actors = [row[5] for row in records if tag in row[5]]
+    assert sorted(actors) == sorted([f"x{tag};=1+1;", f"'=y{tag};"])  # the reader gets the text back

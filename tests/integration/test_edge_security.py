@@ -76,6 +76,49 @@ def test_listed_origin_may_post_cross_site(partner_app: AppServer) -> None:
     assert foreign.status_code == 403
 
 
+def test_without_fetch_metadata_a_foreign_origin_may_not_post_with_the_cookie(
+    app_server: AppServer, operator: httpx.Client, make_account
+) -> None:
+    """Browsers without Sec-Fetch-Site still send Origin (the OWASP fallback): a foreign one
+    is refused on unsafe methods; the page's own origin and clients sending no Origin pass."""
+    account = make_account()
+    body = {"title": "csrf fallback", "recipients": [account.username]}
+    for origin in (FOREIGN, "null", app_server.url.replace("http://", "https://"), app_server.url + "1"):
+        refused = operator.post("/api/notifications", json=body, headers={"Origin": origin})
+        assert refused.status_code == 403, (origin, refused.text)
+        assert "origin" in refused.json()["error"].lower(), refused.text
+        assert operator.request("DELETE", "/api/notifications/notif_x", headers={"Origin": origin}).status_code == 403
+    login = httpx.post(
+        app_server.url + "/api/auth/login",
+        json={"username": account.username, "password": account.password},
+        headers={"Origin": FOREIGN},
+    )
+    assert login.status_code == 403 and "set-cookie" not in login.headers
+    # Nothing of the refused sends arrived.
+    inbox = app_server.login(account.username, account.password)
+    try:
+        assert inbox.get("/api/notifications").json()["items"] == []
+    finally:
+        inbox.close()
+    # The page's own origin, and a client without Origin (not a browser), pass as before.
+    assert operator.post("/api/notifications", json=body, headers={"Origin": app_server.url}).status_code == 201
+    assert operator.post("/api/notifications", json=body).status_code == 201
+    # Safe methods are not refused.
+    assert operator.get("/api/auth/me", headers={"Origin": FOREIGN}).status_code == 200
+    # A key without the cookie is no ambient credential: let through from anywhere.
+    key = operator.post("/api/keys", json={"name": "fallback-probe"}).json()
+    bearer = {"Authorization": f"Bearer {key['secret']}", "Origin": FOREIGN}
+    assert httpx.post(app_server.url + "/api/notifications", json=body, headers=bearer).status_code == 201
+
+
+def test_without_fetch_metadata_a_listed_origin_may_post(partner_app: AppServer) -> None:
+    body = {"username": "nobody", "password": "wrong-password"}
+    listed = httpx.post(partner_app.url + "/api/auth/login", json=body, headers={"Origin": PARTNER})
+    assert listed.status_code == 401  # reached the route
+    foreign = httpx.post(partner_app.url + "/api/auth/login", json=body, headers={"Origin": FOREIGN})
+    assert foreign.status_code == 403
+
+
 def test_event_socket_refuses_foreign_origins(app_server: AppServer) -> None:
     for origin in (FOREIGN, "null", app_server.url.replace("127.0.0.1", "localhost")):
         assert websocket_handshake(app_server.url, origin).status == 403, origin

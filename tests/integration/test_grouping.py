@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import secrets
 
+import httpx
+
 from tests.support.sse import StreamReader
 
 
@@ -106,3 +108,46 @@ def test_group_key_is_validated(operator, make_account):
     for key in ("", "x" * 129, 7):
         r = operator.post("/api/notifications", json={"title": "x", "recipients": [account.username], "groupKey": key})
         assert r.status_code == 422 and r.json()["field"] == "groupKey", r.text
+
+
+async def test_a_group_key_groups_only_one_senders_sends_of_one_category(app_server, make_account):
+    """Reusing another sender's groupKey must not rewrite that sender's notification: an
+    operator's, another operator's and an API key's sends with one key stay apart, and so do
+    one sender's sends in different categories."""
+    user = make_account()
+    op_account, other_op = make_account(role="operator", prefix="op"), make_account(role="operator", prefix="op")
+    key = f"sec-{secrets.token_hex(4)}"
+    async with (
+        app_server.async_login(op_account.username, op_account.password) as op,
+        app_server.async_login(other_op.username, other_op.password) as op2,
+    ):
+        api_key = (await op.post("/api/keys", json={"name": f"grouping-{key}"})).json()
+        original = await _send(
+            op, user.username, "SECURITY: password reset by IT", url="https://it.example/reset", groupKey=key
+        )
+        async with httpx.AsyncClient(
+            base_url=app_server.url, headers={"Authorization": f"Bearer {api_key['secret']}"}, timeout=10
+        ) as service:
+            by_key = await _send(service, user.username, "Login here now", url="https://evil.example", groupKey=key)
+            again_by_key = await _send(
+                service, user.username, "Login here now!", url="https://evil.example", groupKey=key
+            )
+        by_other_op = await _send(op2, user.username, "Other operator", groupKey=key)
+        other_category = await _send(op, user.username, "Same sender, security", groupKey=key, category="security")
+        same_again = await _send(op, user.username, "SECURITY: password reset by IT (2)", groupKey=key)
+
+    assert by_key == again_by_key  # one sender's sends still group
+    assert same_again == original
+    assert len({original, by_key, by_other_op, other_category}) == 4
+    async with app_server.async_login(user.username, user.password) as client:
+        items = {i["id"]: i for i in (await client.get("/api/notifications")).json()["items"]}
+    assert len(items) == 4
+    assert (items[original]["title"], items[original]["groupCount"]) == ("SECURITY: password reset by IT (2)", 2)
+    assert items[original]["category"] == "general"
+    assert (items[by_key]["title"], items[by_key]["url"], items[by_key]["groupCount"]) == (
+        "Login here now!",
+        "https://evil.example",
+        2,
+    )
+    assert items[by_other_op]["groupCount"] == 1
+    assert (items[other_category]["category"], items[other_category]["groupCount"]) == ("security", 1)

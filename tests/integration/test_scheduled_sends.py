@@ -176,3 +176,51 @@ async def test_a_revoked_keys_scheduled_send_fails_at_its_time_instead_of_going_
     assert (status, error) == ("failed", "not sent: the API key that scheduled it is revoked")
     async with app_server.async_login(user.username, user.password) as client:
         assert (await client.get("/api/notifications")).json()["items"] == []
+
+
+def test_a_key_sees_and_cancels_only_what_it_scheduled(make_account, operator, app_server):
+    """Keys are service credentials: another key's or an operator's scheduled send is 404 to
+    a key (not revealed, not cancelled); operators (cookie) see and cancel all of them."""
+    user = make_account()
+    keys = [operator.post("/api/keys", json={"name": f"scoped-{i}"}).json() for i in range(2)]
+    services = [
+        httpx.Client(base_url=app_server.url, headers={"Authorization": f"Bearer {k['secret']}"}, timeout=10)
+        for k in keys
+    ]
+    try:
+
+        def schedule(client: httpx.Client, title: str) -> str:
+            body = {"title": title, "content": "secret", "recipients": [user.username], "sendAt": ahead(600)}
+            r = client.post("/api/notifications", json=body)
+            assert r.status_code == 202, r.text
+            return r.json()["scheduledId"]
+
+        by_operator = schedule(operator, "Operator's plan")
+        by_first, by_second = schedule(services[0], "First key's"), schedule(services[1], "Second key's")
+
+        for service, own, others in (
+            (services[0], by_first, (by_operator, by_second)),
+            (services[1], by_second, (by_operator, by_first)),
+        ):
+            listed = service.get("/api/scheduled")
+            assert listed.status_code == 200, listed.text
+            assert [item["id"] for item in listed.json()["items"]] == [own]
+            assert listed.json()["total"] == 1
+            for other in others:
+                refused = service.delete(f"/api/scheduled/{other}")
+                assert refused.status_code == 404, refused.text
+                assert "error" in refused.json()
+                assert "Operator" not in refused.text and "key's" not in refused.text
+
+        # The operator still sees all three pending (nothing was cancelled by the refusals).
+        assert {by_operator, by_first, by_second} <= set(pending_ids(operator))
+
+        cancelled = services[0].delete(f"/api/scheduled/{by_first}")
+        assert cancelled.status_code == 200, cancelled.text
+        assert services[0].delete(f"/api/scheduled/{by_first}").status_code == 409  # its own: the state is its to know
+        assert services[0].get("/api/scheduled").json()["items"] == []
+        assert operator.delete(f"/api/scheduled/{by_second}").status_code == 200  # operators cancel anyone's
+        assert operator.delete(f"/api/scheduled/{by_operator}").status_code == 200
+    finally:
+        for service in services:
+            service.close()
