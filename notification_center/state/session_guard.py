@@ -72,7 +72,7 @@ class SessionGuard(Middleware):
         if user is None:  # _current_user has cleared the tab's data: send that, then /login
             delta = await _resolve_delta(state.get_delta())
             state._clean()
-            return _answer(login_redirect(auth.router.url.path or "/"), delta=delta)
+            return _answer(login_redirect(auth.router.url.path.rstrip("/") or "/"), delta=delta)
         if rule is Access.OPERATOR and not user.is_operator:
             return _refused(event.name, "is for operators only")
         return None

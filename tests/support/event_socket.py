@@ -27,12 +27,14 @@ import json
 import socket
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Ping, RejectConnection, Request, TextMessage
+from wsproto.utilities import LocalProtocolError
 
 NAMESPACE = "/_event"
 ROOT_STATE = "reflex___state____state"
@@ -93,10 +95,14 @@ class EventSocket:
         """Call handler `name` with `payload` (its arguments by name, or anything JSON can
         carry; `RawJSON` for text sent as is); return the frames received until the
         sentinel's answer, or until `timeout`. Raises SocketClosed if the server closes."""
-        start = len(self.received)
+        start, deadline = len(self.received), time.monotonic() + timeout
         self.emit(name, payload, pathname)
-        self.emit(SENTINEL, {"value": True}, pathname)
-        self._until_sentinel(timeout)
+        for _ in range(4):  # events the handler chains queue behind a sentinel: one more round each
+            before = len(self.received)
+            self.emit(SENTINEL, {"value": True}, pathname)
+            self._until_sentinel(deadline - time.monotonic())
+            if len(self.received) - before <= 1:  # only the sentinel answered (or nothing: timeout)
+                break
         return self.received[start:]
 
     def _until_sentinel(self, timeout: float) -> None:
@@ -125,10 +131,8 @@ class EventSocket:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            try:
+            with suppress(OSError, LocalProtocolError):  # already broken: nothing to tell the server
                 self._sock.sendall(self._ws.send(CloseConnection(code=1000)))
-            except Exception:  # already broken: nothing to tell the server
-                pass
             self._sock.close()
 
     @staticmethod
@@ -183,7 +187,7 @@ class EventSocket:
                 data = self._sock.recv(1 << 16)
             except TimeoutError:
                 raise
-            except OSError as exc:
+            except OSError as exc:  # reset, broken pipe
                 self.closed = True
                 raise SocketClosed(f"receive failed: {exc!r}") from exc
             if not data:
