@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.helpers import item, open_center, sign_in_with_cookie, toast, wait_connected
 
@@ -21,6 +21,16 @@ window.Notification = class {
 };
 Object.defineProperty(document, "hidden", {configurable: true, get: () => window.__pretendHidden === true});
 """
+
+
+def _center_with_desktop_alerts(context: BrowserContext, app_server, user) -> Page:
+    """`/` signed in as `user`, desktop notifications switched on (into the stand-in above)."""
+    context.add_init_script(FAKE_BROWSER_APIS_JS)
+    sign_in_with_cookie(context, app_server, user)
+    page = open_center(context)
+    page.get_by_test_id("desktop-toggle").click()
+    expect(page.get_by_test_id("desktop-toggle")).to_have_attribute("aria-checked", "true")
+    return page
 
 
 @pytest.mark.slow
@@ -73,11 +83,7 @@ def test_desktop_notification_only_while_the_tab_is_hidden(
     context: BrowserContext, app_server, make_account, operator
 ) -> None:
     user = make_account()
-    context.add_init_script(FAKE_BROWSER_APIS_JS)
-    sign_in_with_cookie(context, app_server, user)
-    page = open_center(context)
-    page.get_by_test_id("desktop-toggle").click()
-    expect(page.get_by_test_id("desktop-toggle")).to_have_attribute("aria-checked", "true")
+    page = _center_with_desktop_alerts(context, app_server, user)
 
     (seen,) = operator.send([user.username], "While you look")
     expect(item(page, seen)).to_be_visible()
@@ -97,11 +103,7 @@ def test_a_title_with_reflexs_var_tag_alerts_as_text_and_the_server_keeps_answer
     # Reflex 0.10.1 looped forever building a toast or script from this text (issue 16).
     tag = "<reflex.Var>x</reflex.Var>"
     user = make_account()
-    context.add_init_script(FAKE_BROWSER_APIS_JS)
-    sign_in_with_cookie(context, app_server, user)
-    page = open_center(context)
-    page.get_by_test_id("desktop-toggle").click()
-    expect(page.get_by_test_id("desktop-toggle")).to_have_attribute("aria-checked", "true")
+    page = _center_with_desktop_alerts(context, app_server, user)
 
     (shown,) = operator.send([user.username], tag, content=f"body {tag}")
     # The live row's text came back through the page's socket, where every string is made
