@@ -44,7 +44,19 @@ def _postgres_connect_args(settings: Settings, *, statement_timeout: bool) -> di
     """libpq options that bound every wait on the server: opening a connection, and (outside
     migrations) any one statement, which the server cancels. With them a database that is
     away or hung answers a request with an error in seconds, which the API maps to 503."""
-    args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
+    args: dict[str, Any] = {
+        "connect_timeout": settings.db_connect_timeout_seconds,
+        # A server host that vanishes (no RST: a crash, a partition) must not hold a request
+        # until the kernel's retransmissions give up (~15 min): unacknowledged bytes fail the
+        # connection after 10 s, and a silent connection waiting for an answer is probed
+        # after 10 s idle, given up after 3 unanswered probes 5 s apart. A busy server still
+        # acknowledges both, so long statements are not cut by these.
+        "tcp_user_timeout": 10_000,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
     if statement_timeout and settings.db_statement_timeout_seconds > 0:
         args["options"] = f"-c statement_timeout={int(settings.db_statement_timeout_seconds * 1000)}"
     return args

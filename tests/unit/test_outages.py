@@ -174,6 +174,7 @@ def test_postgresql_connections_have_connect_and_statement_timeouts(monkeypatch)
     settings = get_settings()
     assert captured["pool_timeout"] == settings.db_pool_timeout_seconds
     assert captured["connect_args"]["connect_timeout"] == settings.db_connect_timeout_seconds
+    assert captured["connect_args"]["tcp_user_timeout"] > 0 and captured["connect_args"]["keepalives"] == 1
     statement_ms = int(settings.db_statement_timeout_seconds * 1000)
     assert captured["connect_args"]["options"] == f"-c statement_timeout={statement_ms}"
     db.make_engine("postgresql+psycopg2://u@127.0.0.1:1/x", statement_timeout=False)  # migrations
