@@ -22,10 +22,12 @@ from notification_center.state.history_state import DETAIL_ROUTE, HISTORY_ROUTE,
 from notification_center.state.keys_state import KeysState
 from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
+from notification_center.state.outage_toast import backend_exception_handler
 from notification_center.state.preferences_state import PreferencesState
 from notification_center.state.session_guard import SessionGuard
 
-app = rx.App(api_transformer=build_api())
+# A database outage in any event shows one "temporarily unavailable" toast (state/outage_toast.py).
+app = rx.App(api_transformer=build_api(), backend_exception_handler=backend_exception_handler)
 app.register_lifespan_task(realtime_lifespan)
 app.add_middleware(SessionGuard(), index=0)  # before any hydrate snapshot is taken
 # The event socket is not covered by CORS: refuse other sites' pages at its handshake.

@@ -154,6 +154,12 @@ class Settings:
     shutdown_timeout_seconds: float = 10.0
     loop_stall_seconds: float = 2.0
     fault_injection: bool = False
+    # Bounds on waiting for the database (db.py), so an outage answers 503 in seconds.
+    db_pool_timeout_seconds: float = 5.0
+    db_connect_timeout_seconds: int = 5
+    db_statement_timeout_seconds: float = 30.0
+    # The Retry-After of a 503 while a dependency is away (outages.py).
+    outage_retry_after_seconds: int = 5
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -225,6 +231,14 @@ def load_settings() -> Settings:
         loop_stall_seconds=_float_env("NC_LOOP_STALL_SECONDS", 2.0, minimum=0.5),
         # Test-only routes that break the server on purpose (api/fault_routes.py). Never in production.
         fault_injection=os.environ.get("NC_FAULT_INJECTION", "") == "1",
+        # How long a request waits for a pooled connection when all are busy (then 503).
+        db_pool_timeout_seconds=_float_env("NC_DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        # PostgreSQL: how long opening a connection may take (libpq connect_timeout, whole seconds).
+        db_connect_timeout_seconds=_int_env("NC_DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1),
+        # PostgreSQL: the server cancels a statement running longer than this (0: no limit).
+        # Migrations run without it (an index build may take longer).
+        db_statement_timeout_seconds=_float_env("NC_DB_STATEMENT_TIMEOUT_SECONDS", 30.0),
+        outage_retry_after_seconds=_int_env("NC_OUTAGE_RETRY_AFTER_SECONDS", 5, minimum=1),
     )
 
 

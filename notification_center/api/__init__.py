@@ -30,6 +30,7 @@ from notification_center.api.csrf import CrossSiteGuard
 from notification_center.api.deps import ApiError, api_error_handler
 from notification_center.api.fallback import fallback_route
 from notification_center.api.openapi import documentation_routes
+from notification_center.api.outage_handler import DATABASE_ERRORS, database_error_handler
 from notification_center.api.security_headers import SecurityHeadersMiddleware
 from notification_center.api.spec import ApiRoute
 from notification_center.auth.sessions import cookie_name
@@ -65,7 +66,8 @@ def build_api() -> Starlette:
         # The fallback last: /api/ paths no route took answer JSON 404/405 rather than
         # falling through to Reflex's pages.
         routes=[*routes, fallback_route(routes)],
-        exception_handlers={ApiError: api_error_handler},
+        # A database that is away answers 503 JSON on every route, the stream's connect too.
+        exception_handlers={ApiError: api_error_handler, **dict.fromkeys(DATABASE_ERRORS, database_error_handler)},
         # Outermost first: every answer (also the guards' refusals) carries the security headers;
         # cross-site refusals need no body; then no route reads past the size limit.
         middleware=[

@@ -23,7 +23,10 @@ class ErrorBody(BaseModel):
     field: str | None = Field(default=None, description="the request part at fault (body field or parameter)")
     details: list[dict[str, str]] | None = Field(default=None, description="every validation problem (422)")
     unknown: list[str] | None = Field(default=None, description="unknown recipient usernames (422)")
-    retryAfter: int | None = Field(default=None, description="seconds until sign-in may be tried again (429)")
+    retryAfter: int | None = Field(
+        default=None,
+        description="seconds until sign-in may be tried again (429), or the database is worth retrying (503)",
+    )
     limit: int | None = Field(default=None, description="the per-user stream limit that was reached (429)")
     state: str | None = Field(default=None, description="the state that refused the change (409)")
 

@@ -149,13 +149,20 @@ def documentation_routes(served: Sequence[BaseRoute]) -> list[ApiRoute]:
             "/api/openapi.json",
             openapi,
             "GET",
-            Operation("This document (OpenAPI 3.1)", "docs", (Reply(200, "the document", model=None),)),
+            Operation(
+                "This document (OpenAPI 3.1)", "docs", (Reply(200, "the document", model=None),), uses_database=False
+            ),
         ),
         ApiRoute(
             "/api/docs",
             docs,
             "GET",
-            Operation("This API's documentation as a page", "docs", (Reply(200, "HTML", None, "text/html"),)),
+            Operation(
+                "This API's documentation as a page",
+                "docs",
+                (Reply(200, "HTML", None, "text/html"),),
+                uses_database=False,
+            ),
         ),
     ]
     return own

@@ -52,6 +52,8 @@ class Operation:
     body: type[BaseModel] | None = None  # a JSON request body, validated with this model
     params: tuple[Param, ...] = ()
     description: str = ""
+    # False for the routes that never touch the database (the docs; health reports it itself).
+    uses_database: bool = True
 
 
 class ApiRoute(Route):
@@ -85,6 +87,15 @@ def implied_replies(route: ApiRoute) -> list[Reply]:
         replies.append(Reply(401, "not signed in (no, an expired or a revoked session cookie)"))
     if operation.auth in ("operator", "sender"):
         replies.append(Reply(403, "signed in, but not as an operator"))
+    if route.path.startswith("/api/") and operation.uses_database:  # api/outage_handler.py
+        replies.append(
+            Reply(
+                503,
+                "the database is away (cannot be reached, timed out, read-only); nothing was changed: "
+                "retry after `retryAfter` seconds",
+                headers=("Retry-After",),
+            )
+        )
     if operation.auth == "sender":
         replies += [
             Reply(401, "an unknown, malformed, revoked or expired API key", headers=("WWW-Authenticate",)),

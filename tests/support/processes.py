@@ -164,15 +164,24 @@ class PostgresServer:
             shutil.chown(self.data_dir, "postgres", "postgres")
             self.data_dir.chmod(0o700)
         self._run(str(bindir / "initdb"), "-D", str(self.data_dir), "-A", "trust", "-U", "postgres")
+        return self.resume()
+
+    def resume(self) -> PostgresServer:
+        """Start the server on its existing cluster (after `start`, and after `crash`)."""
         opts = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         # -l: the server must not inherit our capture pipes, or pg_ctl's caller never sees EOF.
         log = str(self.data_dir / "server.log")
-        self._run(str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", log, "-o", opts, "-w", "start")
+        self._run(str(postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "-l", log, "-o", opts, "-w", "start")
         return self
+
+    def crash(self) -> None:
+        """Stop abruptly, as a crash or a killed container would (`pg_ctl -m immediate`):
+        every backend is killed, nothing is shut down cleanly; `resume` then recovers."""
+        self._run(str(postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         with suppress(Exception):
-            self._run(str(postgres_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop")
+            self.crash()
 
     def create_database(self, name: str) -> str:
         import sqlalchemy

@@ -50,3 +50,25 @@ def test_bad_values_are_named(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
         settings_module.load_settings()
+
+
+def test_database_wait_bounds_have_short_defaults_and_can_be_set(monkeypatch):
+    names = (
+        "NC_DB_POOL_TIMEOUT_SECONDS",
+        "NC_DB_CONNECT_TIMEOUT_SECONDS",
+        "NC_DB_STATEMENT_TIMEOUT_SECONDS",
+        "NC_OUTAGE_RETRY_AFTER_SECONDS",
+    )
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    s = settings_module.load_settings()
+    assert (s.db_pool_timeout_seconds, s.db_connect_timeout_seconds) == (5.0, 5)
+    assert (s.db_statement_timeout_seconds, s.outage_retry_after_seconds) == (30.0, 5)
+    for name, value in zip(names, ("1.5", "3", "0", "2"), strict=True):
+        monkeypatch.setenv(name, value)
+    s = settings_module.load_settings()
+    assert (s.db_pool_timeout_seconds, s.db_connect_timeout_seconds) == (1.5, 3)
+    assert (s.db_statement_timeout_seconds, s.outage_retry_after_seconds) == (0.0, 2)
+    monkeypatch.setenv("NC_DB_CONNECT_TIMEOUT_SECONDS", "0")
+    with pytest.raises(ValueError, match="NC_DB_CONNECT_TIMEOUT_SECONDS must be >= 1"):
+        settings_module.load_settings()
