@@ -225,6 +225,7 @@ class Settings:
     push_retry_base_seconds: float = 10.0
     push_timeout_seconds: float = 10.0
     push_ca_bundle: str | None = None
+    push_allowed_hosts: tuple[str, ...] = ()
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -318,6 +319,11 @@ def _push_settings() -> dict[str, object]:
         # Extra CA certificates (PEM) trusted for push services: a private push service,
         # or the test suite's local one. Unset: the system's CAs.
         "push_ca_bundle": os.environ.get("NC_PUSH_CA_BUNDLE", "").strip() or None,
+        # Push service hosts a subscription may name: "host" exactly, ".domain" any host under
+        # it. Empty: any https host (the server POSTs to whatever endpoint a user registers).
+        "push_allowed_hosts": tuple(
+            h.strip().lower() for h in os.environ.get("NC_PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()
+        ),
     }
 
 

@@ -34,6 +34,7 @@ async def subscribe(request: Request) -> Response:
             auth=body.keys.auth,
             user_agent=request.headers.get("user-agent", ""),
             limit=get_settings().push_max_subscriptions_per_user,
+            allowed_hosts=get_settings().push_allowed_hosts,
         )
     except subscriptions.SubscriptionError as exc:
         raise ApiError(exc.status, exc.message, field=exc.field) from None

@@ -44,8 +44,15 @@ def _b64url(value: str, field: str) -> bytes:
         raise SubscriptionError(f"{field}: must be base64url", field) from None
 
 
-def check_endpoint(endpoint: str) -> str:
-    """An https URL with a host, no credentials, at most MAX_ENDPOINT_LENGTH characters."""
+def host_allowed(host: str, allowed: Sequence[str]) -> bool:
+    """`allowed` entries: "host" exactly, ".domain" any host below it; none: every host."""
+    host = host.lower().rstrip(".")
+    return not allowed or any(host == a or (a.startswith(".") and host.endswith(a)) for a in allowed)
+
+
+def check_endpoint(endpoint: str, allowed_hosts: Sequence[str] = ()) -> str:
+    """An https URL with a host (one of `allowed_hosts` when there are any), no credentials,
+    at most MAX_ENDPOINT_LENGTH characters."""
     if len(endpoint) > MAX_ENDPOINT_LENGTH:
         raise SubscriptionError(f"endpoint: at most {MAX_ENDPOINT_LENGTH} characters", "endpoint")
     try:
@@ -57,6 +64,8 @@ def check_endpoint(endpoint: str) -> str:
         raise SubscriptionError("endpoint: must be an https URL of a push service", "endpoint")
     if any(ch.isspace() or ord(ch) < 32 for ch in endpoint):
         raise SubscriptionError("endpoint: must not contain spaces or control characters", "endpoint")
+    if not host_allowed(parts.hostname, allowed_hosts):
+        raise SubscriptionError("endpoint: not a push service this server sends to (NC_PUSH_ALLOWED_HOSTS)", "endpoint")
     return endpoint
 
 
@@ -95,12 +104,20 @@ def to_wire(row: PushSubscription) -> dict[str, Any]:
 
 
 def save(
-    *, session: Session, user_id: str, endpoint: str, p256dh: str, auth: str, user_agent: str, limit: int
+    *,
+    session: Session,
+    user_id: str,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    user_agent: str,
+    limit: int,
+    allowed_hosts: Sequence[str] = (),
 ) -> Saved:
     """Store (or, for an endpoint already known, update and take over) a subscription.
     A browser subscribes once per push service endpoint: the same endpoint posted again,
     by this user or by whoever signs in on that browser now, is one row."""
-    check_endpoint(endpoint)
+    check_endpoint(endpoint, allowed_hosts)
     check_keys(p256dh, auth)
     now = utcnow()
     row = session.exec(select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint)).one_or_none()

@@ -28,7 +28,8 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from notification_center import metrics
-from notification_center.channels.base import OutboundChannel, Outcome, Target, get_channel
+from notification_center.channels import pipeline
+from notification_center.channels.base import OutboundChannel, Outcome, Target
 from notification_center.db import session_scope
 from notification_center.models import Delivery, DeliveryStatus, Notification, utcnow
 from notification_center.realtime.broadcaster import get_notification_broadcaster
@@ -39,6 +40,15 @@ from notification_center.settings import get_settings
 BATCH = 100
 MAX_BACKOFF_SECONDS = 3600.0
 CONCURRENCY = 20  # pushes in flight per worker
+
+
+def outbound_channel(name: str) -> OutboundChannel:
+    """The active outside channel of that name (from the pipeline itself, so a worker that
+    never sent anything still knows every channel it may have to drain)."""
+    for channel in pipeline.active_channels():
+        if channel.name == name:
+            return channel  # type: ignore[return-value]
+    raise LookupError(f"no outside channel named {name!r}")
 
 
 def lease_seconds() -> float:
@@ -143,7 +153,7 @@ def _claim(session: Session, now: datetime, limit: int) -> Claimed:
         by_channel.setdefault(row.channel, []).append(row)
     jobs: list[Job] = []
     for name, rows in by_channel.items():
-        channel: OutboundChannel = get_channel(name)  # type: ignore[assignment]
+        channel = outbound_channel(name)
         targets = channel.targets(session=session, user_ids=sorted({r.user_id for r in rows}))
         for row in rows:
             notification = notifications.get(row.notification_id)
@@ -176,7 +186,7 @@ async def _send_all(jobs: list[Job]) -> None:
 
     async def one(job: Job, target: Target) -> None:
         async with gate:
-            job.results[target.id] = await get_channel(job.channel).deliver(job.notification, target)  # type: ignore[attr-defined]
+            job.results[target.id] = await outbound_channel(job.channel).deliver(job.notification, target)
 
     sending = [job for job in jobs if not (job.mode == "offline" and job.user_id in online)]
     await asyncio.gather(*(one(job, target) for job in sending for target in job.targets))
@@ -199,7 +209,7 @@ def _record(jobs: list[Job], online: set[str]) -> None:
                 continue
             gone = [tid for tid, o in job.results.items() if o.gone]
             if gone:
-                get_channel(job.channel).forget(session=session, target_ids=gone)  # type: ignore[attr-defined]
+                outbound_channel(job.channel).forget(session=session, target_ids=gone)
             state = settle(
                 list(job.results.values()),
                 attempts=job.attempts,

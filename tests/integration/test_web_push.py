@@ -38,6 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, push_service: PushService) 
         "NC_PUSH_MAX_ATTEMPTS": "3",
         "NC_PUSH_MAX_SUBSCRIPTIONS_PER_USER": "3",
         "NC_VAPID_SUBJECT": SUBJECT,
+        "NC_PUSH_ALLOWED_HOSTS": "127.0.0.1",
     }
     app = WorkerApiServer(Path(tmp_path_factory.mktemp("push-app")), env).start()
     yield app
@@ -206,6 +207,7 @@ def test_push_preference_never_and_always(server, operator, user, push_service):
         (lambda s: {**s, "endpoint": s["endpoint"].replace("https:", "http:")}, "endpoint"),
         (lambda s: {**s, "endpoint": "https://" + "a" * 1100}, "endpoint"),
         (lambda s: {**s, "endpoint": "not a url"}, "endpoint"),
+        (lambda s: {**s, "endpoint": "https://push.evil.example/x"}, "endpoint"),  # not in NC_PUSH_ALLOWED_HOSTS
         (lambda s: {"endpoint": s["endpoint"]}, "keys"),
         (lambda s: {**s, "keys": {**s["keys"], "p256dh": "AAAA"}}, "keys.p256dh"),
         (lambda s: {**s, "keys": {**s["keys"], "auth": "c2hvcnQ"}}, "keys.auth"),

@@ -133,3 +133,25 @@ def test_endpoints_are_https_urls_of_bounded_length(endpoint, ok):
         with pytest.raises(subscriptions.SubscriptionError) as caught:
             subscriptions.check_endpoint(endpoint)
         assert caught.value.field == "endpoint"
+
+
+def test_an_allow_list_of_push_service_hosts():
+    allowed = ("fcm.googleapis.com", ".push.services.mozilla.com")
+    assert subscriptions.check_endpoint("https://fcm.googleapis.com/fcm/send/x", allowed)
+    assert subscriptions.check_endpoint("https://updates.push.services.mozilla.com/wpush/v2/x", allowed)
+    for endpoint in ("https://evil.example/x", "https://fcm.googleapis.com.evil.example/x", "https://10.0.0.1/x"):
+        with pytest.raises(subscriptions.SubscriptionError, match="NC_PUSH_ALLOWED_HOSTS"):
+            subscriptions.check_endpoint(endpoint, allowed)
+    assert subscriptions.check_endpoint("https://10.0.0.1/x")  # no list: any https host
+
+
+def test_a_worker_that_never_sent_still_knows_the_channels_it_drains(tmp_path):
+    """The scheduler of a worker that took no send itself must resolve `push` rows too."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from notification_center.scheduling import deliveries; print(deliveries.outbound_channel('push').name)"
+    env = {**os.environ, "NC_SECRETS_FILE": str(tmp_path / "s.json"), "NC_SECRET_KEY": "k" * 40}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "push", done.stderr
