@@ -13,6 +13,7 @@ from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.history.delivery import get_delivery_recorder
 from notification_center.monitoring.connections import run_sampler
 from notification_center.monitoring.watchdog import LoopWatchdog
+from notification_center.push import sender as push_sender
 from notification_center.realtime.broadcaster import NotificationBroadcaster, get_notification_broadcaster
 from notification_center.scheduling.works import scheduler_from
 from notification_center.settings import get_settings
@@ -82,6 +83,7 @@ async def _realtime() -> AsyncIterator[None]:
         yield
     finally:
         await scheduler.stop()  # before the transport: what it claimed is still published
+        await push_sender.close()
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sampler

@@ -17,6 +17,9 @@ DELIVERY_LATENCY = Histogram(
     "From a notification's creation to its write on a live stream",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+PUSH_DELIVERIES = Counter(
+    "nc_channel_deliveries_total", "Delivery attempts settled on outside channels, by outcome", ["channel", "status"]
+)
 SCHEDULED_DONE = Counter(
     "nc_scheduled_items_total", "Due items handled by this process's scheduler (claimed once cluster-wide)", ["work"]
 )

@@ -295,4 +295,67 @@ class Preference(SQLModel, table=True):
     toast: bool = Field(default=True)
     sound: bool = Field(default=True)
     desktop: bool = Field(default=True)
+    # Web Push: "always", "offline" (no open stream anywhere) or "never".
+    push: str = Field(default="offline", max_length=16, sa_column_kwargs={"server_default": "offline"})
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class PushSubscription(SQLModel, table=True):
+    """One browser's Web Push subscription (its `PushSubscription` JSON), owned by one user.
+
+    The endpoint is unique: a browser that subscribes again (or another account signing in
+    on it) replaces the row rather than adding one, so one browser never gets a push twice."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: str = Field(default_factory=lambda: new_public_id("push"), primary_key=True, max_length=40)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    endpoint: str = Field(max_length=1024, unique=True)
+    p256dh: str = Field(max_length=128)  # base64url P-256 public key of the browser (65 bytes)
+    auth: str = Field(max_length=64)  # base64url 16-byte auth secret
+    user_agent: str = Field(default="", max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Delivery(SQLModel, table=True):
+    """One notification's delivery on one outside channel (push today): written in the
+    send's transaction, drained by the scheduler (scheduling/deliveries.py) with retries.
+
+    `next_attempt_at` is the claim's due time: a claimed row's is pushed a lease ahead, so a
+    worker that dies mid-send leaves it to be claimed again later instead of lost."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel", name="uq_deliveries_notification_channel"),
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: str = Field(max_length=40)
+    user_id: str = Field(max_length=40, index=True)
+    send_id: str | None = Field(default=None, max_length=40, index=True)
+    channel: str = Field(max_length=16)
+    # "always" or "offline" (then skipped if the user has an open stream when it is drained).
+    mode: str = Field(default="always", max_length=16)
+    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    last_error: str | None = Field(default=None, max_length=500)
+    # Subscription ids that accepted it already: a retry only goes to the others.
+    done_targets: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())

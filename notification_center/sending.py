@@ -1,4 +1,4 @@
-"""Sending on behalf of an operator: validate, resolve recipients, deliver in-app.
+"""Sending on behalf of an operator: validate, resolve recipients, run the delivery pipeline.
 
 `POST /api/notifications` and the operator page both go through `validate()` and
 `deliver()` (by way of `scheduling.scheduled_sends.send_or_schedule`, which stores a body
@@ -17,9 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.audit import service as audit
 from notification_center.categories import service as categories
-from notification_center.channels.in_app import get_in_app_channel_handler
+from notification_center.channels import pipeline
 from notification_center.db import session_scope
-from notification_center.history.recording import record_send
 from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
@@ -97,10 +96,10 @@ def persist(
         user_ids = service.resolve_recipients(session=session, recipients=request.recipients)
     except service.UnknownRecipientsError as exc:
         raise unknown_recipients(exc) from None
-    # The history row (the sent history) and the audit row are INSERTs in this transaction,
-    # committed (or rolled back) with the notifications: a failed send leaves neither behind.
-    draft = record_send(session=session, sender=sender_of(actor), draft=draft_of(request), recipients=len(user_ids))
-    created = get_in_app_channel_handler().persist(session=session, draft=draft, user_ids=user_ids)
+    # The history row (the sent history), the delivery rows of the outside channels and the
+    # audit row are INSERTs in this transaction, committed (or rolled back) with the
+    # notifications: a failed send leaves none of them behind.
+    created = pipeline.persist(session=session, draft=draft_of(request), user_ids=user_ids, sender=sender_of(actor))
     if actor is not None:
         count = len(created)
         audit.record(
@@ -131,8 +130,8 @@ def _persist_now(request: SendRequest, actor: audit.Actor | None, ip: str | None
 
 
 async def publish(rows: list[dict[str, Any]]) -> None:
-    """Publish committed rows to their users' streams; never raises."""
-    await get_in_app_channel_handler().publish(rows)
+    """After the commit: every channel publishes (in-app to the users' streams); never raises."""
+    await pipeline.publish(rows)
 
 
 async def deliver(

@@ -7,6 +7,7 @@ is unset we generate one into a git-ignored file on first use and warn about it.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -123,6 +124,66 @@ def _secret_key() -> str:
     return key
 
 
+def _b64url_decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def vapid_public_key_of(private_key: str) -> str:
+    """The base64url uncompressed P-256 point (65 bytes) of a base64url raw private key."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # only where keys are needed
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    raw = _b64url_decode(private_key)
+    if len(raw) != 32:
+        raise ValueError("NC_VAPID_PRIVATE_KEY must be a base64url raw P-256 private key (32 bytes)")
+    key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    return b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+
+
+def generate_vapid_private_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return b64url(number.to_bytes(32, "big"))
+
+
+def _vapid_keys() -> tuple[str, str]:
+    """(private, public), base64url: from NC_VAPID_PRIVATE_KEY (and, if given, a matching
+    NC_VAPID_PUBLIC_KEY), else generated once into the secrets file like the secret key.
+    Every node must sign with the same key: browsers subscribed with its public half."""
+    private = os.environ.get("NC_VAPID_PRIVATE_KEY", "").strip()
+    if private:
+        public = vapid_public_key_of(private)
+        given = os.environ.get("NC_VAPID_PUBLIC_KEY", "").strip()
+        if given and given.rstrip("=") != public:
+            raise ValueError("NC_VAPID_PUBLIC_KEY does not belong to NC_VAPID_PRIVATE_KEY")
+        return private, public
+    if os.environ.get("NC_VAPID_PUBLIC_KEY", "").strip():
+        raise ValueError("NC_VAPID_PUBLIC_KEY is set without NC_VAPID_PRIVATE_KEY")
+    stored = read_local_secrets().get("NC_VAPID_PRIVATE_KEY")
+    if stored:
+        return stored, vapid_public_key_of(stored)
+    private = generate_vapid_private_key()
+    write_local_secret("NC_VAPID_PRIVATE_KEY", private)
+    logger.warning(
+        "NC_VAPID_PRIVATE_KEY is not set: generated a Web Push key into %s. Set NC_VAPID_PRIVATE_KEY "
+        "in production, the same on every node.",
+        secrets_file_path(),
+    )
+    return private, vapid_public_key_of(private)
+
+
+def _vapid_subject() -> str:
+    subject = os.environ.get("NC_VAPID_SUBJECT", "").strip() or "mailto:notifications@example.com"
+    if not subject.startswith(("mailto:", "https://")):
+        raise ValueError(f"NC_VAPID_SUBJECT must be a mailto: or https: URL, got {subject!r}")
+    return subject
+
+
 @dataclass(frozen=True)
 class Settings:
     db_url: str
@@ -160,6 +221,17 @@ class Settings:
     db_statement_timeout_seconds: float = 30.0
     # The Retry-After of a 503 while a dependency is away (outages.py).
     outage_retry_after_seconds: int = 5
+    # Web Push (push/): the VAPID key pair (base64url), its contact, and the delivery knobs.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = "mailto:notifications@example.com"
+    push_max_subscriptions_per_user: int = 10
+    push_ttl_seconds: int = 86400
+    push_max_attempts: int = 5
+    push_retry_base_seconds: float = 10.0
+    push_timeout_seconds: float = 10.0
+    push_ca_bundle: str | None = None
+    push_allowed_hosts: tuple[str, ...] = ()
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -239,7 +311,34 @@ def load_settings() -> Settings:
         # Migrations run without it (an index build may take longer).
         db_statement_timeout_seconds=_float_env("NC_DB_STATEMENT_TIMEOUT_SECONDS", 30.0),
         outage_retry_after_seconds=_int_env("NC_OUTAGE_RETRY_AFTER_SECONDS", 5, minimum=1),
+        **_push_settings(),
     )
+
+
+def _push_settings() -> dict[str, object]:
+    private, public = _vapid_keys()
+    return {
+        "vapid_private_key": private,
+        "vapid_public_key": public,
+        "vapid_subject": _vapid_subject(),
+        # Browsers (subscriptions) one user may have; one more is refused (409).
+        "push_max_subscriptions_per_user": _int_env("NC_PUSH_MAX_SUBSCRIPTIONS_PER_USER", 10, minimum=1),
+        # How long a push service keeps a push for an offline browser, when the
+        # notification has no expiresAt (then: until it expires).
+        "push_ttl_seconds": _int_env("NC_PUSH_TTL_SECONDS", 86400, minimum=0),
+        # Attempts per delivery before it is failed; retries back off from the base, doubling.
+        "push_max_attempts": _int_env("NC_PUSH_MAX_ATTEMPTS", 5, minimum=1),
+        "push_retry_base_seconds": _float_env("NC_PUSH_RETRY_BASE_SECONDS", 10.0, minimum=0.01),
+        "push_timeout_seconds": _float_env("NC_PUSH_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+        # Extra CA certificates (PEM) trusted for push services: a private push service,
+        # or the test suite's local one. Unset: the system's CAs.
+        "push_ca_bundle": os.environ.get("NC_PUSH_CA_BUNDLE", "").strip() or None,
+        # Push service hosts a subscription may name: "host" exactly, ".domain" any host under
+        # it. Empty: any https host (the server POSTs to whatever endpoint a user registers).
+        "push_allowed_hosts": tuple(
+            h.strip().lower() for h in os.environ.get("NC_PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()
+        ),
+    }
 
 
 @lru_cache(maxsize=1)

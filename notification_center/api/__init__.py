@@ -21,6 +21,7 @@ from notification_center.api import (
     lifecycle_routes,
     notification_routes,
     preference_routes,
+    push_routes,
     scheduled_routes,
     snooze_routes,
     stream,
@@ -52,6 +53,7 @@ def api_routes() -> list[ApiRoute]:
         *health_routes.routes,
         *category_routes.routes,
         *preference_routes.routes,
+        *push_routes.routes,
         *action_routes.routes,
         # Off unless NC_FAULT_INJECTION=1 (tests only): unrouted, the path is a plain 404.
         *(fault_routes.routes if get_settings().fault_injection else ()),

@@ -222,11 +222,20 @@ class HistoryPage(BaseModel):
     nextCursor: str | None = Field(description="pass as `before` for the next page; null on the last")
 
 
+class ChannelDelivery(BaseModel):
+    status: Literal["pending", "sent", "failed", "skipped", "cancelled"]
+    attempts: int
+    lastError: str | None
+
+
 class HistoryRecipient(BaseModel):
     username: str
     deliveredAt: datetime | None
     seenAt: datetime | None
     readAt: datetime | None
+    channels: dict[str, ChannelDelivery] = Field(
+        default_factory=dict, description="per outside channel (`push`): its delivery status; absent if not used"
+    )
 
 
 class HistoryDetail(BaseModel):
@@ -321,10 +330,14 @@ class CategoryRequest(BaseModel):
     critical: bool = Field(default=False, description="users cannot mute it (`security` always is)")
 
 
+PushMode = Literal["always", "offline", "never"]
+
+
 class AlertPreference(BaseModel):
     toast: bool
     sound: bool
     desktop: bool
+    push: PushMode = Field(description="Web Push: always, offline (no open stream anywhere), or never")
 
 
 class AlertPreferenceChange(BaseModel):
@@ -335,6 +348,7 @@ class AlertPreferenceChange(BaseModel):
     toast: bool | None = None
     sound: bool | None = None
     desktop: bool | None = None
+    push: PushMode | None = Field(default=None, description="critical categories cannot be set to never")
 
 
 class PreferencesBody(BaseModel):

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from notification_center import metrics
 from notification_center.channels.base import register_channel
 from notification_center.db import session_scope
-from notification_center.history.recording import record_send
 from notification_center.models import Notification, Status, User
 from notification_center.notifications.senders import SYSTEM, Sender
 from notification_center.notifications.service import Draft, create_notifications
@@ -37,18 +36,26 @@ def _create(session: Session, draft: Draft, user_ids: Sequence[str]) -> list[dic
 
 
 def _persist(draft: Draft, user_ids: list[str], sender: Sender) -> list[dict[str, Any]]:
+    from notification_center.channels import pipeline  # here: the pipeline imports this module
+
     with session_scope() as session:
-        draft = record_send(session=session, sender=sender, draft=draft, recipients=len(set(user_ids)))
-        return _create(session, draft, user_ids)
+        return pipeline.persist(session=session, draft=draft, user_ids=user_ids, sender=sender)
 
 
 class InAppChannelHandler:
     name = "in_app"
 
-    def persist(self, *, session: Session, draft: Draft, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+    def persist(
+        self,
+        *,
+        session: Session,
+        draft: Draft,
+        user_ids: Sequence[str],
+        notifications: Sequence[dict[str, Any]] = (),
+    ) -> list[dict[str, Any]]:
         """Write the notifications in the caller's transaction (sync, in a worker thread);
-        `publish` them once it committed. For callers that do more in the same unit of
-        work, like `sending.send` resolving the recipients."""
+        `publish` them once it committed. Called by channels/pipeline.py, which records
+        the send first; in-app is the first channel, so `notifications` is empty."""
         return _create(session, draft, user_ids)
 
     async def publish(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -67,13 +74,16 @@ class InAppChannelHandler:
     async def deliver_many(
         self, notification: Draft, recipients: Sequence[User | str], sender: Sender = SYSTEM
     ) -> list[dict[str, Any]]:
-        """All recipients in one transaction (all or nothing), with one sent-history row
-        (by `sender`, the system unless told), then one batch publish.
+        """All recipients in one transaction (all or nothing) through the delivery
+        pipeline (one sent-history row by `sender`, the system unless told; the other
+        channels' delivery rows), then one batch publish by every channel.
 
         Returns the created rows as dicts (see `service.create_notifications`)."""
         user_ids = [r.id if isinstance(r, User) else r for r in recipients]
+        from notification_center.channels import pipeline  # here: the pipeline imports this module
+
         created = await run_in_threadpool(_persist, notification, user_ids, sender)
-        await self.publish(created)
+        await pipeline.publish(created)
         return created
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from notification_center.models import Notification, Send, User
+from notification_center.models import Delivery, Notification, Send, User
 from notification_center.timefmt import iso_ms
 
 SEND_ID = r"send_[0-9a-f]{24}"  # models.new_public_id("send")
@@ -118,7 +118,7 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
     if send is None:
         return None
     query = (
-        select(User.username, Notification.delivered_at, Notification.seen_at, Notification.read_at)
+        select(User.username, Notification.delivered_at, Notification.seen_at, Notification.read_at, Notification.id)
         .join(User, col(User.id) == col(Notification.user_id))
         .where(Notification.send_id == send_id)
     )
@@ -128,6 +128,7 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
     more = len(rows) > limit
     rows = rows[:limit]
     counts = figures(session=session, send_ids=[send_id]).get(send_id, Figures())
+    channels = channel_deliveries(session=session, notification_ids=[row[4] for row in rows])
     return {
         "send": send_to_wire(send, counts),
         "recipients": [
@@ -136,11 +137,26 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
                 "deliveredAt": iso_ms(delivered) if delivered else None,
                 "seenAt": iso_ms(seen) if seen else None,
                 "readAt": iso_ms(read) if read else None,
+                "channels": channels.get(notification_id, {}),
             }
-            for username, delivered, seen, read in rows
+            for username, delivered, seen, read, notification_id in rows
         ],
         "nextCursor": rows[-1][0] if more and rows else None,
     }
+
+
+def channel_deliveries(*, session: Session, notification_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """notification id -> channel -> `{"status","attempts","lastError"}` for the outside
+    channels (push); a channel without a row there was not used for that recipient."""
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    if not notification_ids:
+        return found
+    query = select(Delivery.notification_id, Delivery.channel, Delivery.status, Delivery.attempts, Delivery.last_error)
+    for notification_id, channel, status, attempts, error in session.exec(
+        query.where(col(Delivery.notification_id).in_(notification_ids))
+    ):
+        found.setdefault(notification_id, {})[channel] = {"status": status, "attempts": attempts, "lastError": error}
+    return found
 
 
 def sender_labels(*, session: Session, limit: int = 200) -> list[str]:

@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 KINDS = ("toast", "sound", "desktop")
+# Web Push per category: always, only when the user has no open stream anywhere, or never.
+PUSH_MODES = ("always", "offline", "never")
+DEFAULT_PUSH = "offline"
 
 
 @dataclass(frozen=True)
@@ -17,24 +20,41 @@ class Alerts:
     toast: bool = True
     sound: bool = True
     desktop: bool = True
+    push: str = DEFAULT_PUSH
 
-    def to_wire(self) -> dict[str, bool]:
+    def to_wire(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_wire(cls, data: Any) -> Alerts:
-        """From `{"toast","sound","desktop"}`; missing or odd values keep the default (on)."""
+        """From `{"toast","sound","desktop","push"}`; missing or odd values keep the default."""
         if not isinstance(data, Mapping):
             return cls()
-        return cls(**{kind: data[kind] for kind in KINDS if isinstance(data.get(kind), bool)})
+        kept: dict[str, Any] = {kind: data[kind] for kind in KINDS if isinstance(data.get(kind), bool)}
+        if data.get("push") in PUSH_MODES:
+            kept["push"] = data["push"]
+        return cls(**kept)
 
 
 ALL_ON = Alerts()
 
 
 def effective(stored: Alerts | None, critical: bool) -> Alerts:
-    """A critical category always alerts, whatever was stored; no row means all on."""
-    return ALL_ON if critical or stored is None else stored
+    """A critical category always alerts, whatever was stored (push may be "always" or
+    "offline", never "never"); no row means all on and push when offline."""
+    if stored is None:
+        return ALL_ON
+    if critical:
+        return Alerts(push=push_mode(stored.push, critical))
+    return stored
+
+
+def push_mode(stored: str | None, critical: bool) -> str:
+    """The push mode that applies: the default without a choice; a critical category
+    cannot be "never" (a row stored before it became critical reads as the default)."""
+    if stored not in PUSH_MODES or (critical and stored == "never"):
+        return DEFAULT_PUSH
+    return stored
 
 
 def alerts_for(preferences: Mapping[str, Mapping[str, bool]], category: str) -> Alerts:

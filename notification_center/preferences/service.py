@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from notification_center.categories import service as categories
 from notification_center.db import session_scope
 from notification_center.models import Preference, utcnow
-from notification_center.preferences.rules import KINDS, Alerts, effective
+from notification_center.preferences.rules import KINDS, PUSH_MODES, Alerts, effective
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
@@ -33,10 +33,10 @@ class PreferenceError(ValueError):
 
 
 def read(*, session: Session, user_id: str) -> dict[str, Any]:
-    """`{"categories": [...], "preferences": {slug: {"toast","sound","desktop"}}}` with
+    """`{"categories": [...], "preferences": {slug: {"toast","sound","desktop","push"}}}` with
     every category present (defaults filled in, critical ones all on)."""
     stored = {
-        row.category: Alerts(row.toast, row.sound, row.desktop)
+        row.category: Alerts(row.toast, row.sound, row.desktop, row.push)
         for row in session.exec(select(Preference).where(Preference.user_id == user_id))
     }
     listed = categories.list_categories(session=session)
@@ -65,16 +65,23 @@ def _ensure_rows(session: Session, user_id: str, slugs: list[str], attempts: int
     raise RuntimeError("preference rows kept changing under this update")
 
 
-def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
-    """Apply `{slug: {kind: bool | None}}` (None or absent keeps the value); all or nothing.
+def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Apply `{slug: {kind: bool | None, "push": mode | None}}` (None or absent keeps the
+    value); all or nothing.
 
-    Unknown categories and turning off anything of a critical one raise PreferenceError."""
+    Unknown categories and turning off anything of a critical one (push "never" included)
+    raise PreferenceError."""
     by_slug = {c.slug: c for c in categories.list_categories(session=session)}
     for slug, change in changes.items():
         category = by_slug.get(slug)
         if category is None:
             raise PreferenceError(f"preferences.{slug}: no such category", f"preferences.{slug}")
-        if category.critical and any(change.get(kind) is False for kind in KINDS):
+        push = change.get("push")
+        if push is not None and push not in PUSH_MODES:
+            raise PreferenceError(
+                f"preferences.{slug}.push: must be one of {', '.join(PUSH_MODES)}", f"preferences.{slug}.push"
+            )
+        if category.critical and (any(change.get(kind) is False for kind in KINDS) or push == "never"):
             raise PreferenceError(
                 f"preferences.{slug}: {category.name} is critical and can't be muted", f"preferences.{slug}"
             )
@@ -88,9 +95,12 @@ def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str,
         now = utcnow()
         for slug, change in changes.items():
             row = rows[slug]
-            current = Alerts(row.toast, row.sound, row.desktop)
+            current = Alerts(row.toast, row.sound, row.desktop, row.push)
             wanted = replace(current, **{k: v for k, v in change.items() if k in KINDS and isinstance(v, bool)})
-            row.toast, row.sound, row.desktop, row.updated_at = wanted.toast, wanted.sound, wanted.desktop, now
+            if change.get("push") in PUSH_MODES:
+                wanted = replace(wanted, push=change["push"])
+            row.toast, row.sound, row.desktop, row.push = wanted.toast, wanted.sound, wanted.desktop, wanted.push
+            row.updated_at = now
             session.add(row)
         session.flush()
     return read(session=session, user_id=user_id)
@@ -101,7 +111,7 @@ def _read(user_id: str) -> dict[str, Any]:
         return read(session=session, user_id=user_id)
 
 
-def _update(user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
+def _update(user_id: str, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     with session_scope() as session:
         return update(session=session, user_id=user_id, changes=changes)
 
@@ -110,7 +120,7 @@ async def load(*, user_id: str) -> dict[str, Any]:
     return await run_in_threadpool(_read, user_id)
 
 
-async def save(*, user_id: str, changes: Mapping[str, Mapping[str, bool | None]]) -> dict[str, Any]:
+async def save(*, user_id: str, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Save and tell every tab of the user (a `preferences` event with the new map), so
     each one alerts by the new rules at once."""
     result = await run_in_threadpool(_update, user_id, changes)

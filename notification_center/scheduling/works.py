@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notification_center.scheduling import expiry, retention, scheduled_sends, snooze
+from notification_center.scheduling import deliveries, expiry, retention, scheduled_sends, snooze
 from notification_center.scheduling.runner import DueWork, Scheduler
 from notification_center.settings import Settings
 
@@ -15,6 +15,8 @@ def due_works(settings: Settings) -> list[DueWork]:
         snooze.work(batch),
         expiry.work(batch),
         retention.undo_work(batch),
+        # Outside channels (push): one HTTP request per target, so smaller batches.
+        deliveries.work(min(batch, deliveries.BATCH)),
     ]
     if settings.retention_days > 0:
         # With a short retention (tests) check at least every few ticks, not once a minute.

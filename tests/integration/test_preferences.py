@@ -19,7 +19,7 @@ def test_defaults_are_all_on_for_every_category(operator, sign_in, make_account)
     slug = _category(operator)
     body = sign_in(make_account()).get("/api/preferences").json()
     assert {c["slug"] for c in body["categories"]} >= {"general", "security", slug}
-    assert body["preferences"][slug] == {"toast": True, "sound": True, "desktop": True}
+    assert body["preferences"][slug] == {"toast": True, "sound": True, "desktop": True, "push": "offline"}
     assert set(body["preferences"]) == {c["slug"] for c in body["categories"]}
 
 
@@ -28,9 +28,9 @@ def test_muting_is_saved_per_user_and_partial_changes_keep_the_rest(operator, si
     me, other = sign_in(make_account()), sign_in(make_account())
     r = me.put("/api/preferences", json={"preferences": {slug: {"toast": False, "sound": False}}})
     assert r.status_code == 200, r.text
-    assert r.json()["preferences"][slug] == {"toast": False, "sound": False, "desktop": True}
+    assert r.json()["preferences"][slug] == {"toast": False, "sound": False, "desktop": True, "push": "offline"}
     r = me.put("/api/preferences", json={"preferences": {slug: {"desktop": False}}})
-    assert r.json()["preferences"][slug] == {"toast": False, "sound": False, "desktop": False}
+    assert r.json()["preferences"][slug] == {"toast": False, "sound": False, "desktop": False, "push": "offline"}
     assert me.get("/api/preferences").json()["preferences"][slug]["toast"] is False
     assert other.get("/api/preferences").json()["preferences"][slug]["toast"] is True  # only mine
 
@@ -49,6 +49,7 @@ def test_a_critical_category_cannot_be_muted(operator, sign_in, make_account):
         "toast": True,
         "sound": True,
         "desktop": True,
+        "push": "offline",
     }
 
 
@@ -94,6 +95,6 @@ async def test_a_change_reaches_the_users_other_tabs(app_server, make_account):
             assert r.status_code == 200
             await other_tab.wait_for(lambda r: r.of_type("preferences"))
             event = other_tab.of_type("preferences")[0].data
-            assert event["preferences"][slug] == {"toast": False, "sound": True, "desktop": True}
+            assert event["preferences"][slug] == {"toast": False, "sound": True, "desktop": True, "push": "offline"}
         finally:
             await other_tab.close()

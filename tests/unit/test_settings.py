@@ -20,8 +20,48 @@ def test_secret_key_is_generated_once_into_the_secrets_file(tmp_path, monkeypatc
 def test_environment_secret_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("NC_SECRETS_FILE", str(tmp_path / "s.json"))
     monkeypatch.setenv("NC_SECRET_KEY", "from-env-" + "k" * 32)
+    monkeypatch.setenv("NC_VAPID_PRIVATE_KEY", settings_module.generate_vapid_private_key())
     assert settings_module.load_settings().secret_key == "from-env-" + "k" * 32
     assert not (tmp_path / "s.json").exists()
+
+
+def test_vapid_keys_are_generated_once_beside_the_secret_key(tmp_path, monkeypatch, caplog):
+    secrets_file = tmp_path / "secrets.json"
+    monkeypatch.setenv("NC_SECRETS_FILE", str(secrets_file))
+    monkeypatch.setenv("NC_SECRET_KEY", "from-env-" + "k" * 32)
+    for name in ("NC_VAPID_PRIVATE_KEY", "NC_VAPID_PUBLIC_KEY", "NC_VAPID_SUBJECT"):
+        monkeypatch.delenv(name, raising=False)
+    first = settings_module.load_settings()
+    assert "NC_VAPID_PRIVATE_KEY is not set" in caplog.text
+    assert json.loads(secrets_file.read_text()) == {"NC_VAPID_PRIVATE_KEY": first.vapid_private_key}
+    assert secrets_file.stat().st_mode & 0o077 == 0
+    again = settings_module.load_settings()
+    assert (again.vapid_private_key, again.vapid_public_key) == (first.vapid_private_key, first.vapid_public_key)
+    raw = settings_module._b64url_decode(first.vapid_public_key)
+    assert len(raw) == 65 and raw[0] == 4  # an uncompressed P-256 point, as applicationServerKey wants
+    assert "=" not in first.vapid_public_key
+
+
+def test_vapid_keys_from_the_environment_must_match(tmp_path, monkeypatch):
+    monkeypatch.setenv("NC_SECRETS_FILE", str(tmp_path / "s.json"))
+    monkeypatch.setenv("NC_SECRET_KEY", "from-env-" + "k" * 32)
+    private = settings_module.generate_vapid_private_key()
+    monkeypatch.setenv("NC_VAPID_PRIVATE_KEY", private)
+    monkeypatch.setenv("NC_VAPID_PUBLIC_KEY", settings_module.vapid_public_key_of(private))
+    assert settings_module.load_settings().vapid_private_key == private
+    monkeypatch.setenv(
+        "NC_VAPID_PUBLIC_KEY", settings_module.vapid_public_key_of(settings_module.generate_vapid_private_key())
+    )
+    with pytest.raises(ValueError, match="NC_VAPID_PUBLIC_KEY does not belong"):
+        settings_module.load_settings()
+    monkeypatch.delenv("NC_VAPID_PUBLIC_KEY")
+    monkeypatch.setenv("NC_VAPID_PRIVATE_KEY", "c2hvcnQ")
+    with pytest.raises(ValueError, match="NC_VAPID_PRIVATE_KEY"):
+        settings_module.load_settings()
+    monkeypatch.setenv("NC_VAPID_PRIVATE_KEY", private)
+    monkeypatch.setenv("NC_VAPID_SUBJECT", "ops@example.com")
+    with pytest.raises(ValueError, match="NC_VAPID_SUBJECT"):
+        settings_module.load_settings()
 
 
 def test_a_short_secret_key_is_refused_with_a_clear_message(tmp_path, monkeypatch):

@@ -1,0 +1,85 @@
+"""Web Push in a cluster: two nodes (the API with its scheduler, two workers each) on one
+PostgreSQL and one Redis, claiming two delivery rows at a time, four schedulers polling every
+0.1 s. Every push reaches the local push service exactly once."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from notification_center.settings import generate_vapid_private_key
+from tests.conftest import APP_ENV
+from tests.support.api_server import WorkerApiServer
+from tests.support.processes import PostgresServer, RedisServer, free_port
+from tests.support.push_service import BrowserSubscription, PushService
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def push_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PushService]:
+    service = PushService(tmp_path_factory.mktemp("push-cluster-tls")).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def nodes(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer, push_service: PushService
+) -> Iterator[list[WorkerApiServer]]:
+    redis = RedisServer(free_port()).start()
+    env = {
+        **APP_ENV,
+        "REFLEX_REDIS_URL": redis.url,
+        "REFLEX_DB_URL": postgres_server.create_database(f"push_{secrets.token_hex(4)}"),
+        "NC_SECRET_KEY": "push-cluster-secret-of-32-characters",
+        "NC_VAPID_PRIVATE_KEY": generate_vapid_private_key(),  # the same on both nodes
+        "NC_PUSH_CA_BUNDLE": str(push_service.ca_path),
+        "NC_SCHEDULER_INTERVAL_SECONDS": "0.1",
+        "NC_SCHEDULER_BATCH_SIZE": "2",
+    }
+    started: list[WorkerApiServer] = []
+    try:
+        for name in ("push-node1", "push-node2"):
+            node = WorkerApiServer(Path(tmp_path_factory.mktemp(name)), dict(env), workers=2)
+            started.append(node.start())
+        yield started
+    finally:
+        for node in started:
+            node.stop()
+        redis.stop()
+
+
+def test_each_push_is_sent_exactly_once_across_nodes(nodes, push_service):
+    first, second = nodes
+    operator = f"op{secrets.token_hex(4)}"
+    first.create_user(operator, "operator-password-1", "operator")
+    sender = second.login(operator, "operator-password-1")  # sent through the other node
+    browsers: dict[str, BrowserSubscription] = {}
+    for index in range(8):
+        name = f"u{secrets.token_hex(4)}"
+        first.create_user(name, "user-password-1")
+        node = nodes[index % 2]  # subscribed through either node
+        client = node.login(name, "user-password-1")
+        browser = BrowserSubscription(push_service.endpoint())
+        assert client.post("/api/push/subscriptions", json=browser.to_json()).status_code == 201
+        browsers[name] = browser
+    ids = []
+    for round_ in range(3):
+        r = sender.post("/api/notifications", json={"title": f"round {round_}", "recipients": sorted(browsers)})
+        assert r.status_code == 201, r.text
+        ids += r.json()["ids"]
+    expected = len(ids)
+    deadline = time.monotonic() + 30
+    while len(push_service.received) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # anything sent twice would arrive by now
+    by_token = {b.token: b for b in browsers.values()}
+    got = Counter(by_token[r.token].decrypt(r.body)["id"] for r in push_service.received if r.token in by_token)
+    assert sorted(got) == sorted(ids)
+    assert set(got.values()) == {1}, [i for i, n in got.items() if n > 1]
