@@ -179,6 +179,15 @@ class AuthState(rx.State):
     def _clear_user_data(self) -> None:
         self._remember(None)
 
+    def _deny_operator(self) -> None:
+        """The signed-in user called an operator handler of this state without being an
+        operator (demoted since the page loaded): keep nothing of the page, and an operator
+        page (`checked`/`allowed`, components/operator_access.py) shows "not allowed"."""
+        if type(self) in _USER_DATA_STATES and type(self) is not AuthState:
+            self._clear_user_data()
+        if hasattr(self, "checked") and hasattr(self, "allowed"):
+            self.checked, self.allowed = True, False
+
     @access.anyone
     async def forget_me(self):
         """Sign-out, before the browser calls the API: clear this tab's state now."""

@@ -5,7 +5,8 @@ Any websocket client can send any event name with any payload, so before a handl
 - the handler's access rule (state/access.py) is enforced: no rule, or Reflex's `setvar`,
   is refused; `user` and `operator` handlers need the tab's session to be live now (checked
   against the database, not remembered from page load), else the tab's data is cleared, the
-  page goes to /login and the handler never runs;
+  page goes to /login and the handler never runs; an `operator` handler called by a user who
+  is not (or no longer) an operator clears that page's data and shows its "not allowed";
 - on a hydrate (each page load and websocket reconnect) the session is checked first, and
   the user's states are cleared when there is none, so the snapshot Reflex sends whole
   holds nothing of anybody.
@@ -70,9 +71,18 @@ class SessionGuard(Middleware):
             return None
         user = await auth._current_user(fresh=True)
         if user is None:  # _current_user has cleared the tab's data: send that, then /login
-            delta = await _resolve_delta(state.get_delta())
-            state._clean()
-            return _answer(login_redirect(auth.router.url.path.rstrip("/") or "/"), delta=delta)
-        if rule is Access.OPERATOR and not user.is_operator:
-            return _refused(event.name, "is for operators only")
+            return await _with_delta(state, login_redirect(auth.router.url.path.rstrip("/") or "/"))
+        if rule is Access.OPERATOR and not user.is_operator:  # e.g. demoted since page load
+            target = await state.get_state(registered.states[0])
+            target._deny_operator()
+            logger.warning("refused event %s: not an operator", inert(event.name[:300]))
+            return await _with_delta(state)
         return None
+
+
+async def _with_delta(state: Any, *events: Any) -> StateUpdate:
+    """What the guard changed in the tab's states (and `events`), sent instead of running
+    the handler."""
+    delta = await _resolve_delta(state.get_delta())
+    state._clean()
+    return _answer(*events, delta=delta)
