@@ -315,6 +315,10 @@ def load_settings() -> Settings:
     )
 
 
+# The push services of Chrome/Edge/Opera (FCM), Firefox, Safari and the Windows apps.
+BROWSER_PUSH_SERVICES = ("fcm.googleapis.com", ".push.services.mozilla.com", ".push.apple.com", ".notify.windows.com")
+
+
 def _push_settings() -> dict[str, object]:
     private, public = _vapid_keys()
     return {
@@ -334,9 +338,12 @@ def _push_settings() -> dict[str, object]:
         # or the test suite's local one. Unset: the system's CAs.
         "push_ca_bundle": os.environ.get("NC_PUSH_CA_BUNDLE", "").strip() or None,
         # Push service hosts a subscription may name: "host" exactly, ".domain" any host under
-        # it. Empty: any https host (the server POSTs to whatever endpoint a user registers).
+        # it; "*" any https host. By default the browsers' own push services only, so a user
+        # cannot make the server POST to a host of their choosing (an internal one, say).
         "push_allowed_hosts": tuple(
-            h.strip().lower() for h in os.environ.get("NC_PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()
+            h.strip().lower()
+            for h in os.environ.get("NC_PUSH_ALLOWED_HOSTS", ",".join(BROWSER_PUSH_SERVICES)).split(",")
+            if h.strip() and h.strip() != "*"
         ),
     }
 

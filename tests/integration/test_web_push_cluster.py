@@ -40,6 +40,7 @@ def nodes(
         "NC_SECRET_KEY": "push-cluster-secret-of-32-characters",
         "NC_VAPID_PRIVATE_KEY": generate_vapid_private_key(),  # the same on both nodes
         "NC_PUSH_CA_BUNDLE": str(push_service.ca_path),
+        "NC_PUSH_ALLOWED_HOSTS": "127.0.0.1",
         "NC_SCHEDULER_INTERVAL_SECONDS": "0.1",
         "NC_SCHEDULER_BATCH_SIZE": "2",
     }

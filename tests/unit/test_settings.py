@@ -112,3 +112,15 @@ def test_database_wait_bounds_have_short_defaults_and_can_be_set(monkeypatch):
     monkeypatch.setenv("NC_DB_CONNECT_TIMEOUT_SECONDS", "0")
     with pytest.raises(ValueError, match="NC_DB_CONNECT_TIMEOUT_SECONDS must be >= 1"):
         settings_module.load_settings()
+
+
+def test_push_goes_only_to_the_browsers_push_services_unless_widened(tmp_path, monkeypatch):
+    monkeypatch.setenv("NC_SECRETS_FILE", str(tmp_path / "s.json"))
+    monkeypatch.setenv("NC_SECRET_KEY", "from-env-" + "k" * 32)
+    monkeypatch.setenv("NC_VAPID_PRIVATE_KEY", settings_module.generate_vapid_private_key())
+    monkeypatch.delenv("NC_PUSH_ALLOWED_HOSTS", raising=False)
+    assert settings_module.load_settings().push_allowed_hosts == settings_module.BROWSER_PUSH_SERVICES
+    monkeypatch.setenv("NC_PUSH_ALLOWED_HOSTS", "*")
+    assert settings_module.load_settings().push_allowed_hosts == ()  # any https host
+    monkeypatch.setenv("NC_PUSH_ALLOWED_HOSTS", "push.example.net, .corp.example")
+    assert settings_module.load_settings().push_allowed_hosts == ("push.example.net", ".corp.example")
