@@ -57,6 +57,8 @@ def _refused(event_name: str, why: str) -> StateUpdate:
 
 class SessionGuard(Middleware):
     async def preprocess(self, app: Any, state: Any, event: Any) -> StateUpdate | None:
+        if not isinstance(event.payload, dict):  # a handler's arguments are named: an object
+            return _refused(event.name, "takes its arguments as a JSON object")
         inert_payload(event.payload)
         auth = await state.get_state(AuthState)
         if event.name in _hydrate_events():

@@ -169,6 +169,14 @@ def test_after_logout_all_no_handler_reads_the_inbox(
         bare.close()
 
 
+@pytest.mark.parametrize("payload", [["x"], "x", None, 7])
+def test_arguments_that_are_not_an_object_are_refused_with_a_reason(app_server: AppServer, user_tab, payload) -> None:
+    _, _, tab = user_tab
+    frames = tab.call(handler(NotificationsState, "mark_read"), payload)
+    assert "takes its arguments as a JSON object" in text_of(frames)
+    assert_alive(app_server)
+
+
 def test_an_operator_handler_refuses_a_plain_user(app_server: AppServer, user_tab) -> None:
     from notification_center.state.operator_state import OperatorState
 
