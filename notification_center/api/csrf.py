@@ -77,7 +77,24 @@ class CrossSiteGuard:
             headers = dict(scope["headers"])
             reason = self._refusal(scope, headers)
             if reason is not None and not self._key_without_cookie(headers):
-                response = JSONResponse({"error": reason}, status_code=403)
+                drained = await _drain_body(receive)
+                # An unread body left on a kept-alive connection would be read as the next
+                # request; when it is too large to read, the connection ends with this answer.
+                extra = {} if drained else {"Connection": "close"}
+                response = JSONResponse({"error": reason}, status_code=403, headers=extra)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+async def _drain_body(receive: Receive, limit: int = 64 * 1024) -> bool:
+    """Read and drop the refused request's body, up to `limit` bytes: whether it all came."""
+    seen = 0
+    while seen <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return False

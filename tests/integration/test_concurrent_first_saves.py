@@ -64,4 +64,4 @@ def test_a_first_preference_saved_meanwhile_by_another_tab_is_updated(
         saved = preferences.update(session=session, user_id=user_id, changes={"news": {"toast": False}})
         session.commit()
     assert raced
-    assert saved["preferences"]["news"] == {"toast": False, "sound": False, "desktop": True}
+    assert saved["preferences"]["news"] == {"toast": False, "sound": False, "desktop": True, "push": "offline"}

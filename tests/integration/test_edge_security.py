@@ -190,3 +190,13 @@ def test_built_pages_reach_the_backend_at_their_own_origin(app_server: AppServer
     env = httpx.get(app_server.url + chunk).text
     assert f":{app_server.port}" not in env
     assert 'window.location.origin.replace(/^http/,"ws")+"/_event"' in env
+
+
+def test_a_refused_cross_site_post_leaves_its_connection_usable(app_server: AppServer, operator: httpx.Client) -> None:
+    # The guard answers before the route reads the body; an unread body left on the
+    # kept-alive connection broke the client's next request on it (seen under load in CI).
+    cross_site = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    body = {"title": "x" * 150, "content": "y" * 4000, "recipients": "all"}
+    for _ in range(30):
+        assert operator.post("/api/notifications", json=body, headers=cross_site).status_code == 403
+        assert operator.get("/api/auth/me").status_code == 200
