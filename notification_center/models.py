@@ -357,5 +357,7 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     # Subscription ids that accepted it already: a retry only goes to the others.
     done_targets: str = Field(default="", max_length=2000)
+    # The first click on what this delivery showed (push: the service worker reports it).
+    clicked_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())

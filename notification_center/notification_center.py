@@ -24,6 +24,7 @@ from notification_center.state.notifications_state import NotificationsState
 from notification_center.state.operator_state import OperatorState
 from notification_center.state.outage_toast import backend_exception_handler
 from notification_center.state.preferences_state import PreferencesState
+from notification_center.state.push_state import PushState
 from notification_center.state.session_guard import SessionGuard
 
 # A database outage in any event shows one "temporarily unavailable" toast (state/outage_toast.py).
@@ -69,5 +70,5 @@ app.add_page(
     preferences_page,
     route="/preferences",
     title=tab_title("Preferences · Notification Center"),
-    on_load=PreferencesState.load,
+    on_load=[PreferencesState.load, PushState.load_browsers],
 )

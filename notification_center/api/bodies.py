@@ -205,6 +205,15 @@ class SenderBody(BaseModel):
     label: str = Field(description="the username, the key's name, or `system`")
 
 
+class ChannelFigures(BaseModel):
+    pending: int = Field(ge=0)
+    sent: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    skipped: int = Field(ge=0, description="not needed (push when offline: the user had a stream open)")
+    cancelled: int = Field(ge=0)
+    clicked: int = Field(ge=0, description="pushes clicked (the service worker reports it)")
+
+
 class HistorySend(BaseModel):
     id: str
     sender: SenderBody
@@ -215,6 +224,9 @@ class HistorySend(BaseModel):
     delivered: int = Field(ge=0, description="recipients whose notification reached an open stream (live or replayed)")
     seen: int = Field(ge=0)
     read: int = Field(ge=0)
+    channels: dict[str, ChannelFigures] = Field(
+        default_factory=dict, description="per outside channel (`push`): its delivery rows by status, and clicks"
+    )
 
 
 class HistoryPage(BaseModel):
@@ -226,6 +238,7 @@ class ChannelDelivery(BaseModel):
     status: Literal["pending", "sent", "failed", "skipped", "cancelled"]
     attempts: int
     lastError: str | None
+    clickedAt: datetime | None = Field(default=None, description="when the push was first clicked")
 
 
 class HistoryRecipient(BaseModel):

@@ -39,3 +39,11 @@ class PushSubscriptionBody(BaseModel):
 
 class PushSubscriptionList(BaseModel):
     items: list[PushSubscriptionBody] = Field(description="this user's subscribed browsers, oldest first")
+
+
+class PushClickRequest(BaseModel):
+    """What the service worker reports when a push is clicked."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    notificationId: str = Field(min_length=1, max_length=40, description="the `id` the push carried")

@@ -5,16 +5,18 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from notification_center.api.bodies import NotificationBody
 from notification_center.api.deps import ApiError, require_user
 from notification_center.api.model_body import model_body
 from notification_center.api.push_bodies import (
+    PushClickRequest,
     PushKey,
     PushSubscriptionBody,
     PushSubscriptionList,
     PushSubscriptionRequest,
 )
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
-from notification_center.push import subscriptions
+from notification_center.push import clicks, subscriptions
 from notification_center.settings import get_settings
 
 
@@ -54,6 +56,16 @@ async def unsubscribe(request: Request) -> Response:
     ):
         raise ApiError(404, "no such push subscription of yours", field="subscription_id")
     return Response(status_code=204)
+
+
+async def clicked(request: Request) -> Response:
+    """The service worker's report of a click: read in every tab, and counted as clicked."""
+    user = await require_user(request)
+    body = await model_body(request, PushClickRequest)
+    result = await clicks.record_click(user_id=user.id, notification_id=body.notificationId)
+    if result.notification is None:
+        raise ApiError(404, f"no notification {body.notificationId!r}", field="notificationId")
+    return JSONResponse(result.notification)
 
 
 routes = [
@@ -110,6 +122,23 @@ routes = [
             ),
             auth="user",
             params=(Param("subscription_id", "path", {"type": "string"}, "a subscription id (`push_...`)"),),
+        ),
+    ),
+    ApiRoute(
+        "/api/push/clicks",
+        clicked,
+        "POST",
+        Operation(
+            "Report a click on a push (the service worker sends it): the notification is read",
+            "push",
+            (
+                Reply(200, "the notification as it is now (read)", NotificationBody),
+                Reply(404, "no such notification of this user"),
+            ),
+            auth="user",
+            body=PushClickRequest,
+            description="Marks the notification read exactly as `POST /api/notifications/{id}/read` does"
+            " (every open tab hears it) and stamps the push delivery clicked, for the history's figures.",
         ),
     ),
 ]

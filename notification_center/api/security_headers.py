@@ -88,6 +88,8 @@ def content_security_policy(script_hashes: Iterable[str]) -> ContentSecurityPoli
         .font_src("'self'", "data:")
         # 'self' covers the same origin's ws:/wss: (the event socket) as well.
         .connect_src("'self'")
+        # The Web Push service worker, /sw.js, and nothing from elsewhere.
+        .worker_src("'self'")
         .object_src("'none'")
         .base_uri("'self'")
         .form_action("'self'")

@@ -21,9 +21,12 @@ import reflex as rx
 
 from notification_center.components.bell_item import bell_item
 from notification_center.components.inbox_stream import inbox_stream
+from notification_center.components.push_browser import push_browser
 from notification_center.components.testids import testid
 from notification_center.state.bell_state import BellState
 from notification_center.state.notifications_state import NotificationsState
+from notification_center.state.push_state import ROUTE as PREFERENCES_ROUTE
+from notification_center.state.push_state import PushState
 
 INBOX_ROUTE = "/"
 # Fits a 360 px wide phone with 8 px to spare on each side.
@@ -172,10 +175,30 @@ def _list() -> rx.Component:
     )
 
 
+def _push_hint() -> rx.Component:
+    """Shown while this browser blocks notifications: no push can reach it."""
+    return rx.cond(
+        PushState.push_permission == "denied",
+        rx.text(
+            rx.icon("bell-off", size=12),
+            " Push is blocked in this browser: allow notifications for this site in its settings"
+            " to get them when no tab is open (",
+            rx.link("preferences", href=PREFERENCES_ROUTE),
+            ").",
+            size="1",
+            color="var(--gray-11)",
+            padding="0.25rem 0.75rem",
+            **testid("bell-push-hint"),
+        ),
+    )
+
+
 def _footer() -> rx.Component:
     return rx.flex(
+        _push_hint(),
         rx.link("Open the full inbox", href=INBOX_ROUTE, size="2", **testid("bell-open-inbox")),
-        justify="center",
+        direction="column",
+        align="center",
         padding="0.5rem",
         border_top="1px solid var(--gray-a5)",
     )
@@ -214,6 +237,7 @@ def notification_bell(with_stream: bool = True) -> rx.Component:
     """The bell with its popover inbox (and, unless told otherwise, the page's stream)."""
     return rx.fragment(
         inbox_stream() if with_stream else rx.fragment(),
+        push_browser(on_status=PushState.browser_status),
         rx.popover.root(
             rx.popover.trigger(_button()),
             _panel(),

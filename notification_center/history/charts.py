@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from notification_center.history.queries import figures
-from notification_center.models import Send
+from notification_center.history.queries import CHANNEL_FIGURES, figures
+from notification_center.models import Delivery, DeliveryStatus, Send, User
 from notification_center.monitoring import connections, latency
 
 WINDOW_SECONDS = 3600
@@ -27,6 +27,9 @@ class ChartData:
     sends: list[dict[str, Any]] = field(default_factory=list)  # time, sends
     latency: list[dict[str, Any]] = field(default_factory=list)  # time, p50, p95 (ms)
     read_rate: list[dict[str, Any]] = field(default_factory=list)  # send, rate (%), read, recipients
+    # Outside channels (push) in the window: channel, pending, sent, failed, skipped, cancelled, clicked
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # time, channel, username, error (newest first)
 
 
 def _clock(epoch: float, seconds: bool = False) -> str:
@@ -74,6 +77,43 @@ def read_rate_series(*, session: Session, limit: int = READ_RATE_SENDS) -> list[
     return series
 
 
+def channel_totals(*, session: Session, now: float) -> list[dict[str, Any]]:
+    """Each outside channel's delivery rows made in the window, by status, and clicks."""
+    since = datetime.fromtimestamp(now - WINDOW_SECONDS, UTC)
+    query = (
+        select(Delivery.channel, Delivery.status, func.count(), func.count(col(Delivery.clicked_at)))
+        .where(col(Delivery.created_at) >= since)
+        .group_by(col(Delivery.channel), col(Delivery.status))
+    )
+    totals: dict[str, dict[str, Any]] = {}
+    for channel, status, count, clicked in session.exec(query):
+        row = totals.setdefault(channel, {"channel": channel, **dict.fromkeys(CHANNEL_FIGURES, 0)})
+        if status in row:
+            row[status] += int(count)
+        row["clicked"] += int(clicked)
+    return [totals[name] for name in sorted(totals)]
+
+
+def recent_failures(*, session: Session, now: float, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest failed deliveries in the window, with the reason the channel gave."""
+    since = datetime.fromtimestamp(now - WINDOW_SECONDS, UTC)
+    query = (
+        select(Delivery.updated_at, Delivery.channel, User.username, Delivery.last_error)
+        .join(User, col(User.id) == col(Delivery.user_id))
+        .where(col(Delivery.status) == DeliveryStatus.FAILED.value, col(Delivery.updated_at) >= since)
+        .order_by(col(Delivery.updated_at).desc())
+        .limit(limit)
+    )
+    return [
+        {"time": _stamp(when), "channel": channel, "username": username, "error": error or "no reason given"}
+        for when, channel, username, error in session.exec(query)
+    ]
+
+
+def _stamp(when: datetime) -> str:
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).strftime("%H:%M:%S")
+
+
 def chart_data(*, session: Session, now: float | None = None) -> ChartData:
     now = time.time() if now is None else now
     return ChartData(
@@ -81,4 +121,6 @@ def chart_data(*, session: Session, now: float | None = None) -> ChartData:
         sends=sends_series(session=session, now=now),
         latency=latency_series(session=session, now=now),
         read_rate=read_rate_series(session=session),
+        channels=channel_totals(session=session, now=now),
+        failures=recent_failures(session=session, now=now),
     )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from notification_center.models import Delivery, Notification, Send, User
+from notification_center.models import Delivery, DeliveryStatus, Notification, Send, User
 from notification_center.timefmt import iso_ms
 
 SEND_ID = r"send_[0-9a-f]{24}"  # models.new_public_id("send")
@@ -31,6 +31,8 @@ class Figures:
     delivered: int = 0
     seen: int = 0
     read: int = 0
+    # channel -> {"pending","sent","failed","skipped","cancelled","clicked"}: outside channels only
+    channels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,29 @@ def figures(*, session: Session, send_ids: Sequence[str]) -> dict[str, Figures]:
         .where(col(Notification.send_id).in_(list(send_ids)))
         .group_by(col(Notification.send_id))
     )
-    return {send_id: Figures(int(d), int(s), int(r)) for send_id, d, s, r in session.exec(query)}
+    channels = channel_figures(session=session, send_ids=send_ids)
+    return {
+        send_id: Figures(int(d), int(s), int(r), channels.get(send_id, {})) for send_id, d, s, r in session.exec(query)
+    }
+
+
+CHANNEL_FIGURES = (*(status.value for status in DeliveryStatus), "clicked")
+
+
+def channel_figures(*, session: Session, send_ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """send id -> channel -> how many of its delivery rows are in each status, and clicked."""
+    query = (
+        select(Delivery.send_id, Delivery.channel, Delivery.status, func.count(), func.count(col(Delivery.clicked_at)))
+        .where(col(Delivery.send_id).in_(list(send_ids)))
+        .group_by(col(Delivery.send_id), col(Delivery.channel), col(Delivery.status))
+    )
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for send_id, channel, status, count, clicked in session.exec(query):
+        counts = found.setdefault(send_id, {}).setdefault(channel, dict.fromkeys(CHANNEL_FIGURES, 0))
+        if status in counts:
+            counts[status] += int(count)
+        counts["clicked"] += int(clicked)
+    return found
 
 
 def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
@@ -76,6 +100,7 @@ def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
         "delivered": counts.delivered,
         "seen": counts.seen,
         "read": counts.read,
+        "channels": counts.channels,
     }
 
 
@@ -146,16 +171,28 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
 
 
 def channel_deliveries(*, session: Session, notification_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
-    """notification id -> channel -> `{"status","attempts","lastError"}` for the outside
+    """notification id -> channel -> `{"status","attempts","lastError","clickedAt"}` for the outside
     channels (push); a channel without a row there was not used for that recipient."""
     found: dict[str, dict[str, dict[str, Any]]] = {}
     if not notification_ids:
         return found
-    query = select(Delivery.notification_id, Delivery.channel, Delivery.status, Delivery.attempts, Delivery.last_error)
-    for notification_id, channel, status, attempts, error in session.exec(
+    query = select(
+        Delivery.notification_id,
+        Delivery.channel,
+        Delivery.status,
+        Delivery.attempts,
+        Delivery.last_error,
+        Delivery.clicked_at,
+    )
+    for notification_id, channel, status, attempts, error, clicked in session.exec(
         query.where(col(Delivery.notification_id).in_(notification_ids))
     ):
-        found.setdefault(notification_id, {})[channel] = {"status": status, "attempts": attempts, "lastError": error}
+        found.setdefault(notification_id, {})[channel] = {
+            "status": status,
+            "attempts": attempts,
+            "lastError": error,
+            "clickedAt": iso_ms(clicked) if clicked else None,
+        }
     return found
 
 

@@ -72,6 +72,7 @@ def _row(row: HistoryRow) -> rx.Component:
         rx.table.cell(_figure(row.delivered, row.recipients), text_align="right"),
         rx.table.cell(_figure(row.seen, row.recipients), text_align="right"),
         rx.table.cell(_figure(row.read, row.recipients), text_align="right"),
+        rx.table.cell(rx.text(row.channels, size="1", color="var(--gray-11)"), **testid("history-channels")),
         **testid(
             "history-row",
             **{
@@ -80,6 +81,9 @@ def _row(row: HistoryRow) -> rx.Component:
                 "data-seen": row.seen.to_string(),
                 "data-read": row.read.to_string(),
                 "data-recipients": row.recipients.to_string(),
+                "data-push-sent": row.push_sent.to_string(),
+                "data-push-failed": row.push_failed.to_string(),
+                "data-push-clicked": row.push_clicked.to_string(),
             },
         ),
     )
@@ -88,7 +92,10 @@ def _row(row: HistoryRow) -> rx.Component:
 def _header(*names: str) -> rx.Component:
     return rx.table.header(
         rx.table.row(
-            *[rx.table.column_header_cell(n, text_align="right" if i >= 4 else "left") for i, n in enumerate(names)]
+            *[
+                rx.table.column_header_cell(n, text_align="right" if 4 <= i <= 7 else "left")
+                for i, n in enumerate(names)
+            ]
         )
     )
 
@@ -97,7 +104,9 @@ def _table() -> rx.Component:
     return rx.cond(
         HistoryState.rows.length() > 0,
         rx.table.root(
-            _header("Sent (UTC)", "Title", "Type", "Sender", "Recipients", "Delivered", "Seen", "Read"),
+            _header(
+                "Sent (UTC)", "Title", "Type", "Sender", "Recipients", "Delivered", "Seen", "Read", "Other channels"
+            ),
             rx.table.body(rx.foreach(HistoryState.rows, _row)),
             size="1",
             width="100%",
@@ -148,6 +157,7 @@ def _recipient(row: RecipientRow) -> rx.Component:
         rx.table.cell(row.delivered_at),
         rx.table.cell(row.seen_at),
         rx.table.cell(row.read_at),
+        rx.table.cell(row.channels, **testid("recipient-channels")),
         **testid("recipient-row", **{"data-username": row.username}),
     )
 
@@ -177,12 +187,13 @@ def _detail() -> rx.Component:
                 size="2",
                 **testid("history-detail-summary"),
             ),
+            rx.cond(send.channels != "", rx.text(send.channels, size="2", **testid("history-detail-channels"))),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
                         *[
                             rx.table.column_header_cell(n)
-                            for n in ("User", "Delivered (UTC)", "Seen (UTC)", "Read (UTC)")
+                            for n in ("User", "Delivered (UTC)", "Seen (UTC)", "Read (UTC)", "Other channels")
                         ]
                     )
                 ),

@@ -12,7 +12,13 @@ from notification_center.components.scheduled_sends import scheduled_sends_card
 from notification_center.models import NotificationType, Priority
 from notification_center.state.categories_state import CATEGORIES_ROUTE
 from notification_center.state.history_state import HISTORY_ROUTE
-from notification_center.state.operator_state import CategoryOption, OperatorState, UserConnections
+from notification_center.state.operator_state import (
+    CategoryOption,
+    ChannelFailure,
+    ChannelTotals,
+    OperatorState,
+    UserConnections,
+)
 from notification_center.state.scheduled_state import ScheduledState
 
 
@@ -305,9 +311,73 @@ def _charts() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        _channels(),
         rx.moment(interval=5000, format="HH:mm:ss", on_change=OperatorState.refresh_charts, display="none"),
         direction="column",
         spacing="3",
+    )
+
+
+def _channel_row(row: ChannelTotals) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.channel),
+        *[rx.table.cell(getattr(row, name), text_align="right") for name in CHANNEL_COLUMNS],
+        **testid(
+            "console-channel",
+            **{
+                "data-channel": row.channel,
+                **{f"data-{name}": getattr(row, name).to_string() for name in CHANNEL_COLUMNS},
+            },
+        ),
+    )
+
+
+def _channel_failure(row: ChannelFailure) -> rx.Component:
+    return rx.text(
+        row.time,
+        " · ",
+        row.channel,
+        " to ",
+        row.username,
+        ": ",
+        row.error,
+        size="1",
+        color="var(--red-11)",
+        **testid("console-channel-failure"),
+    )
+
+
+CHANNEL_COLUMNS = ("pending", "sent", "failed", "skipped", "cancelled", "clicked")
+
+
+def _channels() -> rx.Component:
+    """Per outside channel (push): what the last hour's deliveries did, and why some failed."""
+    return rx.card(
+        rx.flex(
+            rx.heading("Other channels, last hour", size="3", as_="h3"),
+            rx.cond(
+                OperatorState.channel_totals.length() > 0,
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Channel"),
+                            *[rx.table.column_header_cell(n.capitalize(), text_align="right") for n in CHANNEL_COLUMNS],
+                        )
+                    ),
+                    rx.table.body(rx.foreach(OperatorState.channel_totals, _channel_row)),
+                    size="1",
+                    width="100%",
+                ),
+                rx.text(
+                    "Nothing went out on another channel (push) in the last hour.", size="2", color="var(--gray-11)"
+                ),
+            ),
+            rx.foreach(OperatorState.channel_failures, _channel_failure),
+            direction="column",
+            spacing="2",
+        ),
+        style=styles.card_style,
+        **testid("console-channels"),
     )
 
 

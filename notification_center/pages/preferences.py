@@ -1,12 +1,15 @@
-"""/preferences: per category, whether a notification toasts, plays the sound, or shows a
-desktop notification. All off = it lands in the inbox silently; critical categories
-always alert (their switches show on and cannot be changed)."""
+"""/preferences: per category, whether a notification toasts, plays the sound, shows a
+desktop notification, and when it is pushed (always, when offline, never). All off = it
+lands in the inbox silently; critical categories always alert (their switches show on and
+cannot be changed, and their push cannot be "never"). Above the grid, this browser's
+Web Push (components/push_settings.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from notification_center.components import layout
+from notification_center.components.push_settings import push_settings
 from notification_center.state.preferences_state import PreferenceRow, PreferencesState
 
 KINDS = (("toast", "Toast", "message-square"), ("sound", "Sound", "volume-2"), ("desktop", "Desktop", "monitor"))
@@ -39,6 +42,35 @@ def _switch(row: PreferenceRow, kind: str, label: str, icon: str) -> rx.Componen
     )
 
 
+PUSH_CHOICES = (("always", "Always"), ("offline", "When offline"), ("never", "Never"))
+
+
+def _push_choice(row: PreferenceRow) -> rx.Component:
+    """When Web Push is sent for this category; a critical one offers no "never"."""
+    return rx.flex(
+        rx.icon("send", size=14),
+        rx.text("Push", size="2"),
+        rx.select.root(
+            rx.select.trigger(aria_label="Push", custom_attrs={"data-testid": f"pref-{row.slug}-push"}),
+            rx.select.content(
+                *[
+                    rx.cond(
+                        row.critical & (value == "never"),
+                        rx.fragment(),
+                        rx.select.item(label, value=value, custom_attrs={"data-testid": f"push-choice-{value}"}),
+                    )
+                    for value, label in PUSH_CHOICES
+                ]
+            ),
+            value=row.push,
+            size="1",
+            on_change=lambda mode: PreferencesState.set_push(row.slug, mode),
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
 def _row(row: PreferenceRow) -> rx.Component:
     return rx.card(
         rx.flex(
@@ -59,7 +91,13 @@ def _row(row: PreferenceRow) -> rx.Component:
                 flex="1",
                 min_width="12rem",
             ),
-            rx.flex(*[_switch(row, kind, label, icon) for kind, label, icon in KINDS], spacing="4", wrap="wrap"),
+            rx.flex(
+                *[_switch(row, kind, label, icon) for kind, label, icon in KINDS],
+                _push_choice(row),
+                spacing="4",
+                wrap="wrap",
+                align="center",
+            ),
             justify="between",
             align="center",
             wrap="wrap",
@@ -81,6 +119,7 @@ def preferences_page() -> rx.Component:
             color="var(--gray-11)",
             margin_bottom="1rem",
         ),
+        push_settings(),
         rx.cond(
             PreferencesState.loaded,
             rx.flex(rx.foreach(PreferencesState.rows, _row), direction="column", spacing="3"),

@@ -38,9 +38,14 @@ class HistoryRow:
     delivered: int = 0
     seen: int = 0
     read: int = 0
+    channels: str = ""  # e.g. "push: 3 sent, 1 failed, 2 clicked"
+    push_sent: int = 0
+    push_failed: int = 0
+    push_clicked: int = 0
 
     @classmethod
     def from_wire(cls, item: dict[str, Any]) -> HistoryRow:
+        push = item.get("channels", {}).get("push", {})
         return cls(
             id=item["id"],
             sender=item["sender"]["label"],
@@ -52,7 +57,36 @@ class HistoryRow:
             delivered=item["delivered"],
             seen=item["seen"],
             read=item["read"],
+            channels=channel_summary(item.get("channels", {})),
+            push_sent=push.get("sent", 0),
+            push_failed=push.get("failed", 0),
+            push_clicked=push.get("clicked", 0),
         )
+
+
+def channel_summary(channels: dict[str, dict[str, int]]) -> str:
+    """ "push: 3 sent, 1 failed, 2 clicked" per outside channel, leaving out the zeros."""
+    parts = []
+    for name, counts in sorted(channels.items()):
+        figures = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
+        if figures:
+            parts.append(f"{name}: {figures}")
+    return "; ".join(parts)
+
+
+def recipient_channels(channels: dict[str, dict[str, Any]]) -> str:
+    """ "push failed after 5 attempts (410 gone)" per outside channel of one recipient."""
+    parts = []
+    for name, delivery in sorted(channels.items()):
+        text = f"{name} {delivery['status']}"
+        if delivery.get("attempts", 0) > 1:
+            text += f" after {delivery['attempts']} attempts"
+        if delivery.get("clickedAt"):
+            text += ", clicked"
+        if delivery.get("lastError") and delivery["status"] != "sent":
+            text += f" ({delivery['lastError']})"
+        parts.append(text)
+    return "; ".join(parts) or "—"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +95,7 @@ class RecipientRow:
     delivered_at: str = ""
     seen_at: str = ""
     read_at: str = ""
+    channels: str = "—"
 
 
 def _short(stamp: str | None) -> str:
@@ -104,7 +139,13 @@ def _detail(send_id: str) -> tuple[HistoryRow, list[RecipientRow]] | None:
     if found is None:
         return None
     recipients = [
-        RecipientRow(r["username"], _short(r["deliveredAt"]), _short(r["seenAt"]), _short(r["readAt"]))
+        RecipientRow(
+            r["username"],
+            _short(r["deliveredAt"]),
+            _short(r["seenAt"]),
+            _short(r["readAt"]),
+            recipient_channels(r.get("channels", {})),
+        )
         for r in found["recipients"]
     ]
     return HistoryRow.from_wire(found["send"]), recipients

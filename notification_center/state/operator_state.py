@@ -51,6 +51,27 @@ class SendOutcome:
 
 
 @dataclasses.dataclass(frozen=True)
+class ChannelTotals:
+    """One outside channel's delivery rows in the console's window (history/charts.py)."""
+
+    channel: str = ""
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    clicked: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelFailure:
+    time: str = ""
+    channel: str = ""
+    username: str = ""
+    error: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class UserConnections:
     username: str = ""
     clients: int = 0
@@ -139,6 +160,8 @@ class OperatorState(AuthState):
     chart_sends: list[dict[str, Any]] = []
     chart_latency: list[dict[str, Any]] = []
     chart_read_rate: list[dict[str, Any]] = []
+    channel_totals: list[ChannelTotals] = []
+    channel_failures: list[ChannelFailure] = []
 
     @access.user
     async def load(self):
@@ -231,6 +254,8 @@ class OperatorState(AuthState):
         self.chart_sends = data.sends
         self.chart_latency = data.latency
         self.chart_read_rate = data.read_rate
+        self.channel_totals = [ChannelTotals(**row) for row in data.channels]
+        self.channel_failures = [ChannelFailure(**row) for row in data.failures]
 
     async def _refresh_charts(self) -> None:
         data = await run_in_threadpool(_chart_data)

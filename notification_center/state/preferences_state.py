@@ -8,6 +8,7 @@ from typing import Any
 
 from notification_center.components import browser_events
 from notification_center.preferences import service as preferences
+from notification_center.preferences.rules import DEFAULT_PUSH, KINDS, PUSH_MODES
 from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 
@@ -23,6 +24,7 @@ class PreferenceRow:
     toast: bool = True
     sound: bool = True
     desktop: bool = True
+    push: str = DEFAULT_PUSH
 
 
 def rows_from(answer: dict[str, Any]) -> list[PreferenceRow]:
@@ -34,7 +36,8 @@ def rows_from(answer: dict[str, Any]) -> list[PreferenceRow]:
             c["name"],
             c["description"],
             c["critical"],
-            **{k: prefs.get(c["slug"], {}).get(k, True) for k in ("toast", "sound", "desktop")},
+            **{k: prefs.get(c["slug"], {}).get(k, True) for k in KINDS},
+            push=prefs.get(c["slug"], {}).get("push", DEFAULT_PUSH),
         )
         for c in answer.get("categories", [])
     ]
@@ -66,18 +69,28 @@ class PreferencesState(AuthState):
             for row in rows:
                 change = preferences_map.get(row["slug"])
                 if isinstance(change, dict):
-                    row.update(
-                        {k: v for k, v in change.items() if k in ("toast", "sound", "desktop") and isinstance(v, bool)}
-                    )
+                    row.update({k: v for k, v in change.items() if k in KINDS and isinstance(v, bool)})
+                    if change.get("push") in PUSH_MODES:
+                        row["push"] = change["push"]
             self.rows = [PreferenceRow(**row) for row in rows]
 
     @access.user
     async def set_preference(self, slug: str, kind: str, enabled: bool):
+        if kind not in KINDS:
+            return browser_events.toast("warning", "No such alert kind")
+        return await self._save(slug, {kind: bool(enabled)})
+
+    @access.user
+    async def set_push(self, slug: str, mode: str):
+        """The push column's choice; the service refuses anything but always/offline/never."""
+        return await self._save(slug, {"push": mode})
+
+    async def _save(self, slug: str, change: dict):
         user = await self._current_user()
         if user is None:
             return login_redirect(ROUTE)
         try:
-            answer = await preferences.save(user_id=user.id, changes={slug: {kind: bool(enabled)}})
+            answer = await preferences.save(user_id=user.id, changes={slug: change})
         except preferences.PreferenceError as exc:
             return browser_events.toast("warning", exc.message.split(": ", 1)[-1])
         self.rows = rows_from(answer)

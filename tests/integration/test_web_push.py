@@ -154,7 +154,7 @@ def test_503_then_201_is_retried_once_and_delivered_once(server, operator, user,
     time.sleep(1.0)
     assert len(push_service.for_token(browser.token)) == 2
     status = push_status(operator, sent["ids"][0], username)
-    assert status == {"status": "sent", "attempts": 2, "lastError": None}
+    assert status == {"status": "sent", "attempts": 2, "lastError": None, "clickedAt": None}
 
 
 def test_offline_mode_skips_users_with_an_open_stream(server, operator, user, push_service):
@@ -251,3 +251,43 @@ def test_subscriptions_are_their_owners_only(server, user, push_service):
     assert alice.delete(f"/api/push/subscriptions/{made['id']}").status_code == 404
     assert httpx.get(server.url + "/api/push/subscriptions").status_code == 401
     assert httpx.get(server.url + "/api/push/key").status_code == 401
+
+
+def test_a_click_reads_the_notification_and_counts_once_for_its_owner_only(server, operator, user, push_service):
+    username, client = user()
+    _, stranger = user()
+    browser, _ = subscribe(client, push_service)
+    sent = send(operator, username)
+    notification_id = sent["ids"][0]
+    wait_for(lambda: push_service.for_token(browser.token))
+    wait_for(lambda: (s := push_status(operator, notification_id, username)) and s["status"] == "sent")
+
+    # Not yours: 404, nothing read, nothing counted.
+    r = stranger.post("/api/push/clicks", json={"notificationId": notification_id})
+    assert r.status_code == 404 and r.json()["field"] == "notificationId"
+    for body, field in (
+        ({}, "notificationId"),
+        ({"notificationId": 7}, "notificationId"),
+        ({"id": "x"}, "notificationId"),
+    ):
+        r = client.post("/api/push/clicks", json=body)
+        assert r.status_code == 422 and r.json()["field"] == field, r.text
+    assert push_status(operator, notification_id, username)["clickedAt"] is None
+
+    first = client.post("/api/push/clicks", json={"notificationId": notification_id})
+    assert first.status_code == 200 and first.json()["readAt"] is not None
+    clicked_at = push_status(operator, notification_id, username)["clickedAt"]
+    assert clicked_at is not None
+    again = client.post("/api/push/clicks", json={"notificationId": notification_id})
+    assert again.status_code == 200 and push_status(operator, notification_id, username)["clickedAt"] == clicked_at
+    sends = operator.get("/api/history", params={"limit": 50}).json()["items"]
+    (item,) = [i for i in sends if i["channels"].get("push", {}).get("clicked")]
+    assert item["channels"]["push"] == {
+        "pending": 0,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "cancelled": 0,
+        "clicked": 1,
+    }
+    assert httpx.post(server.url + "/api/push/clicks", json={"notificationId": notification_id}).status_code == 401

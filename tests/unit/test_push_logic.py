@@ -155,3 +155,28 @@ def test_a_worker_that_never_sent_still_knows_the_channels_it_drains(tmp_path):
     env = {**os.environ, "NC_SECRETS_FILE": str(tmp_path / "s.json"), "NC_SECRET_KEY": "k" * 40}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "push", done.stderr
+
+
+def test_browser_labels_name_the_browser_and_system() -> None:
+    from notification_center.state.push_state import browser_label
+
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"
+    edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36 Edg/140.0"
+    safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Safari/604.1"
+    assert browser_label(chrome) == "Chrome on Linux"
+    assert browser_label(edge) == "Edge on Windows"
+    assert browser_label(safari) == "Safari on iOS"
+    assert browser_label("") == "A browser"
+
+
+def test_history_channel_texts_leave_out_zeros_and_give_reasons() -> None:
+    from notification_center.state.history_state import channel_summary, recipient_channels
+
+    counts = {"pending": 0, "sent": 3, "failed": 1, "skipped": 0, "cancelled": 0, "clicked": 2}
+    assert channel_summary({"push": counts}) == "push: 3 sent, 1 failed, 2 clicked"
+    assert channel_summary({"push": dict.fromkeys(counts, 0)}) == ""
+    failed = {"status": "failed", "attempts": 3, "lastError": "503 from the push service", "clickedAt": None}
+    assert recipient_channels({"push": failed}) == "push failed after 3 attempts (503 from the push service)"
+    sent = {"status": "sent", "attempts": 1, "lastError": None, "clickedAt": "2026-12-02T02:00:00.000Z"}
+    assert recipient_channels({"push": sent}) == "push sent, clicked"
+    assert recipient_channels({}) == "—"
