@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.history.delivery import get_delivery_recorder
+from notification_center.monitoring import dependencies
 from notification_center.monitoring.connections import run_sampler
 from notification_center.monitoring.watchdog import LoopWatchdog
 from notification_center.push import sender as push_sender
@@ -79,9 +80,11 @@ async def _realtime() -> AsyncIterator[None]:
     gc.freeze()
     # The console's connections chart: one sample per slot, whichever worker writes it first.
     sampler = asyncio.get_running_loop().create_task(run_sampler(_connection_counts(broadcaster)))
+    probe = asyncio.get_running_loop().create_task(dependencies.run_probe(get_settings().dependency_probe_seconds))
     try:
         yield
     finally:
+        probe.cancel()
         await scheduler.stop()  # before the transport: what it claimed is still published
         await push_sender.close()
         sampler.cancel()

@@ -3,8 +3,8 @@
 One classification for every caller: the HTTP API turns an outage into 503 JSON with
 Retry-After (api/outage_handler.py), the pages into a "temporarily unavailable" toast
 (state/outage_toast.py). An outage is the database that cannot be reached, closed the
-connection, timed out (pool, connect, statement), is read-only or locked, or cannot open
-its file. Anything else (a bug, a constraint violation) is not one and keeps its 500: a 503
+connection, timed out (pool, connect, statement), is read-only, locked or out of disk
+space, or cannot open its file. Anything else (a bug, a constraint violation) is not one and keeps its 500: a 503
 would tell the client to retry something that will never work.
 """
 
@@ -26,6 +26,7 @@ UNREACHABLE = "cannot be reached"
 TIMED_OUT = "did not answer in time"
 READ_ONLY = "is read-only"
 BUSY = "is busy"
+NO_SPACE = "has no space left"
 
 # SQLSTATE prefixes / codes (PostgreSQL) that mean the server, not the request, is the problem.
 _PG_CODES: tuple[tuple[str, str], ...] = (
@@ -34,7 +35,8 @@ _PG_CODES: tuple[tuple[str, str], ...] = (
     ("55P03", TIMED_OUT),  # lock_not_available: lock_timeout
     ("57P", UNREACHABLE),  # admin / crash shutdown, cannot connect now (starting up)
     ("08", UNREACHABLE),  # connection exceptions
-    ("53", BUSY),  # insufficient resources: too many connections, disk full, out of memory
+    ("53100", NO_SPACE),  # disk_full
+    ("53", BUSY),  # insufficient resources: too many connections, out of memory
 )
 
 # Driver messages without a SQLSTATE (libpq before a connection exists; SQLite).
@@ -42,7 +44,8 @@ _MESSAGES: tuple[tuple[str, str], ...] = (
     ("read-only transaction", READ_ONLY),
     ("readonly database", READ_ONLY),
     ("database is locked", BUSY),
-    ("database or disk is full", BUSY),
+    ("database or disk is full", NO_SPACE),
+    ("no space left on device", NO_SPACE),
     ("unable to open database", UNREACHABLE),
     ("disk i/o error", UNREACHABLE),
     ("timeout expired", TIMED_OUT),

@@ -221,6 +221,8 @@ class Settings:
     db_statement_timeout_seconds: float = 30.0
     # The Retry-After of a 503 while a dependency is away (outages.py).
     outage_retry_after_seconds: int = 5
+    # How often each worker probes the database and Redis for /metrics (monitoring/dependencies.py).
+    dependency_probe_seconds: float = 5.0
     # Web Push (push/): the VAPID key pair (base64url), its contact, and the delivery knobs.
     vapid_private_key: str = ""
     vapid_public_key: str = ""
@@ -311,6 +313,7 @@ def load_settings() -> Settings:
         # Migrations run without it (an index build may take longer).
         db_statement_timeout_seconds=_float_env("NC_DB_STATEMENT_TIMEOUT_SECONDS", 30.0),
         outage_retry_after_seconds=_int_env("NC_OUTAGE_RETRY_AFTER_SECONDS", 5, minimum=1),
+        dependency_probe_seconds=_float_env("NC_DEPENDENCY_PROBE_SECONDS", 5.0, minimum=0.2),
         **_push_settings(),
     )
 

@@ -6,33 +6,17 @@ import asyncio
 import hmac
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from notification_center.api.bodies import HealthBody
 from notification_center.api.spec import ApiRoute, Operation, Reply
-from notification_center.db import get_engine
-from notification_center.realtime.broadcaster import get_notification_broadcaster
+from notification_center.monitoring import dependencies
 from notification_center.settings import get_settings
 
 
-def _db_ok() -> bool:
-    try:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
 async def health(_request: Request) -> Response:
-    db_ok = await run_in_threadpool(_db_ok)
-    try:
-        redis = await asyncio.wait_for(get_notification_broadcaster().transport.health(), 2.0)
-    except Exception:
-        redis = "error"
+    db_ok, redis = await asyncio.gather(dependencies.database_ok(), dependencies.redis_status())
     healthy = db_ok and redis != "error"
     body = {"status": "ok" if healthy else "degraded", "db": "ok" if db_ok else "error", "redis": redis}
     return JSONResponse(body, status_code=200 if healthy else 503)

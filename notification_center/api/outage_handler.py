@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from notification_center.monitoring import dependencies
 from notification_center.outages import Outage, classify
 from notification_center.settings import get_settings
 
@@ -50,6 +51,7 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
     outage = classify(exc)
     if outage is None:
         raise exc  # not an outage: Starlette's 500, with the traceback in the log
+    dependencies.record_outage(outage)
     # One line, no traceback: while the database is away every request would log one.
     first_line = (str(exc).strip().splitlines() or [""])[0][:200]
     logger.warning(

@@ -23,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from notification_center import metrics
 from notification_center.db import session_scope
 from notification_center.models import utcnow
+from notification_center.monitoring import dependencies
+from notification_center.outages import classify
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +109,13 @@ class Scheduler:
         while not self._stopping.is_set():
             try:
                 claimed = await run_in_threadpool(_claim_in_transaction, work)
-            except Exception:  # the database is away or the work failed: try again next tick
-                logger.exception("scheduled work %r failed", work.name)
+            except Exception as exc:  # the database is away or the work failed: try again next tick
+                # Nothing was claimed (the transaction rolled back): the work waits, none is lost.
+                if (outage := classify(exc)) is not None:
+                    dependencies.record_outage(outage)
+                    logger.warning("scheduled work %r paused: %s", work.name, outage.message())
+                else:
+                    logger.exception("scheduled work %r failed", work.name)
                 return handled
             if claimed.count:
                 handled += claimed.count

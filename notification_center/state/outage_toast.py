@@ -19,6 +19,7 @@ from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
 
 from notification_center.components import browser_events
+from notification_center.monitoring import dependencies
 from notification_center.outages import classify
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def backend_exception_handler(exception: Exception) -> EventSpec:
     outage = classify(exception)
     if outage is None:
         return default_backend_exception_handler(exception)
+    dependencies.record_outage(outage)
     logger.warning("event refused: %s (%s)", outage.message(), type(exception).__name__)
     return browser_events.toast(
         "warning",

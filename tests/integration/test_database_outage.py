@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -48,7 +49,12 @@ def own_postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="module")
 def outage_app(own_postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerApiServer]:
     url = own_postgres.create_database(f"outage_{secrets.token_hex(4)}")
-    env = {"REFLEX_DB_URL": url, "NC_PING_INTERVAL_SECONDS": "1", "NC_SCHEDULER_INTERVAL_SECONDS": "0.5"}
+    env = {
+        "REFLEX_DB_URL": url,
+        "NC_PING_INTERVAL_SECONDS": "1",
+        "NC_SCHEDULER_INTERVAL_SECONDS": "0.5",
+        "NC_DEPENDENCY_PROBE_SECONDS": "0.3",
+    }
     server = WorkerApiServer(tmp_path_factory.mktemp("outage"), env).start()
     server.create_user("op", "op-password-123", "operator")
     server.create_user("alice", "alice-password-123", "user")
@@ -144,6 +150,12 @@ async def test_postgresql_stopped_abruptly_answers_503_then_heals(outage_app, ow
         assert before.status_code == 201, before.text
         [before_id] = before.json()["ids"]
         await stream.wait_notifications(1)
+        # Due while the database is away: the scheduler pauses, then sends it once.
+        due = datetime.now(UTC) + timedelta(seconds=1.5)
+        scheduled = await op.post(
+            "/api/notifications", json={"title": "due during", "recipients": ["alice"], "sendAt": due.isoformat()}
+        )
+        assert scheduled.status_code == 202, scheduled.text
 
         own_postgres.crash()
         timings: dict[str, float] = {}
@@ -163,6 +175,12 @@ async def test_postgresql_stopped_abruptly_answers_503_then_heals(outage_app, ow
         health, elapsed = await _timed(lambda: anonymous.get("/api/health"))
         assert health.status_code == 503 and health.json()["status"] == "degraded" and elapsed < BOUND
         timings["GET /api/health"] = elapsed
+        # Stay away past the scheduled send's due time and a few scheduler ticks and probes.
+        await asyncio.sleep(max((due - datetime.now(UTC)).total_seconds(), 0) + 1.5)
+        away = _metrics(await anonymous.get("/metrics"))
+        assert away['nc_dependency_up{dependency="database"}'] == 0
+        assert away['nc_dependency_degraded_seconds_total{dependency="database"}'] > 0
+        assert away['nc_dependency_errors_total{dependency="database",reason="cannot be reached"}'] >= 8
 
         own_postgres.resume()
         healed = {what: await _poll(call, ok, HEAL) for what, call, ok in _healing_calls(op, alice, anonymous)}
@@ -171,14 +189,28 @@ async def test_postgresql_stopped_abruptly_answers_503_then_heals(outage_app, ow
         after = await _send(op, "acknowledged after")()
         assert after.status_code == 201, after.text
         healed_title = "healed send"  # from the polling above: it was acknowledged too
-        # The stream open through the outage is still live and gets what is sent now, once.
-        await stream.wait_for(lambda r: len(r.of_type("notification")) >= 3, timeout=HEAL)
+        # The stream open through the outage is still live and gets what is sent now, once;
+        # the send that fell due meanwhile went out once, after the database came back.
+        await stream.wait_for(lambda r: len(r.of_type("notification")) >= 4, timeout=HEAL)
         titles = [e.data["title"] for e in stream.of_type("notification")]
-        assert titles == ["acknowledged before", healed_title, "acknowledged after"], titles
+        assert sorted(titles) == sorted(["acknowledged before", healed_title, "due during", "acknowledged after"])
+        assert titles[0] == "acknowledged before", titles
+        assert (
+            _count(
+                url := outage_app.env()["REFLEX_DB_URL"],
+                "SELECT count(*) FROM notifications WHERE title = 'due during'",
+            )
+            == 1
+        )
+        back = _metrics(await anonymous.get("/metrics"))
+        assert (
+            back['nc_dependency_degraded_seconds_total{dependency="database"}']
+            >= away['nc_dependency_degraded_seconds_total{dependency="database"}']
+        )
+        assert await _until_up(anonymous), "nc_dependency_up never went back to 1"
         listed = (await alice.get("/api/notifications", params={"limit": 50})).json()["items"]
         assert [n["title"] for n in listed].count("acknowledged before") == 1
         assert before_id in [n["id"] for n in listed]
-        url = outage_app.env()["REFLEX_DB_URL"]
         assert _count(url, "SELECT count(*) FROM notifications WHERE title = 'refused during'") == 0
         assert _count(url, "SELECT count(*) FROM sends WHERE title = 'refused during'") == 0
         assert (await _stream_status(alice)).status_code == 200
@@ -188,6 +220,26 @@ async def test_postgresql_stopped_abruptly_answers_503_then_heals(outage_app, ow
         await stream.close()
         for client in (op, alice, anonymous):
             await client.aclose()
+
+
+def _metrics(response: httpx.Response) -> dict[str, float]:
+    """Prometheus text as {"name{labels}": value} (comments left out)."""
+    assert response.status_code == 200, response.text
+    found = {}
+    for line in response.text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            found[name] = float(value)
+    return found
+
+
+async def _until_up(client: httpx.AsyncClient) -> bool:
+    deadline = time.monotonic() + HEAL
+    while time.monotonic() < deadline:
+        if _metrics(await client.get("/metrics")).get('nc_dependency_up{dependency="database"}') == 1:
+            return True
+        await asyncio.sleep(0.2)
+    return False
 
 
 def _healing_calls(
