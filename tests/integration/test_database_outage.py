@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import shutil
 import tempfile
@@ -315,5 +316,53 @@ def test_a_page_event_during_the_outage_toasts_and_works_again_after(outage_page
         if not _is_up(own_postgres):
             own_postgres.resume()
         tab.close()
+        client.close()
+        operator.close()
+
+
+def test_a_page_in_chromium_shows_the_outage_and_recovers_by_itself(outage_page_app, own_postgres):
+    """The same outage as a person sees it: the click that needs the database shows the
+    "temporarily unavailable" toast and changes nothing; once the database is back the same
+    page, without a reload, does what the next click asks."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS
+    from tests.e2e.helpers import item, toast, wait_connected
+
+    client = outage_page_app.login("bob", "bob-password-123")
+    operator = outage_page_app.login("op", "op-password-123")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            context = browser.new_context(base_url=outage_page_app.url)
+            context.set_default_timeout(20_000)
+            context.add_cookies(
+                [{"name": "nc_session", "value": client.cookies["nc_session"], "url": outage_page_app.url}]
+            )
+            page = context.new_page()
+            page.goto("/")
+            wait_connected(page)
+            sent = operator.post("/api/notifications", json={"title": "unread through it", "recipients": ["bob"]})
+            (notification_id,) = sent.json()["ids"]
+            expect(item(page, notification_id)).to_have_attribute("data-read", "false")
+
+            own_postgres.crash()
+            page.get_by_test_id("mark-all-read").click()
+            expect(toast(page, OUTAGE_TITLE)).to_be_visible(timeout=BOUND * 1000)
+            expect(item(page, notification_id)).to_have_attribute("data-read", "false")
+            expect(page).not_to_have_url(re.compile("/login"))
+
+            own_postgres.resume()
+            deadline = time.monotonic() + HEAL
+            while operator.get("/api/health").status_code != 200:
+                assert time.monotonic() < deadline, "the database never came back"
+                time.sleep(0.2)
+            page.get_by_test_id("mark-all-read").click()
+            expect(item(page, notification_id)).to_have_attribute("data-read", "true")
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+            browser.close()
+    finally:
+        if not _is_up(own_postgres):
+            own_postgres.resume()
         client.close()
         operator.close()
