@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from starlette.routing import Route
+from starlette.responses import JSONResponse
+from starlette.routing import Match, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from notification_center.api.bodies import ErrorBody
 
@@ -67,10 +69,34 @@ class ApiRoute(Route):
         self.operation = operation
 
 
-def implied_replies(route: ApiRoute) -> list[Reply]:
+class ApiWebSocketRoute(WebSocketRoute):
+    """A documented WebSocket route (api/spec.py's ApiRoute, for an upgrade): a plain GET
+    on its path answers 426 JSON instead of falling through to the API's 404."""
+
+    method = "GET"
+
+    def __init__(self, path: str, endpoint: Any, operation: Operation, name: str) -> None:
+        super().__init__(path, endpoint, name=name)
+        self.operation = operation
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http":
+            match, child = super().matches({**scope, "type": "websocket"})
+            return (Match.FULL, child) if match is Match.FULL else (Match.NONE, {})
+        return super().matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            body = {"error": "this route is a WebSocket: send Upgrade: websocket"}
+            await JSONResponse(body, status_code=426, headers={"Upgrade": "websocket"})(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
+
+
+def implied_replies(route: ApiRoute | ApiWebSocketRoute) -> list[Reply]:
     """The answers a route gives through the shared layers rather than its own code."""
     operation, replies = route.operation, []
-    if route.path.startswith("/api/"):  # where the middleware of api/__init__.py acts
+    if route.path.startswith("/api/") and isinstance(route, ApiRoute):  # api/__init__.py's middleware (HTTP only)
         replies += [
             Reply(400, "the Content-Length header is not a number"),
             Reply(413, "the request body (declared or sent) is larger than 64 KiB"),
@@ -87,7 +113,8 @@ def implied_replies(route: ApiRoute) -> list[Reply]:
         replies.append(Reply(401, "not signed in (no, an expired or a revoked session cookie)"))
     if operation.auth in ("operator", "sender"):
         replies.append(Reply(403, "signed in, but not as an operator"))
-    if route.path.startswith("/api/") and operation.uses_database:  # api/outage_handler.py
+    http = isinstance(route, ApiRoute)  # a WebSocket says 503 as a close code
+    if route.path.startswith("/api/") and operation.uses_database and http:  # api/outage_handler.py
         replies.append(
             Reply(
                 503,
