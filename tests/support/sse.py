@@ -14,6 +14,7 @@ import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import aconnect_sse
@@ -67,7 +68,7 @@ class StreamReader:
     async def _run_ws(self) -> None:
         path = WS_PATH
         if self.use_query:
-            path += "?lastEventId=" + httpx.QueryParams({"x": self.last_event_id or ""})["x"]
+            path += "?lastEventId=" + quote(self.last_event_id or "", safe="")
         try:
             self.socket = await WebSocket.connect(str(self.client.base_url), path, cookie=self._cookie_header())
             if not self.use_query:  # the first message says where to resume

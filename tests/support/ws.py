@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from wsproto import ConnectionType, WSConnection
@@ -19,7 +19,6 @@ from wsproto.events import (
     CloseConnection,
     Ping,
     RejectConnection,
-    RejectData,
     Request,
     TextMessage,
 )
@@ -42,6 +41,7 @@ class WebSocket:
     writer: asyncio.StreamWriter
     ws: WSConnection
     closed: Closed | None = None
+    pending: list = field(default_factory=list)  # events that arrived with the handshake's answer
 
     @classmethod
     async def connect(
@@ -67,8 +67,10 @@ class WebSocket:
         writer.write(ws.send(request))
         socket = cls(reader, writer, ws)
         while True:
-            for event in socket._events_or_none():
+            events = list(ws.events())
+            for index, event in enumerate(events):
                 if isinstance(event, AcceptConnection):
+                    socket.pending = events[index + 1 :]
                     return socket
                 if isinstance(event, RejectConnection):
                     writer.close()
@@ -77,9 +79,6 @@ class WebSocket:
             if not data:
                 raise Closed(None, "connection closed during the handshake")
             ws.receive_data(data)
-
-    def _events_or_none(self):
-        return list(self.ws.events())
 
     async def send_text(self, text: str) -> None:
         try:
@@ -98,7 +97,9 @@ class WebSocket:
         while True:
             if self.closed is not None:
                 raise self.closed
-            for event in self._events_or_none():
+            self.pending += list(self.ws.events())
+            while self.pending:
+                event = self.pending.pop(0)
                 if isinstance(event, TextMessage):
                     buffer += event.data
                     if event.message_finished:
@@ -111,8 +112,6 @@ class WebSocket:
                         self.writer.write(self.ws.send(event.response()))
                     self.writer.close()
                     raise self.closed
-                elif isinstance(event, RejectData):
-                    continue
             try:
                 data = await self.reader.read(65536)
             except OSError as exc:
