@@ -1,10 +1,11 @@
-"""`python -m bench.hold_client PORT N COOKIE SEQS OUT.json`: one of several client processes.
+"""`python -m bench.hold_client PORT N COOKIE SEQS OUT.json [PATH]`: one of several client processes.
 
 Scenario E holds 20,000 streams, more than one process may open (20,000 files here), so
 each client process holds its share: it opens N streams, prints `ready`, waits until every
 stream has every marker in SEQS (comma-separated) or 120 s pass, then writes the arrival
 times (`time.perf_counter()`, the system-wide monotonic clock, so the parent can compare
-them with its send times) and how many streams were still open.
+them with its send times) and how many streams were still open. PATH (default the SSE
+stream) may name a WebSocket route (one ending in `/ws`), opened as upgrades.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import resource
 import sys
 from pathlib import Path
 
-from bench.taps import Arrivals, close_taps, open_taps, request_bytes
+from bench.taps import Arrivals, close_taps, open_taps, request_bytes, ws_request_bytes
 
 
-async def hold(port: int, count: int, cookie: str, seqs: list[int]) -> dict:
+async def hold(port: int, count: int, cookie: str, seqs: list[int], path: str = "/api/notifications/stream") -> dict:
     arrivals = Arrivals()
-    build = request_bytes("/api/notifications/stream", f"127.0.0.1:{port}", cookie)
+    builder = ws_request_bytes if path.split("?")[0].endswith("/ws") else request_bytes
+    build = builder(path, f"127.0.0.1:{port}", cookie if cookie != "-" else None)
     taps, seconds = await open_taps("127.0.0.1", port, [build] * count, arrivals)
     print("ready", round(seconds, 2), flush=True)
     try:
@@ -39,7 +41,8 @@ def main() -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     port, count, cookie, seqs, out = sys.argv[1:6]
-    result = asyncio.run(hold(int(port), int(count), cookie, [int(s) for s in seqs.split(",")]))
+    path = sys.argv[6] if len(sys.argv) > 6 else "/api/notifications/stream"
+    result = asyncio.run(hold(int(port), int(count), cookie, [int(s) for s in seqs.split(",")], path))
     Path(out).write_text(json.dumps(result))
 
 
