@@ -6,8 +6,8 @@ replaced, and it is wrapped in a minimal nginx.conf that keeps pid, logs and tem
 the instance's own folder.
 
 Two hostile variants of that configuration stand for the networks the stream's automatic
-transport choice is for: "buffering" (the SSE stream held back in nginx's buffers, the
-`X-Accel-Buffering: no` hint ignored, as a corporate gateway does) and "no-stream-upgrade"
+transport choice is for: "buffering" (the SSE stream held back in nginx's buffers and its
+gzip filter, the `X-Accel-Buffering: no` hint ignored, as a corporate gateway does) and "no-stream-upgrade"
 (the stream's WebSocket upgrade is not passed on: the app answers that plain GET with 426).
 """
 
@@ -37,7 +37,12 @@ def readme_snippet() -> str:
 def _variant(snippet: str, variant: str) -> str:
     if variant == "buffering":
         assert "proxy_buffering off;" in snippet
-        buffered = "proxy_buffering on;\n        proxy_ignore_headers X-Accel-Buffering;"
+        # nginx's buffering alone still passes each upstream read on; a compressing gateway is
+        # what holds small events back (gzip waits for a block's worth), as many do.
+        buffered = (
+            "proxy_buffering on;\n        proxy_ignore_headers X-Accel-Buffering;\n"
+            "        gzip on;\n        gzip_types text/event-stream;"
+        )
         return snippet.replace("proxy_buffering off;", buffered)
     if variant == "no-stream-upgrade":
         location = re.search(r"\n    location / \{.*?\n    \}\n", snippet, re.S)
