@@ -74,6 +74,7 @@ class ApiWebSocketRoute(WebSocketRoute):
     on its path answers 426 JSON instead of falling through to the API's 404."""
 
     method = "GET"
+    methods = frozenset({"GET"})  # the upgrade, or the plain GET's 426
 
     def __init__(self, path: str, endpoint: Any, operation: Operation, name: str) -> None:
         super().__init__(path, endpoint, name=name)
@@ -96,7 +97,7 @@ class ApiWebSocketRoute(WebSocketRoute):
 def implied_replies(route: ApiRoute | ApiWebSocketRoute) -> list[Reply]:
     """The answers a route gives through the shared layers rather than its own code."""
     operation, replies = route.operation, []
-    if route.path.startswith("/api/") and isinstance(route, ApiRoute):  # api/__init__.py's middleware (HTTP only)
+    if route.path.startswith("/api/"):  # where the middleware of api/__init__.py acts
         replies += [
             Reply(400, "the Content-Length header is not a number"),
             Reply(413, "the request body (declared or sent) is larger than 64 KiB"),
@@ -113,8 +114,7 @@ def implied_replies(route: ApiRoute | ApiWebSocketRoute) -> list[Reply]:
         replies.append(Reply(401, "not signed in (no, an expired or a revoked session cookie)"))
     if operation.auth in ("operator", "sender"):
         replies.append(Reply(403, "signed in, but not as an operator"))
-    http = isinstance(route, ApiRoute)  # a WebSocket says 503 as a close code
-    if route.path.startswith("/api/") and operation.uses_database and http:  # api/outage_handler.py
+    if route.path.startswith("/api/") and operation.uses_database:  # api/outage_handler.py
         replies.append(
             Reply(
                 503,

@@ -159,6 +159,7 @@ _OPERATION = Operation(
         Reply(426, "not a WebSocket upgrade"),
     ),
     auth="user",
+    uses_database=False,  # a database outage is close code 4503, not an HTTP answer
     params=(
         Param(
             "lastEventId",
