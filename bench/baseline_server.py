@@ -45,7 +45,14 @@ async def stream(_request: Request) -> Response:
     return EventSourceResponse(events(), ping=PING_SECONDS, headers={"Cache-Control": "no-cache"})
 
 
-async def ws_stream(scope: Scope, receive: Receive, send: Send) -> None:
+class WebSocketStream:
+    """A plain ASGI endpoint (a function would be wrapped as a Starlette session)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await ws_stream(receive, send)
+
+
+async def ws_stream(receive: Receive, send: Send) -> None:
     """The least a WebSocket fan-out does: accept, register, write what arrives."""
     await receive()  # websocket.connect
     await send({"type": "websocket.accept"})
@@ -83,7 +90,7 @@ async def health(_request: Request) -> Response:
 app = Starlette(
     routes=[
         Route("/stream", stream, methods=["GET"]),
-        WebSocketRoute("/ws", ws_stream),
+        WebSocketRoute("/ws", WebSocketStream()),
         Route("/send", send, methods=["POST"]),
         Route("/stats", stats, methods=["GET"]),
         Route("/health", health, methods=["GET"]),

@@ -244,3 +244,21 @@ async def test_a_flood_is_cut_off_at_the_message_rate(api, user):
     again = await open_socket(api, client)
     assert (await next_envelope(again, "connected"))["type"] == "connected"
     await again.close()
+
+
+async def test_a_websocket_delivery_is_stamped_in_the_sent_history(api, user):
+    """The delivery stamps (history/delivery.py) come from the core, whichever writer wrote."""
+    client, _, op = user
+    socket = await open_socket(api, client)
+    try:
+        await next_envelope(socket, "connected")
+        me = (await client.get("/api/auth/me")).json()["username"]
+        await op.post("/api/notifications", json={"title": "stamped", "recipients": [me]})
+        assert (await next_envelope(socket, "notification"))["data"]["title"] == "stamped"
+        send_id = (await op.get("/api/history", params={"limit": 1})).json()["items"][0]["id"]
+        deadline = time.monotonic() + 10  # the stamps are flushed about every second
+        while (detail := (await op.get(f"/api/history/{send_id}")).json())["send"]["delivered"] != 1:
+            assert time.monotonic() < deadline, detail["send"]
+            await asyncio.sleep(0.2)
+    finally:
+        await socket.close()
