@@ -1,6 +1,6 @@
 """Scenario W (issue 18): idle WebSocket streams beside idle SSE streams, app and baseline.
 
-`python -m bench.ws_scale [--streams 10000] [--sends 5]` (also `make bench ARGS=--ws`):
+`python -m bench.ws_scale [--streams 10000] [--sends 5]` (not part of `make bench`: minutes):
 
 1. the server starts; N SSE streams of one user are opened (a client process of their own,
    bench/hold_client.py: 20,000 sockets would not fit one process's open-files limit), then
