@@ -312,7 +312,9 @@ async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, ali
 
 
 async def test_max_connection_age_ends_the_stream_cleanly(tmp_root, transport):
-    server = ApiServer(tmp_root / "maxage", {"NC_MAX_CONNECTION_AGE_SECONDS": "1.5", "NC_PING_INTERVAL_SECONDS": "5"})
+    server = ApiServer(
+        tmp_root / f"maxage-{transport}", {"NC_MAX_CONNECTION_AGE_SECONDS": "1.5", "NC_PING_INTERVAL_SECONDS": "5"}
+    )
     server.start()
     try:
         server.create_user("aged", "aged-password")
@@ -332,7 +334,7 @@ async def test_max_connection_age_ends_the_stream_cleanly(tmp_root, transport):
 async def test_replay_of_a_long_backlog_is_complete_right_away(tmp_root, transport):
     """More than one replay page (500) missed: all of it arrives at once, not a page now and
     the rest at the next ping (30 s here)."""
-    server = ApiServer(tmp_root / "backlog", {"NC_PING_INTERVAL_SECONDS": "30"})
+    server = ApiServer(tmp_root / f"backlog-{transport}", {"NC_PING_INTERVAL_SECONDS": "30"})
     server.start()
     try:
         server.create_user("backlog", "backlog-password")
