@@ -71,10 +71,10 @@ def close_frame(reason: str | None, detail: str | None = None) -> tuple[int, str
     code, text = CLOSE_REASONS.get(reason or "closed", CLOSE_REASONS["closed"])
     if detail:
         text = f"{text}: {detail}"
-    return code, _fit(text)
+    return code, fit_reason(text)
 
 
-def _fit(text: str) -> str:
+def fit_reason(text: str) -> str:
     """A close reason is at most 123 bytes of UTF-8 (RFC 6455 section 5.5)."""
     data = text.encode()
     return text if len(data) <= 123 else data[:123].decode(errors="ignore")

@@ -51,7 +51,7 @@ def _cookie(headers: Headers, name: str) -> str | None:
 
 
 async def _close(send: Send, code: int, reason: str) -> None:
-    await send({"type": "websocket.close", "code": code, "reason": ws_protocol._fit(reason)})
+    await send({"type": "websocket.close", "code": code, "reason": ws_protocol.fit_reason(reason)})
 
 
 _REFUSALS = {
@@ -120,6 +120,8 @@ class WebSocketStreamEndpoint:
         try:
             admitted = await event_source.admit(key, requested, settings)
         except DATABASE_ERRORS as exc:
+            if pending is not None:
+                pending.cancel()
             outage = classify(exc)
             if outage is None:
                 raise
