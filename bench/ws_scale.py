@@ -86,6 +86,7 @@ def _holder(side: Side, transport: str, n: int, seqs: list[int], out: Path) -> s
         ",".join(map(str, seqs)),
         str(out),
         side.paths[transport],
+        "1200",  # the other transport's streams open (minutes) before this one's sends
     ]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -121,7 +122,7 @@ def measure(side: Side, n: int, sends: int, workdir: Path) -> dict[str, Any]:
                 sent_at[seq] = time.perf_counter()
                 side.send(transport, seq)
                 time.sleep(2)
-            procs[transport].wait(180)
+            procs[transport].wait(1300)
             cpu = group_cpu_seconds(side.pgid) - cpu0
             result = json.loads(outs[transport].read_text())
             times = [(t - sent_at[s]) * 1000 for s in seqs[transport] for t in result["arrivals"][str(s)]]
