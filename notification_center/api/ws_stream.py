@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
+from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from notification_center.api import event_source, ws_connection, ws_protocol
@@ -41,13 +41,8 @@ MESSAGE_RATE = 5.0
 
 
 def _cookie(headers: Headers, name: str) -> str | None:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:  # a malformed Cookie header: no session
-        return None
-    morsel = jar.get(name)
-    return None if morsel is None else morsel.value
+    """The cookie as the SSE route reads it (Starlette's parser: lenient, and cheap)."""
+    return cookie_parser(headers.get("cookie", "")).get(name)
 
 
 async def _close(send: Send, code: int, reason: str) -> None:
