@@ -24,6 +24,16 @@
  * Unknown types are ignored. EventSource
  * cannot set headers on a new instance, so every (re)connect resumes with `?lastEventId=`.
  *
+ * Transports (the connection seam): the leader opens its connection through one adapter per
+ * transport, `TRANSPORTS.sse` (EventSource on GET /api/notifications/stream) or
+ * `TRANSPORTS.websocket` (GET /api/notifications/ws: one envelope per text message, the cursor
+ * in its `id`, refusals as close codes). Option `transport`: "sse", "websocket" or "auto"
+ * (default): SSE first; when no `connected` envelope arrives within CONNECTED_WITHIN_MS (a
+ * buffering proxy holds the stream back) or the connection fails twice before `connected`
+ * while /api/health answers (the network refuses this transport), switch to the other one, and
+ * remember the working transport for the browser session (a session cookie, so every tab and
+ * every later leader starts with it). The status says which transport is live (`transport`).
+ *
  * Imperative actions for Python (`rx.call_script`): window.ncNotificationStream
  * .reconnect() / .disconnect() / .wake() / .status().
  */
@@ -43,10 +53,15 @@ const STATUS_REFRESH_MS = 5000; // on pings, repeat an unchanged status at most 
 
 const DEFAULTS = {
   url: "/api/notifications/stream",
+  wsUrl: "/api/notifications/ws",
+  transport: "auto",
   autoReconnect: true,
   reconnectDelay: 3000,
   maxReconnectAttempts: 5,
 };
+const CONNECTED_WITHIN_MS = 4000; // auto: no `connected` by then -> try the other transport
+const FAILURES_BEFORE_SWITCH = 2; // auto: failures before `connected`, with the server up
+const TRANSPORT_COOKIE = "nc_stream_transport";
 
 const hasWindow = () => typeof window !== "undefined";
 
@@ -104,6 +119,107 @@ function safeCall(fn, ...args) {
   }
 }
 
+// ---- the connection seam: one adapter per transport ------------------------------------
+//
+// open(url, cursor, on) opens one connection and returns { close() }. It calls
+// on.message(envelope, cursor) for every envelope (cursor: the event's id, or "") and
+// on.error({ answered, code, reason }) once when the connection ends or cannot open;
+// `answered` means the server itself refused or ended it (a WebSocket close code of the
+// 4000 range), so the transport got through. close() ends it without calling back.
+
+function parseEnvelope(text) {
+  try {
+    const envelope = JSON.parse(text);
+    if (envelope && typeof envelope === "object" && typeof envelope.type === "string") return envelope;
+  } catch (e) {
+    /* not an envelope */
+  }
+  return null;
+}
+
+const TRANSPORTS = {
+  sse: {
+    open(url, cursor, on) {
+      const target = new URL(url, window.location.href);
+      if (cursor) target.searchParams.set("lastEventId", cursor);
+      const es = new EventSource(target.toString());
+      let done = false;
+      es.onmessage = (event) => {
+        const envelope = done ? null : parseEnvelope(event.data);
+        if (envelope) on.message(envelope, event.lastEventId || "");
+      };
+      es.onerror = () => {
+        // Take over from EventSource's own retry: ours backs off and resumes via the query.
+        if (done) return;
+        done = true;
+        es.close();
+        on.error({ answered: false, code: 0, reason: "" });
+      };
+      return {
+        close() {
+          done = true;
+          es.onmessage = null;
+          es.onerror = null;
+          es.close();
+        },
+      };
+    },
+  },
+  websocket: {
+    open(url, cursor, on) {
+      const target = new URL(url, window.location.href);
+      target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
+      target.searchParams.set("lastEventId", cursor || ""); // present: the server waits for no resume message
+      const ws = new WebSocket(target.toString());
+      let done = false;
+      ws.onmessage = (event) => {
+        const envelope = done || typeof event.data !== "string" ? null : parseEnvelope(event.data);
+        if (envelope) on.message(envelope, typeof envelope.id === "string" ? envelope.id : "");
+      };
+      ws.onerror = () => {}; // onclose follows with the code
+      ws.onclose = (event) => {
+        if (done) return;
+        done = true;
+        on.error({ answered: event.code >= 4000 && event.code < 5000, code: event.code, reason: event.reason || "" });
+      };
+      return {
+        close() {
+          done = true;
+          ws.onmessage = null;
+          ws.onclose = null;
+          try {
+            ws.close(1000);
+          } catch (e) {
+            /* already closed */
+          }
+        },
+      };
+    },
+  },
+};
+
+function otherTransport(name) {
+  return name === "websocket" ? "sse" : "websocket";
+}
+
+function rememberedTransport() {
+  try {
+    const match = document.cookie.match(new RegExp(`(?:^|; )${TRANSPORT_COOKIE}=(sse|websocket)(?:;|$)`));
+    return match ? match[1] : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function rememberTransport(name) {
+  try {
+    // A session cookie: the choice lasts while the browser runs, for every tab.
+    document.cookie = `${TRANSPORT_COOKIE}=${name}; path=/; SameSite=Lax`;
+  } catch (e) {
+    /* cookies disabled: auto starts with SSE again next time */
+  }
+}
+
 /**
  * The stream of one tab for one (url, scope): either the browser's leader (owns the
  * EventSource) or a follower (mirrors the leader). Components subscribe to it.
@@ -122,7 +238,7 @@ class TabStream {
     this.subscribers = new Set();
 
     // What the leader says about the browser's stream (every tab keeps a copy).
-    this.shared = { isConnected: false, isConnecting: true, error: null, reconnectAttempts: 0, manual: false };
+    this.shared = { isConnected: false, isConnecting: true, error: null, reconnectAttempts: 0, manual: false, transport: null };
     this.cursor = null; // last cursor this tab saw (own stream or relayed), with when the leader saw it
     this.cursorAt = 0;
     this.seen = new Set(); // notification ids already delivered to this tab's callbacks
@@ -135,7 +251,10 @@ class TabStream {
     this.channel = null;
     this.lockAbort = null;
     this.releaseLock = null;
-    this.es = null;
+    this.conn = null; // the leader's connection (an adapter's handle)
+    this.transport = null; // the transport of the leader's current or next connection
+    this.failuresBeforeConnected = 0; // auto: consecutive failures on `transport` before `connected`
+    this.connectedTimer = null;
     this.retryTimer = null;
     this.watchdog = null;
     this.stopTimer = null;
@@ -190,8 +309,11 @@ class TabStream {
   }
 
   setOptions(opts) {
+    const transport = ["sse", "websocket", "auto"].includes(opts.transport) ? opts.transport : DEFAULTS.transport;
     this.options = {
       url: this.url,
+      wsUrl: typeof opts.wsUrl === "string" && opts.wsUrl ? opts.wsUrl : DEFAULTS.wsUrl,
+      transport,
       autoReconnect: opts.autoReconnect !== false,
       reconnectDelay: numberOr(opts.reconnectDelay, DEFAULTS.reconnectDelay, 0),
       maxReconnectAttempts: numberOr(opts.maxReconnectAttempts, DEFAULTS.maxReconnectAttempts, 0),
@@ -209,7 +331,7 @@ class TabStream {
     this.running = true;
     this.isLeader = false;
     this.leaderId = null;
-    this.shared = { isConnected: false, isConnecting: true, error: null, reconnectAttempts: 0, manual: false };
+    this.shared = { isConnected: false, isConnecting: true, error: null, reconnectAttempts: 0, manual: false, transport: null };
     document.addEventListener("visibilitychange", this.onVisibility);
     window.addEventListener("online", this.onOnline);
     window.addEventListener("pagehide", this.onPageHide);
@@ -252,7 +374,7 @@ class TabStream {
     if (!this.running) return;
     this.running = false;
     this.clearRetry();
-    this.closeEventSource();
+    this.closeConnection();
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
     document.removeEventListener("visibilitychange", this.onVisibility);
@@ -296,57 +418,109 @@ class TabStream {
     this.connect();
   }
 
-  // ---- the leader's EventSource ------------------------------------------------------
+  // ---- the leader's connection (through the transport seam) ---------------------------
+
+  /** The transport for the next connection: the fixed option, or auto's current choice. */
+  chooseTransport() {
+    const option = this.options.transport;
+    if (option === "sse" || option === "websocket") return option;
+    if (!this.transport) this.transport = rememberedTransport() || "sse";
+    return this.transport;
+  }
 
   connect() {
     if (!this.running || !this.isLeader) return;
     this.clearRetry();
-    this.closeEventSource();
-    this.shared = { ...this.shared, isConnected: false, isConnecting: true, manual: false };
+    this.closeConnection();
+    const transport = this.chooseTransport();
+    this.transport = transport;
+    this.shared = { ...this.shared, isConnected: false, isConnecting: true, manual: false, transport };
     this.publishStatus();
 
-    let target;
+    const url = transport === "websocket" ? this.options.wsUrl : this.options.url || DEFAULTS.url;
+    let conn = null;
+    const handlers = {
+      message: (envelope, cursor) => {
+        if (this.conn === conn) this.onStreamMessage(envelope, cursor);
+      },
+      error: (info) => {
+        if (this.conn !== conn) return;
+        this.conn = null;
+        this.onConnectionError(transport, info);
+      },
+    };
     try {
-      target = new URL(this.options.url || DEFAULTS.url, window.location.href);
-      if (this.cursor) target.searchParams.set("lastEventId", this.cursor);
+      conn = TRANSPORTS[transport].open(url, this.cursor, handlers);
     } catch (e) {
-      this.fail(`Invalid notification stream URL: ${this.options.url}`);
+      this.fail(`Could not open notification stream (${transport}): ${e && e.message ? e.message : e}`);
       return;
     }
-    let es;
-    try {
-      es = new EventSource(target.toString());
-    } catch (e) {
-      this.fail(`Could not open notification stream: ${e && e.message ? e.message : e}`);
-      return;
-    }
-    this.es = es;
+    this.conn = conn;
     this.lastMessageAt = Date.now();
     this.lastPingAt = 0;
-    es.onmessage = (event) => {
-      if (this.es === es) this.onStreamMessage(event);
-    };
-    es.onerror = () => {
-      if (this.es !== es) return;
-      // Take over from EventSource's own retry: ours backs off and resumes via the query.
-      const wasConnected = this.shared.isConnected;
-      this.closeEventSource();
-      this.fail(wasConnected ? "Connection to notification stream lost" : "Could not connect to notification stream");
-    };
+    if (this.options.transport === "auto") {
+      this.connectedTimer = setTimeout(() => {
+        this.connectedTimer = null;
+        if (this.conn === conn && !this.shared.isConnected) this.switchTransport("no connected event in time");
+      }, CONNECTED_WITHIN_MS);
+    }
   }
 
-  onStreamMessage(event) {
+  onConnectionError(transport, info) {
+    this.clearConnectedTimer();
+    const wasConnected = this.shared.isConnected;
+    let message = wasConnected ? "Connection to notification stream lost" : "Could not connect to notification stream";
+    if (info.reason) message = `${message}: ${info.reason}`;
+    if (this.options.transport === "auto" && !wasConnected && !info.answered) {
+      // The transport did not get through. Twice in a row, with the server up: the other one.
+      this.failuresBeforeConnected += 1;
+      if (this.failuresBeforeConnected >= FAILURES_BEFORE_SWITCH) this.switchIfServerUp(transport);
+    }
+    this.fail(message);
+  }
+
+  /** Ask /api/health whether the server is up; if so, the transport is what failed. */
+  switchIfServerUp(transport) {
+    if (typeof fetch !== "function") return;
+    fetch("/api/health", { cache: "no-store", credentials: "same-origin" })
+      .then((response) => {
+        if (response.ok && this.transport === transport && !this.shared.isConnected && !this.shared.manual) {
+          this.switchTransport(`${transport} failed ${this.failuresBeforeConnected} times while the server is up`);
+        }
+      })
+      .catch(() => {
+        /* the server is down too: keep the transport, the backoff goes on */
+      });
+  }
+
+  /** auto: move to the other transport now. Counted as a reconnect attempt, so two transports
+   * that both fail still give up after maxReconnectAttempts. */
+  switchTransport(why) {
+    if (!this.running || !this.isLeader || this.options.transport !== "auto") return;
+    const attempts = this.shared.reconnectAttempts;
+    if (attempts >= this.options.maxReconnectAttempts) {
+      this.closeConnection();
+      this.fail(`Could not connect to notification stream (${why})`);
+      return;
+    }
+    const next = otherTransport(this.transport);
+    console.info(`[notification-stream] switching to ${next}: ${why}`);
+    this.transport = next;
+    this.failuresBeforeConnected = 0;
+    this.shared = { ...this.shared, reconnectAttempts: attempts + 1 };
+    this.connect();
+  }
+
+  clearConnectedTimer() {
+    if (this.connectedTimer) clearTimeout(this.connectedTimer);
+    this.connectedTimer = null;
+  }
+
+  onStreamMessage(envelope, cursor) {
     const now = Date.now();
     this.lastMessageAt = now;
-    let envelope;
-    try {
-      envelope = JSON.parse(event.data);
-    } catch (e) {
-      return; // not an envelope
-    }
-    if (!envelope || typeof envelope !== "object" || typeof envelope.type !== "string") return;
-    if (event.lastEventId) {
-      this.cursor = event.lastEventId;
+    if (cursor) {
+      this.cursor = cursor;
       this.cursorAt = now;
     }
     if (envelope.type === "ping") {
@@ -354,7 +528,17 @@ class TabStream {
       this.lastPingAt = now;
     }
     if (envelope.type === "connected") {
-      this.shared = { isConnected: true, isConnecting: false, error: null, reconnectAttempts: 0, manual: false };
+      this.clearConnectedTimer();
+      this.failuresBeforeConnected = 0;
+      if (this.options.transport === "auto") rememberTransport(this.transport);
+      this.shared = {
+        isConnected: true,
+        isConnecting: false,
+        error: null,
+        reconnectAttempts: 0,
+        manual: false,
+        transport: this.transport,
+      };
       this.publishStatus();
     }
     // Relay first, store second: a cursor must never be stored before its event went out.
@@ -372,7 +556,7 @@ class TabStream {
       // otherwise come back in the same instant and overflow its accept queue.
       const backoff = Math.min(reconnectDelay * Math.pow(2, attempts), MAX_BACKOFF_MS);
       const delay = Math.round(backoff * (0.5 + Math.random()));
-      this.shared = { isConnected: false, isConnecting: false, error: message, reconnectAttempts: attempts + 1, manual: false };
+      this.shared = { ...this.shared, isConnected: false, isConnecting: false, error: message, reconnectAttempts: attempts + 1, manual: false };
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
         this.connect();
@@ -381,7 +565,7 @@ class TabStream {
       const error = autoReconnect && maxReconnectAttempts > 0
         ? `${message} (gave up after ${attempts} reconnect attempts)`
         : message;
-      this.shared = { isConnected: false, isConnecting: false, error, reconnectAttempts: attempts, manual: false };
+      this.shared = { ...this.shared, isConnected: false, isConnecting: false, error, reconnectAttempts: attempts, manual: false };
     }
     this.publishStatus();
   }
@@ -396,20 +580,17 @@ class TabStream {
     this.retryTimer = null;
   }
 
-  closeEventSource() {
-    if (this.es) {
-      this.es.onmessage = null;
-      this.es.onerror = null;
-      this.es.close();
-    }
-    this.es = null;
+  closeConnection() {
+    this.clearConnectedTimer();
+    if (this.conn) this.conn.close();
+    this.conn = null;
   }
 
   /** A stream that went silent for several ping periods is dead (e.g. after sleep). */
   checkAlive() {
-    if (!this.isLeader || !this.es || !this.shared.isConnected || !this.pingGap) return;
+    if (!this.isLeader || !this.conn || !this.shared.isConnected || !this.pingGap) return;
     if (Date.now() - this.lastMessageAt > 3 * this.pingGap + WATCHDOG_MS) {
-      this.closeEventSource();
+      this.closeConnection();
       this.fail("Notification stream went silent");
     }
   }
@@ -428,8 +609,8 @@ class TabStream {
     if (!this.running) return;
     if (this.isLeader) {
       this.clearRetry();
-      this.closeEventSource();
-      this.shared = { isConnected: false, isConnecting: false, error: null, reconnectAttempts: 0, manual: true };
+      this.closeConnection();
+      this.shared = { ...this.shared, isConnected: false, isConnecting: false, error: null, reconnectAttempts: 0, manual: true };
       this.publishStatus();
     } else this.post({ kind: "command", action: "disconnect" });
   }
@@ -446,7 +627,7 @@ class TabStream {
       this.checkAlive();
       return;
     }
-    if (this.es && this.shared.isConnecting) return; // an attempt is under way
+    if (this.conn && this.shared.isConnecting) return; // an attempt is under way
     this.shared = { ...this.shared, reconnectAttempts: 0 };
     this.connect();
   }
@@ -525,6 +706,7 @@ class TabStream {
         error: typeof m.shared.error === "string" ? m.shared.error : null,
         reconnectAttempts: Number(m.shared.reconnectAttempts) || 0,
         manual: !!m.shared.manual,
+        transport: m.shared.transport === "sse" || m.shared.transport === "websocket" ? m.shared.transport : null,
       };
     }
     this.noteCursor(m.cursor, m.at);
@@ -585,6 +767,7 @@ class TabStream {
       error: this.shared.error,
       reconnectAttempts: this.shared.reconnectAttempts,
       isLeader: this.isLeader,
+      transport: this.shared.transport,
     };
   }
 
@@ -652,7 +835,8 @@ if (hasWindow()) window.ncNotificationStream = api;
  * The hook. Options as in the original: onNotification, onConnected, onDisconnected,
  * onError (receives a message string), autoReconnect, reconnectDelay, maxReconnectAttempts,
  * plus url, onRead, onEvent (lifecycle events as {type, data}), onStatus and scope (namespaces the sharing, e.g. by user id).
- * Returns { isConnected, isConnecting, error, reconnectAttempts, isLeader, reconnect, disconnect }.
+ * plus transport ("auto" | "sse" | "websocket") and wsUrl.
+ * Returns { isConnected, isConnecting, error, reconnectAttempts, isLeader, transport, reconnect, disconnect }.
  */
 export function useNotificationStream(options = {}) {
   const url = options.url || DEFAULTS.url;
@@ -666,6 +850,7 @@ export function useNotificationStream(options = {}) {
     error: null,
     reconnectAttempts: 0,
     isLeader: false,
+    transport: null,
   });
 
   useEffect(() => {
@@ -696,10 +881,12 @@ export function useNotificationStream(options = {}) {
     };
   }, [url, scope]);
 
-  const { autoReconnect, reconnectDelay, maxReconnectAttempts } = options;
+  const { autoReconnect, reconnectDelay, maxReconnectAttempts, transport, wsUrl } = options;
   useEffect(() => {
-    if (streamRef.current) streamRef.current.setOptions({ autoReconnect, reconnectDelay, maxReconnectAttempts });
-  }, [autoReconnect, reconnectDelay, maxReconnectAttempts]);
+    if (streamRef.current) {
+      streamRef.current.setOptions({ autoReconnect, reconnectDelay, maxReconnectAttempts, transport, wsUrl });
+    }
+  }, [autoReconnect, reconnectDelay, maxReconnectAttempts, transport, wsUrl]);
 
   return {
     ...status,

@@ -4,7 +4,8 @@ At 18,000 streams the client shares two cores with the server, so each stream co
 client as little as it can: no task, no HTTP parser, a regex over the bytes that arrive.
 A tap notes when each marker (`nc-bench-<seq>.`, in a notification's title) first
 arrives and remembers the last SSE `id:`, so it can resume with `Last-Event-ID` after a
-server restart (scenario D), like a browser does.
+server restart (scenario D), like a browser does. A WebSocket tap (`ws_request_bytes`) is
+the same Protocol: the server's frames are unmasked, so the markers read the same in them.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Tap(asyncio.Protocol):
         if self._head:
             self._head = False
             if self.status_ok is not None and not self.status_ok.done():
-                self.status_ok.set_result(data.startswith(b"HTTP/1.1 200"))
+                self.status_ok.set_result(data.startswith((b"HTTP/1.1 200", b"HTTP/1.1 101")))
         buf = self._tail + data
         cut = len(self._tail)
         for found in MARKER.finditer(buf):
@@ -91,6 +92,26 @@ def request_bytes(path: str, host: str, cookie: str | None) -> Callable[[str | N
             lines.append(f"Cookie: {cookie}")
         if last_id is not None:
             lines.append(f"Last-Event-ID: {last_id}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    return build
+
+
+def ws_request_bytes(path: str, host: str, cookie: str | None) -> Callable[[str | None], bytes]:
+    """A WebSocket upgrade of `path` (resuming with `?lastEventId=`, empty for a fresh start)."""
+
+    def build(last_id: str | None) -> bytes:
+        target = f"{path}{'&' if '?' in path else '?'}lastEventId={last_id or ''}"
+        lines = [
+            f"GET {target} HTTP/1.1",
+            f"Host: {host}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Version: 13",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        ]
+        if cookie:
+            lines.append(f"Cookie: {cookie}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
     return build

@@ -12,6 +12,9 @@ CONNECTIONS = Gauge("nc_stream_connections", "Open notification streams in this 
 NOTIFICATIONS_SENT = Counter("nc_notifications_sent_total", "Notifications persisted and published")
 EVENTS_DELIVERED = Counter("nc_stream_events_delivered_total", "Events written to streams", ["type"])
 STREAMS_DROPPED = Counter("nc_stream_dropped_total", "Streams ended by the server", ["reason"])
+WS_MESSAGES_REFUSED = Counter(
+    "nc_ws_messages_refused_total", "WebSocket client messages that closed their stream", ["reason"]
+)
 DELIVERY_LATENCY = Histogram(
     "nc_delivery_latency_seconds",
     "From a notification's creation to its write on a live stream",

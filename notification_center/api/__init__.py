@@ -25,6 +25,7 @@ from notification_center.api import (
     scheduled_routes,
     snooze_routes,
     stream,
+    ws_stream,
 )
 from notification_center.api.body_limit import BodySizeLimit
 from notification_center.api.csrf import CrossSiteGuard
@@ -43,6 +44,7 @@ def api_routes() -> list[ApiRoute]:
     served = [
         *auth_routes.routes,
         *stream.routes,
+        *ws_stream.routes,
         *notification_routes.routes,
         *snooze_routes.routes,
         *scheduled_routes.routes,

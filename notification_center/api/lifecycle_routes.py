@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from notification_center.api import notification_actions
 from notification_center.api.bodies import (
     BulkRequest,
     BulkResult,
@@ -40,10 +41,10 @@ def _validated(model: type[BulkRequest] | type[UndoRequest], body: Any) -> Any:
 async def _set_archived(request: Request, action: str) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-    result = await lifecycle.change(user_id=user.id, action=action, ids=[notification_id], want_row=True)
-    if result.notification is None:
+    notification = await notification_actions.apply(action, user_id=user.id, notification_id=notification_id)
+    if notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
-    return JSONResponse(result.notification)
+    return JSONResponse(notification)
 
 
 async def archive(request: Request) -> Response:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from notification_center import sending
+from notification_center.api import notification_actions
 from notification_center.api.bodies import (
     NotificationBody,
     NotificationPage,
@@ -20,7 +21,7 @@ from notification_center.api.bodies import (
 from notification_center.api.deps import ApiError, client_ip, json_body, require_sender, require_user
 from notification_center.api.spec import ApiRoute, Operation, Param, Reply
 from notification_center.db import session_scope
-from notification_center.notifications import lifecycle, read_state, service
+from notification_center.notifications import read_state, service
 from notification_center.notifications.schemas import SendRequest
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
@@ -83,19 +84,19 @@ async def list_notifications(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-    result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
-    if result.notification is None:
+    notification = await notification_actions.apply("read", user_id=user.id, notification_id=notification_id)
+    if notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
-    return JSONResponse(result.notification)
+    return JSONResponse(notification)
 
 
 async def mark_seen(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-    change = await lifecycle.mark_seen(user_id=user.id, ids=[notification_id], want_row=True)
-    if change.notification is None:
+    notification = await notification_actions.apply("seen", user_id=user.id, notification_id=notification_id)
+    if notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
-    return JSONResponse(change.notification)
+    return JSONResponse(notification)
 
 
 async def mark_all_read(request: Request) -> Response:

@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from notification_center.api.docs_page import render_docs
-from notification_center.api.spec import JSON, ApiRoute, Operation, Reply, implied_replies
+from notification_center.api.spec import JSON, ApiRoute, ApiWebSocketRoute, Operation, Reply, implied_replies
 from notification_center.auth.sessions import cookie_name
 
 TITLE = "Notification Center API"
@@ -27,10 +27,10 @@ SECURITY_SCHEME = "session"
 KEY_SCHEME = "apiKey"
 
 
-def _operation_routes(routes: Sequence[BaseRoute]) -> list[ApiRoute]:
+def _operation_routes(routes: Sequence[BaseRoute]) -> list[ApiRoute | ApiWebSocketRoute]:
     documented = []
     for route in routes:
-        if not isinstance(route, ApiRoute):
+        if not isinstance(route, ApiRoute | ApiWebSocketRoute):
             raise TypeError(f"{route!r} has no OpenAPI operation: declare it as an ApiRoute")
         path_params = {p.name for p in route.operation.params if p.location == "path"}
         if path_params != set(route.param_convertors):
@@ -39,7 +39,9 @@ def _operation_routes(routes: Sequence[BaseRoute]) -> list[ApiRoute]:
     return documented
 
 
-def _model_schemas(routes: list[ApiRoute]) -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
+def _model_schemas(
+    routes: list[ApiRoute | ApiWebSocketRoute],
+) -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
     """Every body model's reference, and the components holding their schemas."""
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
     for route in routes:
@@ -70,7 +72,7 @@ def _responses(replies: list[Reply], refs: dict[tuple[type[BaseModel], str], Any
     return dict(sorted(responses.items()))
 
 
-def _operation(route: ApiRoute, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+def _operation(route: ApiRoute | ApiWebSocketRoute, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
     operation: Operation = route.operation
     result: dict[str, Any] = {
         "operationId": route.name,

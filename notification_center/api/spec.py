@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from starlette.routing import Route
+from starlette.responses import JSONResponse
+from starlette.routing import Match, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from notification_center.api.bodies import ErrorBody
 
@@ -67,7 +69,32 @@ class ApiRoute(Route):
         self.operation = operation
 
 
-def implied_replies(route: ApiRoute) -> list[Reply]:
+class ApiWebSocketRoute(WebSocketRoute):
+    """A documented WebSocket route (api/spec.py's ApiRoute, for an upgrade): a plain GET
+    on its path answers 426 JSON instead of falling through to the API's 404."""
+
+    method = "GET"
+    methods = frozenset({"GET"})  # the upgrade, or the plain GET's 426
+
+    def __init__(self, path: str, endpoint: Any, operation: Operation, name: str) -> None:
+        super().__init__(path, endpoint, name=name)
+        self.operation = operation
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http":
+            match, child = super().matches({**scope, "type": "websocket"})
+            return (Match.FULL, child) if match is Match.FULL else (Match.NONE, {})
+        return super().matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            body = {"error": "this route is a WebSocket: send Upgrade: websocket"}
+            await JSONResponse(body, status_code=426, headers={"Upgrade": "websocket"})(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
+
+
+def implied_replies(route: ApiRoute | ApiWebSocketRoute) -> list[Reply]:
     """The answers a route gives through the shared layers rather than its own code."""
     operation, replies = route.operation, []
     if route.path.startswith("/api/"):  # where the middleware of api/__init__.py acts

@@ -1,4 +1,7 @@
-"""A lean ASGI response for long-lived event streams: one coroutine per connection.
+"""The SSE writer: a lean ASGI response for long-lived event streams, one coroutine each.
+
+It writes what the stream core yields (api/event_source.py), each event framed by
+`encode`; api/ws_connection.py is its WebSocket twin over the same core.
 
 Why not sse-starlette's EventSourceResponse (which frames our events, see
 realtime/events.py): it runs an anyio task group of four tasks per connection (the body,
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import anyio
 from starlette.responses import Response
@@ -29,6 +32,8 @@ from starlette.types import Receive, Scope, Send
 from notification_center import metrics
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class _DisconnectWatch:
@@ -66,12 +71,13 @@ class Writer(Protocol):
 
 
 class EventStreamResponse(Response):
-    """Streams `body` (already framed SSE bytes) until it ends or the client goes away."""
+    """Streams `body`, each item framed by `encode`, until it ends or the client goes away."""
 
     def __init__(
         self,
-        body: AsyncIterator[bytes],
+        body: AsyncIterator[T],
         *,
+        encode: Callable[[T], bytes],
         headers: Mapping[str, str],
         media_type: str,
         writer: Writer,
@@ -84,6 +90,7 @@ class EventStreamResponse(Response):
         self.background = None
         self.init_headers(headers)
         self._body = body
+        self._encode = encode
         self._writer = writer
         self._on_disconnect = on_disconnect
         self._cleanup = cleanup
@@ -95,7 +102,9 @@ class EventStreamResponse(Response):
         watch = _DisconnectWatch(receive, self._on_disconnect)
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            async for chunk in self._body:
+            encode = self._encode
+            async for item in self._body:
+                chunk = encode(item)
                 writer.sending_since = clock()
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 writer.sending_since = None

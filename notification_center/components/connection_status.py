@@ -33,10 +33,15 @@ def _badge(state: str) -> rx.Component:
         role="status",
         aria_live="polite",
         white_space="nowrap",
-        # data-leader: whether this tab holds the browser's shared stream (others mirror it).
+        # data-leader: whether this tab holds the browser's shared stream (others mirror it);
+        # data-transport: "sse" | "websocket", the one live (or being tried).
         **testid(
             "connection-status",
-            **{"data-state": state, "data-leader": rx.cond(StreamState.is_leader, "true", "false")},
+            **{
+                "data-state": state,
+                "data-leader": rx.cond(StreamState.is_leader, "true", "false"),
+                "data-transport": StreamState.transport,
+            },
         ),
     )
 

@@ -1,9 +1,12 @@
 """The notification stream as a Reflex component: `assets/notification_stream.js` wrapped.
 
-The JS re-creates the original `useNotificationStream` React hook (EventSource on
-GET /api/notifications/stream, envelopes parsed, exponential-backoff reconnects that resume
-with `?lastEventId=`), with one stream per browser shared among its tabs (a Web Locks
-leader relays over a BroadcastChannel). It renders nothing; pages place it once and wire
+The JS re-creates the original `useNotificationStream` React hook (a connection to the
+stream, envelopes parsed, exponential-backoff reconnects that resume with `?lastEventId=`),
+with one stream per browser shared among its tabs (a Web Locks leader relays over a
+BroadcastChannel). The connection goes through one adapter per transport: SSE
+(GET /api/notifications/stream) or WebSocket (GET /api/notifications/ws); `transport="auto"`
+(the default) starts with SSE and switches when it cannot get through (README: the stream
+protocol). It renders nothing; pages place it once and wire
 its event triggers to state handlers:
 
     notification_stream(
@@ -29,6 +32,8 @@ from reflex_base.components.component import field
 from notification_center.components import browser_events
 
 STREAM_URL = "/api/notifications/stream"
+WS_URL = "/api/notifications/ws"
+TRANSPORTS = ("auto", "sse", "websocket")
 
 # `library` points at the copy Reflex makes of assets/ in .web/public at compile time.
 LIBRARY = "$/public/notification_stream.js"
@@ -45,6 +50,7 @@ class StreamStatus(TypedDict):
     error: str | None
     reconnectAttempts: int
     isLeader: bool
+    transport: str | None  # "sse" | "websocket": the live (or attempted) transport
 
 
 class NotificationStream(rx.Component):
@@ -54,6 +60,12 @@ class NotificationStream(rx.Component):
     tag = "NotificationStream"
 
     url: rx.Var[str] = field(default=rx.Var.create(STREAM_URL), doc="Same-origin URL of the SSE route.")
+    ws_url: rx.Var[str] = field(default=rx.Var.create(WS_URL), doc="Same-origin URL of the WebSocket route.")
+    transport: rx.Var[str] = field(
+        default=rx.Var.create("auto"),
+        doc='"auto" (SSE first, the other one when it cannot get through; remembered per browser session), '
+        '"sse" or "websocket".',
+    )
     auto_reconnect: rx.Var[bool] = field(default=rx.Var.create(True), doc="Reconnect after errors.")
     reconnect_delay: rx.Var[int] = field(
         default=rx.Var.create(3000), doc="Base delay (ms) before a reconnect; doubles per attempt, capped at 30 s."
@@ -78,13 +90,15 @@ class NotificationStream(rx.Component):
     on_disconnected: rx.EventHandler[no_args_event_spec] = field(doc="A connected stream was lost or closed.")
     on_error: rx.EventHandler[passthrough_event_spec(str)] = field(doc="An error message.")
     on_status: rx.EventHandler[passthrough_event_spec(dict)] = field(
-        doc="{isConnected, isConnecting, error, reconnectAttempts, isLeader}, on every change."
+        doc="{isConnected, isConnecting, error, reconnectAttempts, isLeader, transport}, on every change."
     )
 
 
-def notification_stream(**props: Any) -> rx.Component:
-    """The stream component (place it once per page)."""
-    return NotificationStream.create(**props)
+def notification_stream(transport: str = "auto", **props: Any) -> rx.Component:
+    """The stream component (place it once per page); `transport`: "auto", "sse" or "websocket"."""
+    if transport not in TRANSPORTS:
+        raise ValueError(f"transport must be one of {TRANSPORTS}, not {transport!r}")
+    return NotificationStream.create(transport=transport, **props)
 
 
 def stream_reconnect() -> EventSpec:

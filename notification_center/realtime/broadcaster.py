@@ -17,6 +17,7 @@ from notification_center import metrics
 from notification_center.models import Notification
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
+from notification_center.realtime.client import StreamClient
 from notification_center.realtime.messages import (
     Message,
     notification_message,
@@ -57,7 +58,7 @@ class NotificationBroadcaster:
     def register_client(self, user_id: str, client: Client) -> Callable[[], None]:
         """Add a local client; returns an idempotent cleanup that removes it."""
         if self._closing:  # raced with shutdown: it ends at once and resumes elsewhere
-            client.close()
+            _close(client, "shutdown")
         self._clients.setdefault(user_id, set()).add(client)
         metrics.CONNECTIONS.inc()
         done = False
@@ -174,7 +175,7 @@ class NotificationBroadcaster:
         revoked = set(session_ids) if isinstance(session_ids, list) else set()
         for client in list(self._clients.get(user_id, ())):
             if getattr(client, "session_key", None) in revoked:
-                client.close()
+                _close(client, "revoked")
 
     def _dispatch(self, message: Message) -> None:
         if message["kind"] == "revoked":
@@ -229,12 +230,21 @@ class NotificationBroadcaster:
         self._closing = True
         for clients in list(self._clients.values()):
             for client in list(clients):
-                client.close()
+                _close(client, "shutdown")
 
     async def stop(self) -> None:
         """Server shutdown: end every stream and stop the transport."""
         self.close_all_clients()
         await self.transport.stop()
+
+
+def _close(client: Client, reason: str) -> None:
+    """Close with a reason where the client keeps one (a stream's writer reports it: the
+    WebSocket's close code), plainly otherwise."""
+    if isinstance(client, StreamClient):
+        client.close(reason)
+    else:
+        client.close()
 
 
 _broadcaster: NotificationBroadcaster | None = None

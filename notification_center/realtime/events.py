@@ -1,4 +1,5 @@
-"""SSE wire format: the JSON envelope of CONTRACT section 4, framed by sse-starlette.
+"""Wire format: the JSON envelope of CONTRACT section 4, as SSE (framed by sse-starlette)
+or as one WebSocket text message (`StreamEvent.text`, which adds the cursor as `"id"`).
 
 Pure functions and values only, so the exact bytes are unit-tested apart from the route.
 """
@@ -31,6 +32,8 @@ EXPIRED = "expired"
 RESET = "reset"  # the resume cursor's history is gone: the client must reload its list
 # The user changed their alert preferences: every tab applies the new map at once.
 PREFERENCES = "preferences"
+# The WebSocket's answer to a client message (api/ws_protocol.py), to that connection only.
+REPLY = "reply"
 # `read` also travels as a user event: bulk read/unread and their undo (`"read": false`,
 # `"reload": true`) carry shapes the read-state message (`ReadMessage`) does not have.
 USER_EVENT_TYPES = frozenset({READ, SEEN, ARCHIVED, DELETED, UPDATED, EXPIRED, RESET, PREFERENCES})
@@ -47,6 +50,15 @@ class StreamEvent:
 
     def envelope(self) -> str:
         body = {"type": self.type, "data": self.data, "timestamp": self.timestamp}
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+    @cached_property
+    def text(self) -> str:
+        """One WebSocket text message, built once: the envelope plus `"id"` (the cursor that
+        SSE sends on its `id:` line) when the event has one."""
+        body = {"type": self.type, "data": self.data, "timestamp": self.timestamp}
+        if self.id is not None:
+            body["id"] = self.id
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
     def to_sse(self, retry_ms: int | None = None) -> ServerSentEvent:
@@ -87,16 +99,21 @@ def ping_event() -> StreamEvent:
     return StreamEvent(PING, {"message": "ping"})
 
 
-_ping_cache: tuple[int, bytes] = (-1, b"")
+_ping_cache: tuple[int, StreamEvent] = (-1, StreamEvent(PING, {}))
 
 
-def ping_frame() -> bytes:
-    """The encoded ping; streams that ping within the same 100 ms share one frame."""
+def shared_ping() -> StreamEvent:
+    """A ping event that streams pinging within the same 100 ms share (and its encodings)."""
     global _ping_cache
     tick = time.monotonic_ns() // 100_000_000
     if _ping_cache[0] != tick:
-        _ping_cache = (tick, ping_event().frame)
+        _ping_cache = (tick, ping_event())
     return _ping_cache[1]
+
+
+def ping_frame() -> bytes:
+    """The encoded SSE ping, shared like `shared_ping`."""
+    return shared_ping().frame
 
 
 def read_event(ids: list[str], unread_count: int, unseen_count: int | None = None) -> StreamEvent:
@@ -116,6 +133,10 @@ def read_up_to_event(up_to: str, unread_count: int, unseen_count: int | None = N
 def user_event(event_type: str, data: dict[str, Any]) -> StreamEvent:
     """A lifecycle event (USER_EVENT_TYPES): no cursor, since replay re-reads rows instead."""
     return StreamEvent(event_type, data)
+
+
+def reply_event(data: dict[str, Any]) -> StreamEvent:
+    return StreamEvent(REPLY, data)
 
 
 def reset_event(missing: int) -> StreamEvent:

@@ -26,10 +26,12 @@ class StreamState(rx.State):
     reconnect_attempts: int = 0
     # Whether this tab holds the browser's stream (the others mirror it).
     is_leader: bool = False
+    # "sse" | "websocket" (the live or attempted transport), "" until the component reports.
+    transport: str = ""
 
     def _clear_user_data(self) -> None:
         self.is_connected, self.is_connecting, self.error = False, True, ""
-        self.reconnect_attempts, self.is_leader = 0, False
+        self.reconnect_attempts, self.is_leader, self.transport = 0, False, ""
 
     @rx.var
     def connection_state(self) -> str:
@@ -54,6 +56,8 @@ class StreamState(rx.State):
         except (TypeError, ValueError):
             self.reconnect_attempts = 0
         self.is_leader = bool(status.get("isLeader"))
+        transport = status.get("transport")
+        self.transport = transport if transport in ("sse", "websocket") else ""
 
     @access.anyone
     def reconnect(self):

@@ -216,13 +216,18 @@ def test_visible_again_in_a_follower_tab_wakes_the_leader(
     def refuse(route) -> None:
         route.fulfill(status=503, content_type="application/json", body='{"error": "unavailable"}')
 
+    # The server is away for the stream and for /api/health alike: with health answering,
+    # the component would (rightly) take the refusals for SSE not getting through and move
+    # to the WebSocket (tests/e2e/test_stream_transports.py).
     context.route(f"**{STREAM_PATH}*", refuse)
+    context.route("**/api/health*", refuse)
     leader.evaluate("window.ncNotificationStream.reconnect()")
     leader.wait_for_function(f"{JS_STATUS}.reconnectAttempts >= 2", polling=100, timeout=20_000)
     for tab in tabs:
         expect(status(tab)).to_have_attribute("data-state", "disconnected")
         expect(tab.get_by_test_id("reconnect-button")).to_be_visible()
     context.unroute(f"**{STREAM_PATH}*", refuse)
+    context.unroute("**/api/health*", refuse)
 
     started = time.monotonic()
     follower.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # relayed to the leader

@@ -3,7 +3,8 @@
 Under `reflex run`, connection 1,025 was never accepted and health, pages and the API hung
 until streams closed. The launcher (notification_center/serve.py) sizes the limits to the
 open-files limit. Streams are opened over raw sockets: 1,100 httpx clients would cost more
-than the server under test.
+than the server under test. Every other stream is a WebSocket (GET /api/notifications/ws):
+both transports hold the same kind of slot.
 """
 
 from __future__ import annotations
@@ -31,9 +32,18 @@ def roomy_app(tmp_root: Path) -> Iterator[AppServer]:
     server.stop()
 
 
-async def _open_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+WS_UPGRADE = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
+async def _open_stream(
+    port: int, cookie: str, websocket: bool = False
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = f"GET /api/notifications/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: nc_session={cookie}\r\n\r\n"
+    path, extra = ("/api/notifications/ws?lastEventId=", WS_UPGRADE) if websocket else ("/api/notifications/stream", "")
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Cookie: nc_session={cookie}\r\n\r\n"
     writer.write(head.encode())
     await writer.drain()
     seen = b""
@@ -56,7 +66,8 @@ async def test_health_pages_and_new_streams_answer_beyond_1024_streams(roomy_app
     opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     try:
         for start in range(0, STREAMS, 100):
-            opened += await asyncio.gather(*(_open_stream(roomy_app.port, cookie) for _ in range(start, start + 100)))
+            batch = range(start, start + 100)
+            opened += await asyncio.gather(*(_open_stream(roomy_app.port, cookie, i % 2 == 1) for i in batch))
         assert len(opened) == STREAMS
 
         async with httpx.AsyncClient(base_url=roomy_app.url, timeout=5, follow_redirects=True) as http:
@@ -66,8 +77,9 @@ async def test_health_pages_and_new_streams_answer_beyond_1024_streams(roomy_app
             http.cookies.set("nc_session", cookie)
             me = await http.get("/api/auth/me")
             assert me.status_code == 200
-        # One more stream is accepted and gets its `connected` event.
+        # One more stream of each kind is accepted and gets its `connected` event.
         opened.append(await _open_stream(roomy_app.port, cookie))
+        opened.append(await _open_stream(roomy_app.port, cookie, websocket=True))
     finally:
         for _, writer in opened:
             writer.close()

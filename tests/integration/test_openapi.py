@@ -24,6 +24,9 @@ def test_the_app_serves_its_openapi_document(app_server):
     assert "text/event-stream" in stream["responses"]["200"]["content"]
     assert {"401", "429"} <= set(stream["responses"])
     assert {p["name"] for p in stream["parameters"]} == {"Last-Event-ID", "lastEventId"}
+    websocket = document["paths"]["/api/notifications/ws"]["get"]
+    assert {"101", "401", "426"} <= set(websocket["responses"])
+    assert "4429" in websocket["responses"]["101"]["description"]
 
 
 def test_the_docs_page_lists_every_route_without_any_script(app_server):

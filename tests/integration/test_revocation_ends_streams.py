@@ -5,6 +5,9 @@ about a second of the revocation was ended by the announced `revoked` message. F
 app with the in-memory transport; then two apps sharing Redis (and one SQLite database),
 each with two workers, where the revocation happens on one node and the streams live on
 the other, and where the CLI, a process of its own, announces it through Redis.
+
+Streams alternate between the two transports (SSE, WebSocket), so every scenario holds
+both; a WebSocket must also say why it ended (close code 4401).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytest
 
 from tests.conftest import Account
 from tests.support.processes import AppServer, RedisServer
-from tests.support.sse import StreamReader
+from tests.support.sse import TRANSPORTS, StreamReader
 
 pytestmark = pytest.mark.slow
 
@@ -67,9 +70,9 @@ def cookies(server: AppServer, who: Account) -> dict[str, str]:
 
 async def open_streams(server: AppServer, jar: dict[str, str], count: int) -> list[StreamReader]:
     readers = []
-    for _ in range(count):
+    for i in range(count):
         client = httpx.AsyncClient(base_url=server.url, cookies=jar, timeout=10)
-        reader = await StreamReader(client).start()
+        reader = await StreamReader(client, transport=TRANSPORTS[i % 2]).start()
         await reader.wait_for(lambda r: r.events)  # `connected`: registered and live
         readers.append(reader)
     return readers
@@ -77,7 +80,11 @@ async def open_streams(server: AppServer, jar: dict[str, str], count: int) -> li
 
 async def ended_within(readers: list[StreamReader], started: float) -> float:
     await asyncio.wait_for(asyncio.gather(*(r.ended.wait() for r in readers)), timeout=10)
-    return time.monotonic() - started
+    elapsed = time.monotonic() - started
+    for reader in readers:
+        if reader.transport == "websocket":
+            assert (reader.close_code, reader.close_reason) == (4401, "unauthenticated: the session was revoked")
+    return elapsed
 
 
 async def close(readers: list[StreamReader]) -> None:

@@ -24,6 +24,7 @@ import redis.asyncio as aioredis
 from notification_center.realtime.redis_transport import RedisTransport
 from tests.support.processes import AppServer, PostgresServer, RedisServer, free_port
 from tests.support.resuming_sse import ResumingStream
+from tests.support.ws import Closed, WebSocket
 
 pytestmark = pytest.mark.slow
 
@@ -153,6 +154,19 @@ async def try_stream(client: httpx.AsyncClient) -> tuple[int, dict | None]:
         return r.status_code, json.loads(await r.aread())
 
 
+async def try_websocket(url: str, cookies: dict[str, str]) -> Closed:
+    """Open the WebSocket stream; how the server closed it (a refusal comes before any message)."""
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    socket = await WebSocket.connect(url, "/api/notifications/ws?lastEventId=", cookie=cookie)
+    try:
+        await asyncio.wait_for(socket.recv(), 10)
+    except Closed as closed:
+        return closed
+    finally:
+        await socket.close()
+    raise AssertionError("the WebSocket stream was admitted")
+
+
 async def close_all(streams: list[ResumingStream]) -> None:
     await asyncio.gather(*(s.close() for s in streams))
 
@@ -201,6 +215,9 @@ async def test_per_user_limit_holds_across_workers(node1: AppServer, scale_redis
                 status, body = await try_stream(client)
                 assert status == 429, body
                 assert body["limit"] == STREAM_LIMIT
+                # One count for both transports, cluster-wide: a WebSocket is refused too.
+                closed = await try_websocket(node1.url, bob.cookies)
+                assert closed.code == 4429 and f"(limit {STREAM_LIMIT})" in closed.reason, closed
 
             await streams.pop().close()  # one slot frees up (the server notices within a ping)
             deadline = asyncio.get_running_loop().time() + PING_SECONDS + 4

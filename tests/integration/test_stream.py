@@ -1,4 +1,5 @@
-"""GET /api/notifications/stream over real HTTP with a real SSE client."""
+"""The stream contract over real HTTP: GET /api/notifications/stream (SSE) and, for every
+test taking `transport`, GET /api/notifications/ws (WebSocket) with the same assertions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import httpx
 import pytest
 
 from tests.support.api_server import ApiServer
-from tests.support.sse import StreamReader
+from tests.support.sse import TRANSPORTS, StreamReader
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request) -> str:
+    """The contract's stream tests run over both transports: SSE and the WebSocket."""
+    return request.param
 
 
 @pytest.fixture
@@ -72,12 +79,12 @@ async def test_raw_frames_retry_hint_and_no_event_field(app_server, alice):
     assert '"type":"connected"' in text
 
 
-async def test_delivery_reaches_only_the_recipient(app_server, make_account, alice, op):
+async def test_delivery_reaches_only_the_recipient(app_server, make_account, alice, op, transport):
     account, client = alice
     bob = make_account()
     async with app_server.async_login(bob.username, bob.password) as bob_client:
-        mine = await StreamReader(client).start()
-        theirs = await StreamReader(bob_client).start()
+        mine = await StreamReader(client, transport=transport).start()
+        theirs = await StreamReader(bob_client, transport=transport).start()
         try:
             ids = await send(op, account.username, "For alice only", content="secret", type="alert", priority="high")
             (event,) = [e for e in (await mine.wait_notifications(1)) if e]
@@ -96,9 +103,9 @@ async def test_delivery_reaches_only_the_recipient(app_server, make_account, ali
             await theirs.close()
 
 
-async def test_two_streams_of_one_user_both_receive(alice, op):
+async def test_two_streams_of_one_user_both_receive(alice, op, transport):
     account, client = alice
-    tabs = [await StreamReader(client).start() for _ in range(2)]
+    tabs = [await StreamReader(client, transport=transport).start() for _ in range(2)]
     try:
         ids = await send(op, account.username)
         for tab in tabs:
@@ -108,9 +115,9 @@ async def test_two_streams_of_one_user_both_receive(alice, op):
             await tab.close()
 
 
-async def test_pings_arrive_at_the_configured_interval(alice):
+async def test_pings_arrive_at_the_configured_interval(alice, transport):
     _, client = alice
-    reader = await StreamReader(client).start()
+    reader = await StreamReader(client, transport=transport).start()
     try:
         start = time.monotonic()
         await reader.wait_for(lambda r: len(r.of_type("ping")) >= 3, timeout=8)
@@ -125,16 +132,16 @@ async def test_pings_arrive_at_the_configured_interval(alice):
 
 
 @pytest.mark.parametrize("via", ["header", "query"])
-async def test_last_event_id_replays_what_was_missed(alice, op, via):
+async def test_last_event_id_replays_what_was_missed(alice, op, via, transport):
     account, client = alice
     first = await send(op, account.username, "one")
-    reader = await StreamReader(client).start()
+    reader = await StreamReader(client, transport=transport).start()
     await reader.wait_for(lambda r: r.events)
     cursor = reader.events[0].id
     await reader.close()
 
     missed = [*(await send(op, account.username, "two")), *(await send(op, account.username, "three"))]
-    resumed = await StreamReader(client, last_event_id=cursor, use_query=via == "query").start()
+    resumed = await StreamReader(client, transport=transport, last_event_id=cursor, use_query=via == "query").start()
     try:
         assert await resumed.wait_notifications(2) == missed
         assert resumed.events[0].type == "connected"
@@ -147,10 +154,10 @@ async def test_last_event_id_replays_what_was_missed(alice, op, via):
 
 
 @pytest.mark.parametrize("cursor", ["abc", "-1", "999999", "1.5", "9" * 40])
-async def test_malformed_or_unknown_cursor_replays_nothing_and_goes_live(alice, op, cursor):
+async def test_malformed_or_unknown_cursor_replays_nothing_and_goes_live(alice, op, cursor, transport):
     account, client = alice
     await send(op, account.username, "old")
-    reader = await StreamReader(client, last_event_id=cursor).start()
+    reader = await StreamReader(client, transport=transport, last_event_id=cursor).start()
     try:
         await reader.wait_for(lambda r: r.events)
         assert reader.status == 200
@@ -163,7 +170,7 @@ async def test_malformed_or_unknown_cursor_replays_nothing_and_goes_live(alice, 
         await reader.close()
 
 
-async def test_no_gap_and_no_duplicate_while_reconnecting_during_a_burst(alice, op):
+async def test_no_gap_and_no_duplicate_while_reconnecting_during_a_burst(alice, op, transport):
     account, client = alice
     total = 60
 
@@ -175,9 +182,11 @@ async def test_no_gap_and_no_duplicate_while_reconnecting_during_a_burst(alice, 
 
     sender = asyncio.create_task(burst())
     received: list[str] = []
-    cursor = None
+    # From the start ("0": the user had none), not fresh: a fresh stream begins at the latest
+    # cursor, and the burst may already have sent one before the first stream is registered.
+    cursor = "0"
     while not sender.done() or cursor != str(total):
-        reader = await StreamReader(client, last_event_id=cursor).start()
+        reader = await StreamReader(client, transport=transport, last_event_id=cursor).start()
         await asyncio.sleep(0.15)  # read a little, then drop the connection mid-burst
         await reader.close()
         received += reader.notification_ids()
@@ -188,19 +197,39 @@ async def test_no_gap_and_no_duplicate_while_reconnecting_during_a_burst(alice, 
     assert received == sent  # every one, once, in order
 
 
-async def test_per_user_connection_limit_is_429(alice):
+async def test_per_user_connection_limit_is_429(alice, transport):
     _, client = alice
-    readers = [await StreamReader(client).start() for _ in range(4)]  # NC_MAX_CONNECTIONS_PER_USER=4
+    readers = [
+        await StreamReader(client, transport=transport).start() for _ in range(4)
+    ]  # NC_MAX_CONNECTIONS_PER_USER=4
     try:
         assert all(r.status == 200 for r in readers)
-        over = await client.get("/api/notifications/stream")
-        assert over.status_code == 429
-        assert "limit" in over.json()["error"]
+        over = await StreamReader(client, transport=transport).start()
+        await asyncio.wait_for(over.ended.wait(), 5)
+        assert over.status == 429
+        if transport == "sse":
+            assert "limit" in (await client.get("/api/notifications/stream")).json()["error"]
+        else:
+            assert over.close_code == 4429 and "over the limit" in over.close_reason
         await readers[0].close()
         await asyncio.sleep(0.3)
-        again = await StreamReader(client).start()
+        again = await StreamReader(client, transport=transport).start()
         assert again.status == 200
         readers.append(again)
+    finally:
+        for r in readers:
+            await r.close()
+
+
+async def test_the_limit_counts_both_transports_together(alice):
+    _, client = alice
+    readers = [await StreamReader(client, transport=TRANSPORTS[i % 2]).start() for i in range(4)]
+    try:
+        assert [r.status for r in readers] == [200] * 4
+        for transport in TRANSPORTS:
+            over = await StreamReader(client, transport=transport).start()
+            await asyncio.wait_for(over.ended.wait(), 5)
+            assert over.status == 429, transport
     finally:
         for r in readers:
             await r.close()
@@ -212,10 +241,10 @@ async def _stats(op: httpx.AsyncClient) -> dict:
     return r.json()
 
 
-async def test_stats_count_streams_and_return_to_zero_after_clients_leave(alice, op):
+async def test_stats_count_streams_and_return_to_zero_after_clients_leave(alice, op, transport):
     _, client = alice
     me = (await client.get("/api/auth/me")).json()["id"]
-    readers = [await StreamReader(client).start() for _ in range(3)]
+    readers = [await StreamReader(client, transport=transport).start() for _ in range(3)]
     stats = await _stats(op)
     assert stats["userClientCounts"][me] == 3
     assert me in stats["connectedUserIds"]
@@ -228,27 +257,35 @@ async def test_stats_count_streams_and_return_to_zero_after_clients_leave(alice,
         await asyncio.sleep(0.1)
 
 
-async def test_logout_ends_open_streams(alice):
+async def test_logout_ends_open_streams(alice, transport):
     _, client = alice
-    reader = await StreamReader(client).start()
+    reader = await StreamReader(client, transport=transport).start()
     await reader.wait_for(lambda r: r.events)
     async with httpx.AsyncClient(base_url=str(client.base_url), cookies=dict(client.cookies)) as other_tab:
         assert (await other_tab.post("/api/auth/logout")).status_code in (200, 204)
     await asyncio.wait_for(reader.ended.wait(), timeout=3)  # one ping interval plus a second
-    again = await client.get("/api/notifications/stream")
-    assert again.status_code == 401
+    if transport == "websocket":
+        assert reader.close_code == 4401 and reader.close_reason.startswith("unauthenticated")
+    again = await StreamReader(client, transport=transport).start()
+    await asyncio.wait_for(again.ended.wait(), timeout=5)
+    assert again.status == 401
 
 
 @pytest.mark.slow
-async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, alice, op):
+async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, alice, op, transport):
     account, client = alice
-    healthy = await StreamReader(client).start()
+    healthy = await StreamReader(client, transport=transport).start()
     # A raw socket that never reads, with a tiny receive buffer, holding one stream open.
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     stalled.connect(("127.0.0.1", app_server.port))
     cookie = client.cookies["nc_session"]
     request = f"GET /api/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: nc_session={cookie}\r\n\r\n"
+    if transport == "websocket":
+        upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        head = "GET /api/notifications/ws?lastEventId= HTTP/1.1\r\nHost: x\r\n"
+        request = f"{head}{upgrade}{key}Cookie: nc_session={cookie}\r\n\r\n"
     stalled.sendall(request.encode())
     me = (await client.get("/api/auth/me")).json()["id"]
     try:
@@ -274,26 +311,30 @@ async def test_stalled_reader_is_cut_off_without_delaying_others(app_server, ali
         await healthy.close()
 
 
-async def test_max_connection_age_ends_the_stream_cleanly(tmp_root):
-    server = ApiServer(tmp_root / "maxage", {"NC_MAX_CONNECTION_AGE_SECONDS": "1.5", "NC_PING_INTERVAL_SECONDS": "5"})
+async def test_max_connection_age_ends_the_stream_cleanly(tmp_root, transport):
+    server = ApiServer(
+        tmp_root / f"maxage-{transport}", {"NC_MAX_CONNECTION_AGE_SECONDS": "1.5", "NC_PING_INTERVAL_SECONDS": "5"}
+    )
     server.start()
     try:
         server.create_user("aged", "aged-password")
         async with server.async_login("aged", "aged-password") as client:
-            reader = await StreamReader(client).start()
+            reader = await StreamReader(client, transport=transport).start()
             start = time.monotonic()
             await asyncio.wait_for(reader.ended.wait(), timeout=6)
             assert 1.2 <= time.monotonic() - start <= 4
             assert reader.events[0].type == "connected"
+            if transport == "websocket":
+                assert reader.close_code == 4000 and reader.close_reason.startswith("age limit")
     finally:
         server.stop()
 
 
 @pytest.mark.slow
-async def test_replay_of_a_long_backlog_is_complete_right_away(tmp_root):
+async def test_replay_of_a_long_backlog_is_complete_right_away(tmp_root, transport):
     """More than one replay page (500) missed: all of it arrives at once, not a page now and
     the rest at the next ping (30 s here)."""
-    server = ApiServer(tmp_root / "backlog", {"NC_PING_INTERVAL_SECONDS": "30"})
+    server = ApiServer(tmp_root / f"backlog-{transport}", {"NC_PING_INTERVAL_SECONDS": "30"})
     server.start()
     try:
         server.create_user("backlog", "backlog-password")
@@ -305,7 +346,7 @@ async def test_replay_of_a_long_backlog_is_complete_right_away(tmp_root):
             sent = []
             for i in range(520):
                 sent += await send(op, "backlog", f"n{i}")
-            reader = await StreamReader(client, last_event_id="0").start()
+            reader = await StreamReader(client, transport=transport, last_event_id="0").start()
             try:
                 assert await reader.wait_notifications(520, timeout=10) == sent
             finally:
@@ -314,9 +355,9 @@ async def test_replay_of_a_long_backlog_is_complete_right_away(tmp_root):
         server.stop()
 
 
-async def test_non_ascii_digit_cursor_is_treated_as_malformed(alice):
+async def test_non_ascii_digit_cursor_is_treated_as_malformed(alice, transport):
     _, client = alice
-    reader = await StreamReader(client, last_event_id="²", use_query=True).start()
+    reader = await StreamReader(client, transport=transport, last_event_id="²", use_query=True).start()
     try:
         await reader.wait_for(lambda r: r.events)
         assert reader.status == 200

@@ -4,6 +4,11 @@ The `server` block is read from README.md (the ```nginx block under "Behind a re
 proxy"), so the documented configuration is the one the tests prove. Only its ports are
 replaced, and it is wrapped in a minimal nginx.conf that keeps pid, logs and temp files in
 the instance's own folder.
+
+Two hostile variants of that configuration stand for the networks the stream's automatic
+transport choice is for: "buffering" (the SSE stream held back in nginx's buffers and its
+gzip filter, the `X-Accel-Buffering: no` hint ignored, as a corporate gateway does) and "no-stream-upgrade"
+(the stream's WebSocket upgrade is not passed on: the app answers that plain GET with 426).
 """
 
 from __future__ import annotations
@@ -29,8 +34,33 @@ def readme_snippet() -> str:
     return match.group(1)
 
 
-def nginx_conf(snippet: str, listen_port: int, upstream_port: int, workdir: Path) -> str:
-    """The README snippet on our ports, wrapped in a self-contained nginx.conf."""
+def _variant(snippet: str, variant: str) -> str:
+    if variant == "buffering":
+        assert "proxy_buffering off;" in snippet
+        # nginx's buffering alone still passes each upstream read on; a compressing gateway is
+        # what holds small events back (gzip waits for a block's worth), as many do.
+        buffered = (
+            "proxy_buffering on;\n        proxy_ignore_headers X-Accel-Buffering;\n"
+            "        gzip on;\n        gzip_types text/event-stream;"
+        )
+        return snippet.replace("proxy_buffering off;", buffered)
+    if variant == "no-stream-upgrade":
+        location = re.search(r"\n    location / \{.*?\n    \}\n", snippet, re.S)
+        assert location is not None
+        stream = (
+            location.group(0)
+            .replace("location / {", "location = /api/notifications/ws {")
+            .replace("$http_upgrade", '""')
+            .replace("$connection_upgrade", '""')
+        )
+        return snippet.replace(location.group(0), stream + location.group(0))
+    assert variant == "readme", variant
+    return snippet
+
+
+def nginx_conf(snippet: str, listen_port: int, upstream_port: int, workdir: Path, variant: str = "readme") -> str:
+    """The README snippet (or a variant) on our ports, wrapped in a self-contained nginx.conf."""
+    snippet = _variant(snippet, variant)
     snippet = re.sub(r"listen\s+\d+;", f"listen 127.0.0.1:{listen_port};", snippet)
     snippet = snippet.replace("127.0.0.1:3000", f"127.0.0.1:{upstream_port}")
     temp = {name: workdir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
@@ -60,6 +90,7 @@ class NginxProxy:
 
     workdir: Path
     upstream_port: int
+    variant: str = "readme"  # or "buffering", "no-stream-upgrade" (see the module docstring)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
 
@@ -71,7 +102,7 @@ class NginxProxy:
         exe = shutil.which("nginx") or "/usr/sbin/nginx"
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self.workdir / "nginx.conf"
-        conf.write_text(nginx_conf(readme_snippet(), self.port, self.upstream_port, self.workdir))
+        conf.write_text(nginx_conf(readme_snippet(), self.port, self.upstream_port, self.workdir, self.variant))
         log = self.workdir / "error.log"
         cmd = [exe, "-p", str(self.workdir), "-e", str(log), "-c", str(conf), "-g", "daemon off;"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log.open("ab"), start_new_session=True)
