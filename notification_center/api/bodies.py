@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from notification_center.models import NotificationType, Priority, Role, Status
 from notification_center.notifications.schemas import check_future
+from notification_center.preferences.rules import MAX_EMAIL_DELAY_MINUTES
 
 
 class ErrorBody(BaseModel):
@@ -43,6 +44,12 @@ class UserBody(BaseModel):
     id: str
     username: str
     role: Role
+
+
+class MeBody(UserBody):
+    email: str | None = Field(description="the address on file: the one awaiting confirmation, else the confirmed one")
+    emailVerified: bool = Field(description="whether `email` is confirmed (only confirmed addresses get mail)")
+    emailPending: str | None = Field(description="an address waiting for its confirmation link to be opened")
 
 
 class LogoutBody(BaseModel):
@@ -331,6 +338,7 @@ class CategoryRequest(BaseModel):
 
 
 PushMode = Literal["always", "offline", "never"]
+EmailMode = Literal["never", "unread", "digest", "always"]
 
 
 class AlertPreference(BaseModel):
@@ -338,6 +346,10 @@ class AlertPreference(BaseModel):
     sound: bool
     desktop: bool
     push: PushMode = Field(description="Web Push: always, offline (no open stream anywhere), or never")
+    email: EmailMode = Field(
+        description="email: never, unread (only if still unread after emailDelayMinutes), digest, or always"
+    )
+    emailDelayMinutes: float = Field(description="the 'unread' delay in minutes (the category's default if unset)")
 
 
 class AlertPreferenceChange(BaseModel):
@@ -349,6 +361,10 @@ class AlertPreferenceChange(BaseModel):
     sound: bool | None = None
     desktop: bool | None = None
     push: PushMode | None = Field(default=None, description="critical categories cannot be set to never")
+    email: EmailMode | None = Field(default=None, description="critical categories always send email")
+    emailDelayMinutes: float | None = Field(
+        default=None, ge=0, le=MAX_EMAIL_DELAY_MINUTES, description="minutes (fractions allowed), 0 to a week"
+    )
 
 
 class PreferencesBody(BaseModel):

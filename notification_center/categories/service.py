@@ -63,6 +63,11 @@ def list_categories(*, session: Session) -> list[CategoryInfo]:
     return sorted((_info(r) for r in rows), key=lambda c: (c.slug != DEFAULT, c.name.lower(), c.slug))
 
 
+def email_delays(*, session: Session) -> dict[str, float]:
+    """Each category's default "if unread after N minutes" delay."""
+    return dict(session.exec(select(Category.slug, Category.email_delay_minutes)).all())
+
+
 def require_category(*, session: Session, slug: str) -> CategoryInfo:
     """The category, or UnknownCategoryError: a send may only use defined categories."""
     row = session.get(Category, slug) if is_slug(slug) else None
