@@ -117,7 +117,7 @@ def email_settled(operator: httpx.Client, title: str, username: str) -> dict:
 
 
 def test_unread_after_the_delay_arrives_once_as_multipart_with_escaped_html(server, operator, user, smtp):
-    username, address, client = user(email="unread", emailDelayMinutes=0.02)  # 1.2 s
+    username, address, _ = user(email="unread", emailDelayMinutes=0.02)  # 1.2 s
     evil = '<script>alert("x")</script> & <b>bold</b>'
     sent_at = time.monotonic()
     notification_id, title = send(operator, username, title=evil, content="line 1\n<img src=x onerror=1>", url="/x/1")
@@ -210,8 +210,8 @@ def test_digest_collects_exactly_the_unread_ones(server, operator, user, smtp):
     wait_for(lambda: DIGEST_SECONDS - time.time() % DIGEST_SECONDS > DIGEST_SECONDS - 0.5, timeout=DIGEST_SECONDS + 1)
     read_id, read_title = send(operator, username, title="read one")
     assert client.post(f"/api/notifications/{read_id}/read").status_code == 200
-    first, _ = send(operator, username, title="first unread", url="https://example.com/a?x=1&y=2")
-    second, _ = send(operator, username, title="second unread")
+    send(operator, username, title="first unread", url="https://example.com/a?x=1&y=2")
+    send(operator, username, title="second unread")
     (mail,) = wait_for(lambda: smtp.to(address), timeout=DIGEST_SECONDS + 5)
     assert mail["Subject"] == "2 unread notifications"
     text = mail.get_body(("plain",)).get_content()
