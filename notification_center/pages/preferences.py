@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from notification_center.components import layout
+from notification_center.components import email_preferences, layout
 from notification_center.state.preferences_state import PreferenceRow, PreferencesState
 
 KINDS = (("toast", "Toast", "message-square"), ("sound", "Sound", "volume-2"), ("desktop", "Desktop", "monitor"))
@@ -59,7 +59,12 @@ def _row(row: PreferenceRow) -> rx.Component:
                 flex="1",
                 min_width="12rem",
             ),
-            rx.flex(*[_switch(row, kind, label, icon) for kind, label, icon in KINDS], spacing="4", wrap="wrap"),
+            rx.flex(
+                *[_switch(row, kind, label, icon) for kind, label, icon in KINDS],
+                email_preferences.email_choice(row.slug, row.critical),
+                spacing="4",
+                wrap="wrap",
+            ),
             justify="between",
             align="center",
             wrap="wrap",
@@ -81,6 +86,7 @@ def preferences_page() -> rx.Component:
             color="var(--gray-11)",
             margin_bottom="1rem",
         ),
+        email_preferences.address_form(),
         rx.cond(
             PreferencesState.loaded,
             rx.flex(rx.foreach(PreferencesState.rows, _row), direction="column", spacing="3"),
