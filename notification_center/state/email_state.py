@@ -58,7 +58,8 @@ class EmailState(AuthState):
         self.saving = True
         yield
         try:
-            self._show(await addresses.request_async(user_id=user.id, address=str(form.get("email", ""))))
+            address = form.get("email", "") if isinstance(form, dict) else ""
+            self._show(await addresses.request_async(user_id=user.id, address=str(address)))
         except addresses.AddressError as exc:
             self.saving = False
             yield browser_events.toast("warning", exc.message.split(": ", 1)[-1])
