@@ -9,7 +9,7 @@ scheduler's delivery tick (the scheduler's own DueWork: claim, cancel/send, sett
 N rows pending but not due, against the same tick with none pending. Finally the rows are made
 due: first the half whose notifications were read in the app (the drain cancels them), then the
 other half, mailed to a real SMTP server (aiosmtpd's Sink, in its own process, on a local
-port). Numbers on these machines are noisy: read the ratios, not the absolute times.
+port; connections are reused). Numbers on these machines are noisy: read the ratios, not the absolute times.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def main(count: int) -> None:
 
     from notification_center.channels import pipeline
     from notification_center.db import session_scope
+    from notification_center.mail import sender
     from notification_center.migrations import upgrade_to_head
     from notification_center.models import Delivery, Notification, User, new_public_id, utcnow
     from notification_center.notifications.service import Draft
@@ -169,7 +170,8 @@ def main(count: int) -> None:
         f"= {final.get('cancelled', 0) / cancel_time:.0f} rows/s",
         f"drain, {rest} due rows unread: {final.get('sent', 0)} mails in {mail_time:.1f} s = "
         f"{final.get('sent', 0) / mail_time:.0f} mails/s (one process, aiosmtpd Sink on 127.0.0.1, "
-        f"one SMTP connection per mail, {deliveries.CONCURRENCY} in flight); failed {final.get('failed', 0)}",
+        f"{deliveries.CONCURRENCY} in flight on up to {sender.POOL_SIZE} reused SMTP connections); "
+        f"failed {final.get('failed', 0)}",
     ]
     print("\n".join(lines))
     sink.terminate()

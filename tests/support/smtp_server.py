@@ -77,6 +77,7 @@ class SmtpServer:
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
+            self._controller = None
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = (
