@@ -320,6 +320,7 @@ class CategoryBody(BaseModel):
     name: str
     description: str
     critical: bool = Field(description="always alerts: users cannot mute it")
+    emailDelayMinutes: float = Field(description="email 'if unread after N minutes': N for users who chose none")
 
 
 class CategoryList(BaseModel):
@@ -335,6 +336,9 @@ class CategoryRequest(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=r"\S")
     description: str = Field(default="", max_length=500)
     critical: bool = Field(default=False, description="users cannot mute it (`security` always is)")
+    emailDelayMinutes: float | None = Field(
+        default=None, ge=0, le=MAX_EMAIL_DELAY_MINUTES, description="the default email delay (15 when created without)"
+    )
 
 
 PushMode = Literal["always", "offline", "never"]

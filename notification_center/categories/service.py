@@ -44,9 +44,17 @@ class CategoryInfo:
     name: str
     description: str
     critical: bool
+    # Email: the "if unread after N minutes" delay of users who chose none (mail/channel.py).
+    email_delay_minutes: float = 15.0
 
     def to_wire(self) -> dict[str, Any]:
-        return {"slug": self.slug, "name": self.name, "description": self.description, "critical": self.critical}
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "description": self.description,
+            "critical": self.critical,
+            "emailDelayMinutes": self.email_delay_minutes,
+        }
 
 
 def is_slug(value: object) -> bool:
@@ -54,18 +62,13 @@ def is_slug(value: object) -> bool:
 
 
 def _info(row: Category) -> CategoryInfo:
-    return CategoryInfo(row.slug, row.name, row.description, row.critical)
+    return CategoryInfo(row.slug, row.name, row.description, row.critical, row.email_delay_minutes)
 
 
 def list_categories(*, session: Session) -> list[CategoryInfo]:
     """Every category, `general` first, then by name: the order of the inbox tabs."""
     rows = session.exec(select(Category)).all()
     return sorted((_info(r) for r in rows), key=lambda c: (c.slug != DEFAULT, c.name.lower(), c.slug))
-
-
-def email_delays(*, session: Session) -> dict[str, float]:
-    """Each category's default "if unread after N minutes" delay."""
-    return dict(session.exec(select(Category.slug, Category.email_delay_minutes)).all())
 
 
 def require_category(*, session: Session, slug: str) -> CategoryInfo:
@@ -97,6 +100,7 @@ def save_category(
     critical: bool,
     actor: audit.Actor | None = None,
     ip: str | None = None,
+    email_delay_minutes: float | None = None,
 ) -> tuple[CategoryInfo, bool]:
     """Create or update a category; returns it and whether it was created. With an `actor`
     (an operator, the API) the change goes to the audit log in the same transaction.
@@ -114,6 +118,8 @@ def save_category(
                 row = Category(
                     slug=slug, name=name, description=description, critical=critical, created_at=now, updated_at=now
                 )
+                if email_delay_minutes is not None:
+                    row.email_delay_minutes = email_delay_minutes
                 session.add(row)
                 session.flush()
             _audit(session, audit.Action.CATEGORY_CREATED, row, actor, ip)
@@ -123,6 +129,8 @@ def save_category(
             if row is None:
                 raise
     row.name, row.description, row.critical, row.updated_at = name, description, critical, now
+    if email_delay_minutes is not None:
+        row.email_delay_minutes = email_delay_minutes
     session.add(row)
     session.flush()
     _audit(session, audit.Action.CATEGORY_CHANGED, row, actor, ip)

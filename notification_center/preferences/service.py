@@ -45,13 +45,12 @@ def read(*, session: Session, user_id: str) -> dict[str, Any]:
     "emailDelayMinutes"}}}` with every category present (defaults filled in, critical ones all on)."""
     rows = {row.category: row for row in session.exec(select(Preference).where(Preference.user_id == user_id))}
     listed = categories.list_categories(session=session)
-    delays = categories.email_delays(session=session)
 
     def one(c: categories.CategoryInfo) -> dict[str, Any]:
         row = rows.get(c.slug)
         alerts = Alerts(row.toast, row.sound, row.desktop, row.push) if row else None
         mode, delay = (row.email, row.email_delay_minutes) if row else (None, None)
-        email = email_wire(mode, delay, c.critical, delays[c.slug])
+        email = email_wire(mode, delay, c.critical, c.email_delay_minutes)
         return {**effective(alerts, c.critical).to_wire(), **email}
 
     return {"categories": [c.to_wire() for c in listed], "preferences": {c.slug: one(c) for c in listed}}

@@ -342,3 +342,16 @@ def test_email_routes_need_a_session_where_they_should(server):
     assert anonymous.put("/api/email/address", json={"email": "a@example.com"}).status_code == 401
     assert anonymous.delete("/api/email/address").status_code == 401
     assert anonymous.get("/api/email/confirm").status_code == 400
+
+
+def test_a_categorys_email_delay_is_the_default_of_its_users(server, operator, someone):
+    slug = f"deploys-{secrets.token_hex(3)}"
+    r = operator.post("/api/categories", json={"slug": slug, "name": "Deploys", "emailDelayMinutes": 2.5})
+    assert r.status_code == 201, r.text
+    assert r.json()["emailDelayMinutes"] == 2.5
+    mine = someone.get("/api/preferences").json()["preferences"][slug]
+    assert (mine["email"], mine["emailDelayMinutes"]) == ("unread", 2.5)
+    r = operator.post("/api/categories", json={"slug": slug, "name": "Deploys", "emailDelayMinutes": -1})
+    assert r.status_code == 422 and r.json()["field"] == "emailDelayMinutes"
+    # Changing something else keeps the delay.
+    assert operator.post("/api/categories", json={"slug": slug, "name": "Deploys!"}).json()["emailDelayMinutes"] == 2.5
