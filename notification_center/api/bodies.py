@@ -222,6 +222,11 @@ class HistorySend(BaseModel):
     delivered: int = Field(ge=0, description="recipients whose notification reached an open stream (live or replayed)")
     seen: int = Field(ge=0)
     read: int = Field(ge=0)
+    channels: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="per outside channel (`push`, `email`): delivery rows by status (pending = queued, sent, "
+        "failed, skipped, cancelled: e.g. an 'unread' mail cancelled because it was read in the app)",
+    )
 
 
 class HistoryPage(BaseModel):
@@ -241,7 +246,8 @@ class HistoryRecipient(BaseModel):
     seenAt: datetime | None
     readAt: datetime | None
     channels: dict[str, ChannelDelivery] = Field(
-        default_factory=dict, description="per outside channel (`push`): its delivery status; absent if not used"
+        default_factory=dict,
+        description="per outside channel (`push`, `email`): its delivery status; absent if not used",
     )
 
 

@@ -65,7 +65,23 @@ def figures(*, session: Session, send_ids: Sequence[str]) -> dict[str, Figures]:
     return {send_id: Figures(int(d), int(s), int(r)) for send_id, d, s, r in session.exec(query)}
 
 
-def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
+def channel_counts(*, session: Session, send_ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """send id -> outside channel -> delivery status -> rows, in one query (e.g. email:
+    pending (queued), sent, failed, cancelled because read)."""
+    if not send_ids:
+        return {}
+    query = (
+        select(Delivery.send_id, Delivery.channel, Delivery.status, func.count())
+        .where(col(Delivery.send_id).in_(list(send_ids)))
+        .group_by(col(Delivery.send_id), col(Delivery.channel), col(Delivery.status))
+    )
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for send_id, channel, status, count in session.exec(query):
+        found.setdefault(send_id, {}).setdefault(channel, {})[status] = int(count)
+    return found
+
+
+def send_to_wire(send: Send, counts: Figures, channels: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     return {
         "id": send.id,
         "sender": {"kind": send.sender_kind, "id": send.sender_id, "label": send.sender_label},
@@ -76,6 +92,7 @@ def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
         "delivered": counts.delivered,
         "seen": counts.seen,
         "read": counts.read,
+        "channels": channels or {},
     }
 
 
@@ -107,7 +124,8 @@ def list_sends(*, session: Session, filters: HistoryFilter, limit: int = 20, bef
     more = len(rows) > limit
     rows = rows[:limit]
     counts = figures(session=session, send_ids=[row.id for row in rows])
-    items = [send_to_wire(row, counts.get(row.id, Figures())) for row in rows]
+    by_channel = channel_counts(session=session, send_ids=[row.id for row in rows])
+    items = [send_to_wire(row, counts.get(row.id, Figures()), by_channel.get(row.id)) for row in rows]
     return HistoryPage(items, rows[-1].id if more and rows else None)
 
 
@@ -130,7 +148,7 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
     counts = figures(session=session, send_ids=[send_id]).get(send_id, Figures())
     channels = channel_deliveries(session=session, notification_ids=[row[4] for row in rows])
     return {
-        "send": send_to_wire(send, counts),
+        "send": send_to_wire(send, counts, channel_counts(session=session, send_ids=[send_id]).get(send_id)),
         "recipients": [
             {
                 "username": username,
@@ -147,7 +165,7 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
 
 def channel_deliveries(*, session: Session, notification_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """notification id -> channel -> `{"status","attempts","lastError"}` for the outside
-    channels (push); a channel without a row there was not used for that recipient."""
+    channels (push, email); a channel without a row there was not used for that recipient."""
     found: dict[str, dict[str, dict[str, Any]]] = {}
     if not notification_ids:
         return found

@@ -144,6 +144,8 @@ def test_unread_after_the_delay_arrives_once_as_multipart_with_escaped_html(serv
     assert status == {"status": "sent", "attempts": 1, "lastError": None}
     assert len(smtp.to(address)) == 1
     assert notification_id
+    (item,) = [i for i in operator.get("/api/history", params={"limit": 50}).json()["items"] if i["title"] == title]
+    assert item["channels"] == {"email": {"sent": 1}}
 
 
 def test_read_in_the_app_before_the_delay_cancels_the_mail(server, operator, user, smtp):
@@ -161,6 +163,9 @@ def test_read_in_the_app_before_the_delay_cancels_the_mail(server, operator, use
     assert email_settled(operator, seen_title, username)["status"] == "cancelled"
     assert email_settled(operator, archived_title, username)["status"] == "cancelled"
     assert smtp.to(address) == []
+    # The history list counts it per channel: cancelled because read.
+    (item,) = [i for i in operator.get("/api/history", params={"limit": 50}).json()["items"] if i["title"] == title]
+    assert item["channels"] == {"email": {"cancelled": 1}}
 
 
 def test_a_grouped_row_sends_one_mail(server, operator, user, smtp):
