@@ -273,6 +273,9 @@ def _email_settings(port: int) -> dict[str, object]:
         "email_digest_seconds": _float_env("NC_EMAIL_DIGEST_SECONDS", 3600.0, minimum=0.1),
         # How long an address confirmation link works.
         "email_confirm_ttl_seconds": _int_env("NC_EMAIL_CONFIRM_TTL_SECONDS", 86400, minimum=1),
+        # Address changes (each mails a confirmation link) per user, so nobody can make the
+        # server mail-bomb an address of their choosing.
+        "email_confirm_rate_limit": _rate_env("NC_EMAIL_CONFIRM_RATE_LIMIT", "5/hour"),
     }
 
 
@@ -334,6 +337,7 @@ class Settings:
     email_timeout_seconds: float = 15.0
     email_digest_seconds: float = 3600.0
     email_confirm_ttl_seconds: int = 86400
+    email_confirm_rate_limit: str = "5/hour"
 
     @property
     def email_enabled(self) -> bool:

@@ -40,6 +40,11 @@ async def set_address(request: Request) -> Response:
     try:
         answer = await addresses.request_async(user_id=user.id, address=body.email)
     except addresses.AddressError as exc:
+        if exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
+            raise ApiError(
+                exc.status, exc.message, headers=headers, field=exc.field, retryAfter=exc.retry_after
+            ) from None
         raise ApiError(exc.status, exc.message, field=exc.field) from None
     return JSONResponse(answer, status_code=202 if answer["emailPending"] else 200)
 
@@ -107,6 +112,9 @@ routes = [
                 Reply(202, "kept as pending; the confirmation link was mailed", EmailAddressBody),
                 Reply(409, "this server sends no email (NC_SMTP_URL is not set)"),
                 Reply(422, "not an email address; `field` names it"),
+                Reply(
+                    429, "too many address changes by this user (NC_EMAIL_CONFIRM_RATE_LIMIT)", headers=("Retry-After",)
+                ),
                 Reply(502, "the SMTP server refused the confirmation mail; the address stays pending"),
             ),
             auth="user",

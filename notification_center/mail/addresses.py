@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from notification_center.auth.rate_limit import RateLimited, get_confirm_mail_rate_limiter
 from notification_center.db import session_scope
 from notification_center.mail import message, sender, tokens
 from notification_center.models import User, utcnow
@@ -29,9 +30,9 @@ _ADDRESS = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL
 class AddressError(ValueError):
     """Refused input or state; nothing stored. `field` names the part; `status` the HTTP answer."""
 
-    def __init__(self, message: str, field: str = "email", status: int = 422) -> None:
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
+    def __init__(self, text: str, field: str = "email", status: int = 422, retry_after: int | None = None) -> None:
+        super().__init__(text)
+        self.message, self.field, self.status, self.retry_after = text, field, status, retry_after
 
 
 def check_address(value: object) -> str:
@@ -130,11 +131,17 @@ def confirm_link(user_id: str, address: str) -> str:
 
 async def request_async(*, user_id: str, address: str) -> dict[str, Any]:
     """Store the pending address and mail it the confirmation link. AddressError 409 when
-    email is not configured; 502 when the SMTP server refused the mail (the address stays
-    pending: asking again sends a new link)."""
+    email is not configured; 429 over NC_EMAIL_CONFIRM_RATE_LIMIT (per user); 502 when the SMTP
+    server refused the mail (the address stays pending: asking again sends a new link)."""
     settings = get_settings()
     if not settings.email_enabled:
         raise AddressError("email: this server sends no email (NC_SMTP_URL is not set)", "email", 409)
+    check_address(address)  # a malformed one is 422 before it counts against the limit
+    try:
+        await get_confirm_mail_rate_limiter().hit(user_id)
+    except RateLimited as limited:
+        why = "email: too many address changes; try again later (NC_EMAIL_CONFIRM_RATE_LIMIT)"
+        raise AddressError(why, "email", 429, limited.retry_after) from None
     requested = await run_in_threadpool(_in_session, request, user_id=user_id, address=address)
     if not requested.already_confirmed:
         mail = message.confirm_message(

@@ -360,3 +360,13 @@ def test_a_categorys_email_delay_is_the_default_of_its_users(server, operator, s
     assert r.status_code == 422 and r.json()["field"] == "emailDelayMinutes"
     # Changing something else keeps the delay.
     assert operator.post("/api/categories", json={"slug": slug, "name": "Deploys!"}).json()["emailDelayMinutes"] == 2.5
+
+
+def test_address_changes_are_limited_per_user(user, smtp):
+    username, _, client = user()
+    for n in range(5):  # NC_EMAIL_CONFIRM_RATE_LIMIT's default: 5/hour
+        assert client.put("/api/email/address", json={"email": f"{username}-{n}@example.net"}).status_code == 202
+    r = client.put("/api/email/address", json={"email": f"{username}-6@example.net"})
+    assert r.status_code == 429 and r.json()["field"] == "email"
+    assert int(r.headers["Retry-After"]) > 0
+    assert smtp.to(f"{username}-6@example.net") == []
