@@ -13,6 +13,7 @@ from notification_center.auth.sessions import purge_stale_sessions, revoke_user_
 from notification_center.auth.users import UserInputError, count_users, get_user_by_username, save_user, upsert_user
 from notification_center.db import session_scope
 from notification_center.keys import service as api_keys
+from notification_center.mail import addresses
 from notification_center.migrations import upgrade_to_head
 from notification_center.models import Role, utcnow
 from notification_center.realtime.revocation import announce_revoked
@@ -31,8 +32,14 @@ FIRST_ADMIN_SECRET = "admin_password"
 def create_user(args: argparse.Namespace) -> int:
     with session_scope() as session:
         saved = save_user(session=session, username=args.username, password=args.password, role=args.role)
+        if args.email is not None:  # the operator's word: confirmed without a link ("" removes it)
+            try:
+                addresses.set_confirmed(session=session, user=saved.user, address=args.email.strip() or None)
+            except addresses.AddressError as exc:
+                raise UserInputError(exc.message) from None
         user_id, username, role = saved.user.id, saved.user.username, saved.user.role
-    print(f"user {username!r} ({role}) is ready")
+        email = saved.user.email
+    print(f"user {username!r} ({role}) is ready" + (f", email {email} (confirmed)" if email else ""))
     if saved.password_changed:  # committed above: announce only what is really revoked
         count = len(saved.revoked_session_ids)
         print(f"signed out {count} session(s) of {username!r}: {announce_revoked(user_id, saved.revoked_session_ids)}")
@@ -154,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("username")
     p.add_argument("--password", required=True)
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.USER.value)
+    p.add_argument("--email", help="the user's email address, confirmed as given ('' removes it)")
     p.set_defaults(func=create_user)
 
     p = commands.add_parser("revoke-sessions", help="sign a user out everywhere (ends their open streams)")

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.history.delivery import get_delivery_recorder
+from notification_center.mail import sender as mail_sender
 from notification_center.monitoring import dependencies
 from notification_center.monitoring.connections import run_sampler
 from notification_center.monitoring.watchdog import LoopWatchdog
@@ -87,6 +88,7 @@ async def _realtime() -> AsyncIterator[None]:
         probe.cancel()
         await scheduler.stop()  # before the transport: what it claimed is still published
         await push_sender.close()
+        await mail_sender.close()
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sampler

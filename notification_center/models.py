@@ -62,6 +62,11 @@ class User(SQLModel, table=True):
     # transaction as the insert, so cursors are contiguous and commit in order per user.
     last_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    # Email (mail/addresses.py): the confirmed address mail goes to, when it was confirmed,
+    # and an address asked for but not confirmed yet (mail never goes there).
+    email: str | None = Field(default=None, max_length=254)
+    email_verified_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    pending_email: str | None = Field(default=None, max_length=254)
 
 
 class AuthSession(SQLModel, table=True):
@@ -281,6 +286,8 @@ class Category(SQLModel, table=True):
     name: str = Field(max_length=64)
     description: str = Field(default="", max_length=500)
     critical: bool = Field(default=False)
+    # "If unread after N minutes": N for users who chose no delay of their own.
+    email_delay_minutes: float = Field(default=15.0, sa_column_kwargs={"server_default": text("15")})
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
 
@@ -297,6 +304,10 @@ class Preference(SQLModel, table=True):
     desktop: bool = Field(default=True)
     # Web Push: "always", "offline" (no open stream anywhere) or "never".
     push: str = Field(default="offline", max_length=16, sa_column_kwargs={"server_default": "offline"})
+    # Email: "never", "unread" (if still unread after the delay), "digest" or "always";
+    # the delay in minutes (None: the category's).
+    email: str = Field(default="unread", max_length=16, sa_column_kwargs={"server_default": "unread"})
+    email_delay_minutes: float | None = Field(default=None)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
 
 
@@ -349,7 +360,8 @@ class Delivery(SQLModel, table=True):
     user_id: str = Field(max_length=40, index=True)
     send_id: str | None = Field(default=None, max_length=40, index=True)
     channel: str = Field(max_length=16)
-    # "always" or "offline" (then skipped if the user has an open stream when it is drained).
+    # push: "always" or "offline" (then skipped if the user has an open stream when it is
+    # drained); email: "always", "unread" (cancelled if read first) or "digest".
     mode: str = Field(default="always", max_length=16)
     status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
     attempts: int = Field(default=0)

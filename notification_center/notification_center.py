@@ -18,6 +18,7 @@ from notification_center.settings import get_settings
 from notification_center.state.audit_state import AuditState
 from notification_center.state.auth_state import AuthState
 from notification_center.state.categories_state import CATEGORIES_ROUTE, CategoriesState
+from notification_center.state.email_state import EmailState
 from notification_center.state.history_state import DETAIL_ROUTE, HISTORY_ROUTE, HistoryState
 from notification_center.state.keys_state import KeysState
 from notification_center.state.notifications_state import NotificationsState
@@ -70,5 +71,5 @@ app.add_page(
     preferences_page,
     route="/preferences",
     title=tab_title("Preferences · Notification Center"),
-    on_load=[PreferencesState.load, PushState.load_browsers],
+    on_load=[PreferencesState.load, PushState.load_browsers, EmailState.load],
 )

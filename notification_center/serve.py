@@ -142,7 +142,10 @@ def main() -> None:
 
     os.chdir(PROJECT_ROOT)
     fds = raise_open_files_limit()
-    port = get_settings().port
+    try:
+        port = get_settings().port
+    except ValueError as exc:  # a bad setting (NC_SMTP_URL, ...): its message alone, no traceback
+        raise SystemExit(f"configuration error: {exc}") from None
     # Migrations and the first-run admin, in this process rather than a separate
     # `python -m notification_center prestart`: one interpreter start less per restart.
     from notification_center.__main__ import main as cli

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -185,6 +185,101 @@ def _vapid_subject() -> str:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    """NC_SMTP_URL, parsed: `smtp://[user:password@]host[:port][?starttls=auto|always|never]`
+    (STARTTLS when the server offers it, by default) or `smtps://...` (TLS from the first byte)."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    starttls: str  # "auto" | "always" | "never" (smtp:// only)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+STARTTLS_CHOICES = ("auto", "always", "never")
+
+
+def parse_smtp_url(raw: str) -> SmtpConfig:
+    """A checked SMTP URL, or ValueError saying what is wrong (never echoing a password)."""
+    from urllib.parse import parse_qs, unquote
+
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"NC_SMTP_URL is not a valid URL ({exc})") from None
+    shown = f"{parts.scheme}://{parts.hostname or ''}" + (f":{port}" if port else "")
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"NC_SMTP_URL must start with smtp:// or smtps://, got {shown!r}")
+    if not parts.hostname:
+        raise ValueError("NC_SMTP_URL must name a host: smtp://[user:password@]host[:port]")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise ValueError(f"NC_SMTP_URL takes no path or fragment, got {shown + parts.path!r}")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"starttls"})
+    if unknown:
+        raise ValueError(f"NC_SMTP_URL: unknown option(s) {', '.join(unknown)} (only starttls=auto|always|never)")
+    starttls = query.get("starttls", ["auto"])[-1]
+    if starttls not in STARTTLS_CHOICES:
+        raise ValueError(f"NC_SMTP_URL: starttls must be one of {', '.join(STARTTLS_CHOICES)}, got {starttls!r}")
+    implicit = parts.scheme == "smtps"
+    if implicit and starttls == "always":
+        raise ValueError("NC_SMTP_URL: smtps:// is TLS already; starttls=always is for smtp://")
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port or (465 if implicit else 25),
+        implicit_tls=implicit,
+        starttls="never" if implicit else starttls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
+
+
+def _mail_from() -> str:
+    from email.utils import parseaddr
+
+    raw = os.environ.get("NC_MAIL_FROM", "").strip() or "Notification Center <notifications@localhost>"
+    _, address = parseaddr(raw)
+    if "@" not in address or any(ch in raw for ch in "\r\n"):
+        raise ValueError(f"NC_MAIL_FROM must be an address like 'Name <notify@example.com>', got {raw!r}")
+    return raw
+
+
+def _public_url(port: int) -> str:
+    raw = os.environ.get("NC_PUBLIC_URL", "").strip().rstrip("/") or f"http://localhost:{port}"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"NC_PUBLIC_URL must be the app's address like https://notify.example.com, got {raw!r}")
+    return raw
+
+
+def _email_settings(port: int) -> dict[str, object]:
+    raw = os.environ.get("NC_SMTP_URL", "").strip()
+    return {
+        # Unset: no email at all (the options are hidden, nothing is queued).
+        "smtp": parse_smtp_url(raw) if raw else None,
+        "mail_from": _mail_from(),
+        # The links in mails (the inbox, unsubscribe, confirmation) start with this.
+        "public_url": _public_url(port),
+        # Extra CA certificates (PEM) trusted for the SMTP server's TLS; unset: the system's.
+        "smtp_ca_bundle": os.environ.get("NC_SMTP_CA_BUNDLE", "").strip() or None,
+        # Attempts per mail before it is failed (4xx answers and network errors are retried,
+        # 5xx never); retries back off from the base, doubling.
+        "email_max_attempts": _int_env("NC_EMAIL_MAX_ATTEMPTS", 5, minimum=1),
+        "email_retry_base_seconds": _float_env("NC_EMAIL_RETRY_BASE_SECONDS", 30.0, minimum=0.01),
+        "email_timeout_seconds": _float_env("NC_EMAIL_TIMEOUT_SECONDS", 15.0, minimum=0.1),
+        # The digest's period: one mail per user per period, at its end (hourly by default).
+        "email_digest_seconds": _float_env("NC_EMAIL_DIGEST_SECONDS", 3600.0, minimum=0.1),
+        # How long an address confirmation link works.
+        "email_confirm_ttl_seconds": _int_env("NC_EMAIL_CONFIRM_TTL_SECONDS", 86400, minimum=1),
+        # Address changes (each mails a confirmation link) per user, so nobody can make the
+        # server mail-bomb an address of their choosing.
+        "email_confirm_rate_limit": _rate_env("NC_EMAIL_CONFIRM_RATE_LIMIT", "5/hour"),
+    }
+
+
+@dataclass(frozen=True)
 class Settings:
     db_url: str
     redis_url: str | None
@@ -234,6 +329,21 @@ class Settings:
     push_timeout_seconds: float = 10.0
     push_ca_bundle: str | None = None
     push_allowed_hosts: tuple[str, ...] = ()
+    # Email (mail/): the SMTP server (None: email is off), the sender, the links' base URL.
+    smtp: SmtpConfig | None = None
+    mail_from: str = "Notification Center <notifications@localhost>"
+    public_url: str = "http://localhost:3000"
+    smtp_ca_bundle: str | None = None
+    email_max_attempts: int = 5
+    email_retry_base_seconds: float = 30.0
+    email_timeout_seconds: float = 15.0
+    email_digest_seconds: float = 3600.0
+    email_confirm_ttl_seconds: int = 86400
+    email_confirm_rate_limit: str = "5/hour"
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp is not None
 
 
 def _origins_env(name: str) -> tuple[str, ...]:
@@ -260,10 +370,11 @@ def _origins_env(name: str) -> tuple[str, ...]:
 
 def load_settings() -> Settings:
     """Read the environment now (tests call this after changing os.environ)."""
+    port = _int_env("PORT", 3000, minimum=1)
     return Settings(
         db_url=os.environ.get("REFLEX_DB_URL", "").strip() or DEFAULT_DB_URL,
         redis_url=os.environ.get("REFLEX_REDIS_URL", "").strip() or None,
-        port=_int_env("PORT", 3000, minimum=1),
+        port=port,
         secret_key=_secret_key(),
         ping_interval_seconds=_float_env("NC_PING_INTERVAL_SECONDS", 30.0, minimum=0.05),
         max_connections_per_user=_int_env("NC_MAX_CONNECTIONS_PER_USER", 10, minimum=1),
@@ -315,6 +426,7 @@ def load_settings() -> Settings:
         outage_retry_after_seconds=_int_env("NC_OUTAGE_RETRY_AFTER_SECONDS", 5, minimum=1),
         dependency_probe_seconds=_float_env("NC_DEPENDENCY_PROBE_SECONDS", 5.0, minimum=0.2),
         **_push_settings(),
+        **_email_settings(port),
     )
 
 

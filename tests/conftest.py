@@ -23,6 +23,7 @@ import pytest  # noqa: E402
 
 from tests.support.nginx import NginxProxy  # noqa: E402
 from tests.support.processes import AppServer, PostgresServer, RedisServer, free_port  # noqa: E402
+from tests.support.smtp_server import SmtpServer  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -65,9 +66,20 @@ def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_root: Path) -> Iterator[AppServer]:
-    """The app as `make run` serves it: SQLite, in-memory transport, one worker."""
-    server = AppServer(tmp_root / "app", dict(APP_ENV)).start()
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) in this process: the shared app mails through it."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_root: Path, smtp_server: SmtpServer) -> Iterator[AppServer]:
+    """The app as `make run` serves it: SQLite, in-memory transport, one worker; email
+    through `smtp_server` (only users given an address get any)."""
+    server = AppServer(tmp_root / "app", {**APP_ENV, "NC_SMTP_URL": smtp_server.url})
+    server.env_overrides["NC_PUBLIC_URL"] = server.url
+    server.start()
     yield server
     server.stop()
 

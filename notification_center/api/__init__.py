@@ -14,6 +14,7 @@ from notification_center.api import (
     audit_routes,
     auth_routes,
     category_routes,
+    email_routes,
     fault_routes,
     health_routes,
     history_routes,
@@ -56,6 +57,7 @@ def api_routes() -> list[ApiRoute]:
         *category_routes.routes,
         *preference_routes.routes,
         *push_routes.routes,
+        *email_routes.routes,
         *action_routes.routes,
         # Off unless NC_FAULT_INJECTION=1 (tests only): unrouted, the path is a plain 404.
         *(fault_routes.routes if get_settings().fault_injection else ()),

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from notification_center.api.bodies import LoginRequest, LogoutAllBody, LogoutBody, UserBody
+from notification_center.api.bodies import LoginRequest, LogoutAllBody, LogoutBody, MeBody, UserBody
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
 from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.audit import service as audit
@@ -26,6 +26,7 @@ from notification_center.auth.sessions import (
 )
 from notification_center.auth.users import authenticate
 from notification_center.db import session_scope
+from notification_center.mail import addresses
 from notification_center.models import User
 from notification_center.notifications.schemas import describe_errors
 from notification_center.realtime.broadcaster import get_notification_broadcaster
@@ -128,10 +129,11 @@ async def logout_all(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
-    return JSONResponse(user_json(await require_user(request)))
+    user = await require_user(request)
+    return JSONResponse({**user_json(user), **addresses.wire(user)})
 
 
-_SIGNED_IN = Reply(200, "the signed-in user", UserBody)
+_SIGNED_IN = Reply(200, "the signed-in user, with their email address", MeBody)
 
 routes = [
     ApiRoute(

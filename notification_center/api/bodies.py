@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from notification_center.models import NotificationType, Priority, Role, Status
 from notification_center.notifications.schemas import check_future
+from notification_center.preferences.rules import MAX_EMAIL_DELAY_MINUTES
 
 
 class ErrorBody(BaseModel):
@@ -43,6 +44,12 @@ class UserBody(BaseModel):
     id: str
     username: str
     role: Role
+
+
+class MeBody(UserBody):
+    email: str | None = Field(description="the address on file: the one awaiting confirmation, else the confirmed one")
+    emailVerified: bool = Field(description="whether `email` is confirmed (only confirmed addresses get mail)")
+    emailPending: str | None = Field(description="an address waiting for its confirmation link to be opened")
 
 
 class LogoutBody(BaseModel):
@@ -225,7 +232,9 @@ class HistorySend(BaseModel):
     seen: int = Field(ge=0)
     read: int = Field(ge=0)
     channels: dict[str, ChannelFigures] = Field(
-        default_factory=dict, description="per outside channel (`push`): its delivery rows by status, and clicks"
+        default_factory=dict,
+        description="per outside channel (`push`, `email`): delivery rows by status (pending = queued, sent, "
+        "failed, skipped, cancelled: e.g. an 'unread' mail cancelled because it was read in the app), and clicks",
     )
 
 
@@ -247,7 +256,8 @@ class HistoryRecipient(BaseModel):
     seenAt: datetime | None
     readAt: datetime | None
     channels: dict[str, ChannelDelivery] = Field(
-        default_factory=dict, description="per outside channel (`push`): its delivery status; absent if not used"
+        default_factory=dict,
+        description="per outside channel (`push`, `email`): its delivery status; absent if not used",
     )
 
 
@@ -326,6 +336,7 @@ class CategoryBody(BaseModel):
     name: str
     description: str
     critical: bool = Field(description="always alerts: users cannot mute it")
+    emailDelayMinutes: float = Field(description="email 'if unread after N minutes': N for users who chose none")
 
 
 class CategoryList(BaseModel):
@@ -341,9 +352,13 @@ class CategoryRequest(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=r"\S")
     description: str = Field(default="", max_length=500)
     critical: bool = Field(default=False, description="users cannot mute it (`security` always is)")
+    emailDelayMinutes: float | None = Field(
+        default=None, ge=0, le=MAX_EMAIL_DELAY_MINUTES, description="the default email delay (15 when created without)"
+    )
 
 
 PushMode = Literal["always", "offline", "never"]
+EmailMode = Literal["never", "unread", "digest", "always"]
 
 
 class AlertPreference(BaseModel):
@@ -351,6 +366,10 @@ class AlertPreference(BaseModel):
     sound: bool
     desktop: bool
     push: PushMode = Field(description="Web Push: always, offline (no open stream anywhere), or never")
+    email: EmailMode = Field(
+        description="email: never, unread (only if still unread after emailDelayMinutes), digest, or always"
+    )
+    emailDelayMinutes: float = Field(description="the 'unread' delay in minutes (the category's default if unset)")
 
 
 class AlertPreferenceChange(BaseModel):
@@ -362,6 +381,10 @@ class AlertPreferenceChange(BaseModel):
     sound: bool | None = None
     desktop: bool | None = None
     push: PushMode | None = Field(default=None, description="critical categories cannot be set to never")
+    email: EmailMode | None = Field(default=None, description="critical categories always send email")
+    emailDelayMinutes: float | None = Field(
+        default=None, ge=0, le=MAX_EMAIL_DELAY_MINUTES, description="minutes (fractions allowed), 0 to a week"
+    )
 
 
 class PreferencesBody(BaseModel):

@@ -36,6 +36,7 @@ def _save(body: CategoryRequest, actor: Actor, ip: str | None) -> tuple[dict, bo
             critical=body.critical,
             actor=actor,
             ip=ip,
+            email_delay_minutes=body.emailDelayMinutes,
         )
         return info.to_wire(), created
 

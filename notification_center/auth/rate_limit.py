@@ -182,6 +182,12 @@ def get_key_rate_limiter() -> RequestRateLimiter:
 
 
 @lru_cache(maxsize=1)
+def get_confirm_mail_rate_limiter() -> RequestRateLimiter:
+    """Email address changes of one user (each mails a confirmation link)."""
+    return RequestRateLimiter(_storage(), get_settings().email_confirm_rate_limit, "email-confirm")
+
+
+@lru_cache(maxsize=1)
 def get_bulk_rate_limiter() -> RequestRateLimiter:
     """Bulk actions and undos of one user, from the API and the page alike."""
     return RequestRateLimiter(_storage(), get_settings().bulk_rate_limit, "bulk")

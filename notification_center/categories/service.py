@@ -44,9 +44,17 @@ class CategoryInfo:
     name: str
     description: str
     critical: bool
+    # Email: the "if unread after N minutes" delay of users who chose none (mail/channel.py).
+    email_delay_minutes: float = 15.0
 
     def to_wire(self) -> dict[str, Any]:
-        return {"slug": self.slug, "name": self.name, "description": self.description, "critical": self.critical}
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "description": self.description,
+            "critical": self.critical,
+            "emailDelayMinutes": self.email_delay_minutes,
+        }
 
 
 def is_slug(value: object) -> bool:
@@ -54,7 +62,7 @@ def is_slug(value: object) -> bool:
 
 
 def _info(row: Category) -> CategoryInfo:
-    return CategoryInfo(row.slug, row.name, row.description, row.critical)
+    return CategoryInfo(row.slug, row.name, row.description, row.critical, row.email_delay_minutes)
 
 
 def list_categories(*, session: Session) -> list[CategoryInfo]:
@@ -92,6 +100,7 @@ def save_category(
     critical: bool,
     actor: audit.Actor | None = None,
     ip: str | None = None,
+    email_delay_minutes: float | None = None,
 ) -> tuple[CategoryInfo, bool]:
     """Create or update a category; returns it and whether it was created. With an `actor`
     (an operator, the API) the change goes to the audit log in the same transaction.
@@ -109,6 +118,8 @@ def save_category(
                 row = Category(
                     slug=slug, name=name, description=description, critical=critical, created_at=now, updated_at=now
                 )
+                if email_delay_minutes is not None:
+                    row.email_delay_minutes = email_delay_minutes
                 session.add(row)
                 session.flush()
             _audit(session, audit.Action.CATEGORY_CREATED, row, actor, ip)
@@ -118,6 +129,8 @@ def save_category(
             if row is None:
                 raise
     row.name, row.description, row.critical, row.updated_at = name, description, critical, now
+    if email_delay_minutes is not None:
+        row.email_delay_minutes = email_delay_minutes
     session.add(row)
     session.flush()
     _audit(session, audit.Action.CATEGORY_CHANGED, row, actor, ip)

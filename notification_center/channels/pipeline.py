@@ -17,6 +17,7 @@ from sqlmodel import Session
 from notification_center.channels.base import Channel
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.history.recording import record_send
+from notification_center.mail.channel import get_email_channel
 from notification_center.notifications.senders import SYSTEM, Sender
 from notification_center.notifications.service import Draft
 from notification_center.push.channel import get_push_channel
@@ -24,7 +25,7 @@ from notification_center.push.channel import get_push_channel
 
 def active_channels() -> list[Channel]:
     """In-app first (its rows are the answer), then the outside channels."""
-    return [get_in_app_channel_handler(), get_push_channel()]
+    return [get_in_app_channel_handler(), get_push_channel(), get_email_channel()]
 
 
 def persist(
@@ -41,7 +42,7 @@ def persist(
 
 
 async def publish(notifications: Sequence[dict[str, Any]]) -> None:
-    """After the commit: every channel's publish (in-app broadcasts; push has nothing to do
-    here, the scheduler drains its delivery rows). Never raises."""
+    """After the commit: every channel's publish (in-app broadcasts; push and email have nothing
+    to do here, the scheduler drains their delivery rows). Never raises."""
     for channel in active_channels():
         await channel.publish(notifications)

@@ -172,7 +172,7 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
 
 def channel_deliveries(*, session: Session, notification_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """notification id -> channel -> `{"status","attempts","lastError","clickedAt"}` for the outside
-    channels (push); a channel without a row there was not used for that recipient."""
+    channels (push, email); a channel without a row there was not used for that recipient."""
     found: dict[str, dict[str, dict[str, Any]]] = {}
     if not notification_ids:
         return found

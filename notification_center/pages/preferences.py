@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from notification_center.components import layout
+from notification_center.components import email_preferences, layout
 from notification_center.components.push_settings import push_settings
 from notification_center.state.preferences_state import PreferenceRow, PreferencesState
 
@@ -94,6 +94,7 @@ def _row(row: PreferenceRow) -> rx.Component:
             rx.flex(
                 *[_switch(row, kind, label, icon) for kind, label, icon in KINDS],
                 _push_choice(row),
+                email_preferences.email_choice(row.slug, row.critical),
                 spacing="4",
                 wrap="wrap",
                 align="center",
@@ -120,6 +121,7 @@ def preferences_page() -> rx.Component:
             margin_bottom="1rem",
         ),
         push_settings(),
+        email_preferences.address_form(),
         rx.cond(
             PreferencesState.loaded,
             rx.flex(rx.foreach(PreferencesState.rows, _row), direction="column", spacing="3"),

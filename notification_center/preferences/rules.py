@@ -11,6 +11,11 @@ KINDS = ("toast", "sound", "desktop")
 # Web Push per category: always, only when the user has no open stream anywhere, or never.
 PUSH_MODES = ("always", "offline", "never")
 DEFAULT_PUSH = "offline"
+# Email per category: never; "unread" = only if still unread (not read, seen, archived or
+# deleted) after the delay; in the next digest; or at once. Critical categories: always.
+EMAIL_MODES = ("never", "unread", "digest", "always")
+DEFAULT_EMAIL = "unread"
+MAX_EMAIL_DELAY_MINUTES = 7 * 24 * 60.0
 
 
 @dataclass(frozen=True)
@@ -62,3 +67,27 @@ def alerts_for(preferences: Mapping[str, Mapping[str, bool]], category: str) -> 
     (wire shape, already effective). An unknown category (defined after the tab loaded)
     alerts fully, like a category nobody has muted yet."""
     return Alerts.from_wire(preferences.get(category))
+
+
+def email_mode(stored: str | None, critical: bool) -> str:
+    """The email mode that applies: a critical category always mails ("always"); no or an
+    unknown choice is the default ("unread")."""
+    if critical:
+        return "always"
+    return stored if stored in EMAIL_MODES else DEFAULT_EMAIL
+
+
+def email_delay_problem(value: object) -> str | None:
+    """Why `value` cannot be an `emailDelayMinutes`, or None (a number of minutes, fractions
+    allowed, from 0 to a week)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "must be a number of minutes"
+    if not 0 <= value <= MAX_EMAIL_DELAY_MINUTES:
+        return f"must be between 0 and {MAX_EMAIL_DELAY_MINUTES:g} minutes"
+    return None
+
+
+def email_wire(stored_mode: str | None, stored_delay: float | None, critical: bool, default_delay: float) -> dict:
+    """`{"email", "emailDelayMinutes"}` as they apply (the category's delay when none was chosen)."""
+    delay = stored_delay if stored_delay is not None else default_delay
+    return {"email": email_mode(stored_mode, critical), "emailDelayMinutes": delay}

@@ -18,7 +18,15 @@ from starlette.concurrency import run_in_threadpool
 from notification_center.categories import service as categories
 from notification_center.db import session_scope
 from notification_center.models import Preference, utcnow
-from notification_center.preferences.rules import KINDS, PUSH_MODES, Alerts, effective
+from notification_center.preferences.rules import (
+    EMAIL_MODES,
+    KINDS,
+    PUSH_MODES,
+    Alerts,
+    effective,
+    email_delay_problem,
+    email_wire,
+)
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
@@ -33,17 +41,19 @@ class PreferenceError(ValueError):
 
 
 def read(*, session: Session, user_id: str) -> dict[str, Any]:
-    """`{"categories": [...], "preferences": {slug: {"toast","sound","desktop","push"}}}` with
-    every category present (defaults filled in, critical ones all on)."""
-    stored = {
-        row.category: Alerts(row.toast, row.sound, row.desktop, row.push)
-        for row in session.exec(select(Preference).where(Preference.user_id == user_id))
-    }
+    """`{"categories": [...], "preferences": {slug: {"toast","sound","desktop","push","email",
+    "emailDelayMinutes"}}}` with every category present (defaults filled in, critical ones all on)."""
+    rows = {row.category: row for row in session.exec(select(Preference).where(Preference.user_id == user_id))}
     listed = categories.list_categories(session=session)
-    return {
-        "categories": [c.to_wire() for c in listed],
-        "preferences": {c.slug: effective(stored.get(c.slug), c.critical).to_wire() for c in listed},
-    }
+
+    def one(c: categories.CategoryInfo) -> dict[str, Any]:
+        row = rows.get(c.slug)
+        alerts = Alerts(row.toast, row.sound, row.desktop, row.push) if row else None
+        mode, delay = (row.email, row.email_delay_minutes) if row else (None, None)
+        email = email_wire(mode, delay, c.critical, c.email_delay_minutes)
+        return {**effective(alerts, c.critical).to_wire(), **email}
+
+    return {"categories": [c.to_wire() for c in listed], "preferences": {c.slug: one(c) for c in listed}}
 
 
 def _ensure_rows(session: Session, user_id: str, slugs: list[str], attempts: int = 3) -> None:
@@ -65,9 +75,22 @@ def _ensure_rows(session: Session, user_id: str, slugs: list[str], attempts: int
     raise RuntimeError("preference rows kept changing under this update")
 
 
+def _check_email(slug: str, change: Mapping[str, Any], critical: bool) -> None:
+    email, delay = change.get("email"), change.get("emailDelayMinutes")
+    if email is not None and email not in EMAIL_MODES:
+        field = f"preferences.{slug}.email"
+        raise PreferenceError(f"{field}: must be one of {', '.join(EMAIL_MODES)}", field)
+    if critical and email not in (None, "always"):
+        message = f"preferences.{slug}.email: a critical category always sends email"
+        raise PreferenceError(message, f"preferences.{slug}")
+    if delay is not None and (problem := email_delay_problem(delay)):
+        field = f"preferences.{slug}.emailDelayMinutes"
+        raise PreferenceError(f"{field}: {problem}", field)
+
+
 def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Apply `{slug: {kind: bool | None, "push": mode | None}}` (None or absent keeps the
-    value); all or nothing.
+    """Apply `{slug: {kind: bool | None, "push": mode | None, "email": mode | None,
+    "emailDelayMinutes": number | None}}` (None or absent keeps the value); all or nothing.
 
     Unknown categories and turning off anything of a critical one (push "never" included)
     raise PreferenceError."""
@@ -81,6 +104,7 @@ def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str,
             raise PreferenceError(
                 f"preferences.{slug}.push: must be one of {', '.join(PUSH_MODES)}", f"preferences.{slug}.push"
             )
+        _check_email(slug, change, category.critical)
         if category.critical and (any(change.get(kind) is False for kind in KINDS) or push == "never"):
             raise PreferenceError(
                 f"preferences.{slug}: {category.name} is critical and can't be muted", f"preferences.{slug}"
@@ -100,6 +124,10 @@ def update(*, session: Session, user_id: str, changes: Mapping[str, Mapping[str,
             if change.get("push") in PUSH_MODES:
                 wanted = replace(wanted, push=change["push"])
             row.toast, row.sound, row.desktop, row.push = wanted.toast, wanted.sound, wanted.desktop, wanted.push
+            if change.get("email") in EMAIL_MODES:
+                row.email = change["email"]
+            if change.get("emailDelayMinutes") is not None:
+                row.email_delay_minutes = float(change["emailDelayMinutes"])
             row.updated_at = now
             session.add(row)
         session.flush()

@@ -1,4 +1,4 @@
-"""Draining the delivery rows of the outside channels (push): claimed like every other due
+"""Draining the delivery rows of the outside channels (push, email): claimed like every other due
 work (claim.py), sent after the claim committed, settled in a second short transaction.
 
 Claiming moves a row's `next_attempt_at` a lease ahead and counts the attempt, in the
@@ -11,7 +11,10 @@ Transitions (`settle`, pure): every target accepted -> sent; nothing to send to 
 subscription left, all gone) -> skipped/failed with the reason; a transient failure
 (429/5xx, network) -> pending again after an exponential backoff (at least Retry-After),
 or failed once `max_attempts` were made; a deleted or expired notification -> cancelled;
-"offline" mode and the user has an open stream anywhere in the cluster -> skipped.
+"offline" mode and the user has an open stream anywhere in the cluster -> skipped; a row the
+channel no longer wants (`cancel_reason`: an "unread" mail whose notification was read) ->
+cancelled. A channel may `combine` the jobs of one claim (email: a user's digest rows into one
+mail; the job's `members` are settled with it) and has its own `retry_policy`.
 """
 
 from __future__ import annotations
@@ -72,10 +75,13 @@ class Settled:
     delay: float | None = None  # pending again after this many seconds
 
 
-def settle(outcomes: Sequence[Outcome], *, attempts: int, max_attempts: int, base: float) -> Settled:
-    """The row's next state from this attempt's outcomes (one per target not done yet)."""
+def settle(
+    outcomes: Sequence[Outcome], *, attempts: int, max_attempts: int, base: float, nothing: str = "no push subscription"
+) -> Settled:
+    """The row's next state from this attempt's outcomes (one per target not done yet);
+    `nothing`: the reason given when there was no target at all."""
     if not outcomes:
-        return Settled(DeliveryStatus.SKIPPED.value, "no push subscription")
+        return Settled(DeliveryStatus.SKIPPED.value, nothing)
     if all(o.ok for o in outcomes):
         return Settled(DeliveryStatus.SENT.value)
     retrying = [o for o in outcomes if o.retry]
@@ -102,6 +108,7 @@ class Job:
     notification: dict[str, Any]
     targets: list[Target]
     results: dict[str, Outcome] = field(default_factory=dict)
+    members: list[tuple[int, int]] = field(default_factory=list)  # (delivery id, attempts) settled alike
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -155,20 +162,24 @@ def _claim(session: Session, now: datetime, limit: int) -> Claimed:
     for name, rows in by_channel.items():
         channel = outbound_channel(name)
         targets = channel.targets(session=session, user_ids=sorted({r.user_id for r in rows}))
+        wanted = getattr(channel, "cancel_reason", None)
+        found: list[Job] = []
         for row in rows:
             notification = notifications.get(row.notification_id)
             expires = _aware(notification["expires_at"]) if notification else None
             if notification is None or notification["deleted_at"] is not None or (expires and expires <= now):
-                _finish(
-                    session,
-                    row.id,
-                    row.attempts,
-                    {"status": DeliveryStatus.CANCELLED.value, "last_error": "the notification was deleted or expired"},
-                )
+                reason: str | None = "the notification was deleted or expired"
+            else:
+                reason = wanted(notification, row.mode) if wanted else None
+            if reason is not None:
+                _finish(session, row.id, row.attempts, {"status": DeliveryStatus.CANCELLED.value, "last_error": reason})
+                metrics.PUSH_DELIVERIES.labels(name, DeliveryStatus.CANCELLED.value).inc()
                 continue
             done = set(filter(None, row.done_targets.split(",")))
             todo = [t for t in targets.get(row.user_id, []) if t.id not in done]
-            jobs.append(Job(row.id, name, row.user_id, row.mode, row.attempts, notification, todo))
+            found.append(Job(row.id, name, row.user_id, row.mode, row.attempts, notification, todo))
+        combine = getattr(channel, "combine", None)
+        jobs.extend(combine(found) if combine else found)
     return Claimed(len(claimed), partial(_send_all, jobs))
 
 
@@ -193,8 +204,16 @@ async def _send_all(jobs: list[Job]) -> None:
     await run_in_threadpool(_record, jobs, online)
 
 
-def _record(jobs: list[Job], online: set[str]) -> None:
+def _policy(channel: OutboundChannel) -> tuple[int, float]:
+    """(max attempts, backoff base) of that channel (push's settings unless it has its own)."""
+    own = getattr(channel, "retry_policy", None)
+    if own is not None:
+        return own()
     settings = get_settings()
+    return settings.push_max_attempts, settings.push_retry_base_seconds
+
+
+def _record(jobs: list[Job], online: set[str]) -> None:
     now = utcnow()
     with session_scope() as session:
         for job in jobs:
@@ -207,14 +226,17 @@ def _record(jobs: list[Job], online: set[str]) -> None:
                 )
                 metrics.PUSH_DELIVERIES.labels(job.channel, DeliveryStatus.SKIPPED.value).inc()
                 continue
+            channel = outbound_channel(job.channel)
             gone = [tid for tid, o in job.results.items() if o.gone]
             if gone:
-                outbound_channel(job.channel).forget(session=session, target_ids=gone)
+                channel.forget(session=session, target_ids=gone)
+            max_attempts, base = _policy(channel)
             state = settle(
                 list(job.results.values()),
                 attempts=job.attempts,
-                max_attempts=settings.push_max_attempts,
-                base=settings.push_retry_base_seconds,
+                max_attempts=max_attempts,
+                base=base,
+                nothing=getattr(channel, "no_target_reason", "no push subscription"),
             )
             values: dict[str, Any] = {"status": state.status, "last_error": state.error}
             accepted = [tid for tid, o in job.results.items() if o.ok]
@@ -223,7 +245,9 @@ def _record(jobs: list[Job], online: set[str]) -> None:
             if state.delay is not None:
                 values["next_attempt_at"] = now + timedelta(seconds=state.delay)
             _finish(session, job.delivery_id, job.attempts, values)
-            metrics.PUSH_DELIVERIES.labels(job.channel, state.status).inc()
+            for member_id, member_attempts in job.members:
+                _finish(session, member_id, member_attempts, values)
+            metrics.PUSH_DELIVERIES.labels(job.channel, state.status).inc(1 + len(job.members))
 
 
 def _done_targets(session: Session, delivery_id: int, accepted: list[str]) -> str:

@@ -24,7 +24,13 @@ def test_operators_create_and_update_categories(operator, sign_in, make_account)
     slug = _slug()
     created = operator.post("/api/categories", json={"slug": slug, "name": "Billing", "description": "Invoices"})
     assert created.status_code == 201, created.text
-    assert created.json() == {"slug": slug, "name": "Billing", "description": "Invoices", "critical": False}
+    assert created.json() == {
+        "slug": slug,
+        "name": "Billing",
+        "description": "Invoices",
+        "critical": False,
+        "emailDelayMinutes": 15.0,
+    }
     updated = operator.post("/api/categories", json={"slug": slug, "name": "Billing & plans", "critical": True})
     assert updated.status_code == 200 and updated.json()["critical"] is True
     listed = {c["slug"]: c for c in sign_in(make_account()).get("/api/categories").json()["categories"]}

@@ -7,6 +7,9 @@ import secrets
 
 from tests.support.sse import StreamReader
 
+# The email choice every category starts with (issue 21): if unread after its 15 minutes.
+EMAIL_DEFAULT = {"email": "unread", "emailDelayMinutes": 15.0}
+
 
 def _category(operator, critical: bool = False) -> str:
     slug = f"pref-{secrets.token_hex(4)}"
@@ -19,7 +22,13 @@ def test_defaults_are_all_on_for_every_category(operator, sign_in, make_account)
     slug = _category(operator)
     body = sign_in(make_account()).get("/api/preferences").json()
     assert {c["slug"] for c in body["categories"]} >= {"general", "security", slug}
-    assert body["preferences"][slug] == {"toast": True, "sound": True, "desktop": True, "push": "offline"}
+    assert body["preferences"][slug] == {
+        "toast": True,
+        "sound": True,
+        "desktop": True,
+        "push": "offline",
+        **EMAIL_DEFAULT,
+    }
     assert set(body["preferences"]) == {c["slug"] for c in body["categories"]}
 
 
@@ -28,9 +37,21 @@ def test_muting_is_saved_per_user_and_partial_changes_keep_the_rest(operator, si
     me, other = sign_in(make_account()), sign_in(make_account())
     r = me.put("/api/preferences", json={"preferences": {slug: {"toast": False, "sound": False}}})
     assert r.status_code == 200, r.text
-    assert r.json()["preferences"][slug] == {"toast": False, "sound": False, "desktop": True, "push": "offline"}
+    assert r.json()["preferences"][slug] == {
+        "toast": False,
+        "sound": False,
+        "desktop": True,
+        "push": "offline",
+        **EMAIL_DEFAULT,
+    }
     r = me.put("/api/preferences", json={"preferences": {slug: {"desktop": False}}})
-    assert r.json()["preferences"][slug] == {"toast": False, "sound": False, "desktop": False, "push": "offline"}
+    assert r.json()["preferences"][slug] == {
+        "toast": False,
+        "sound": False,
+        "desktop": False,
+        "push": "offline",
+        **EMAIL_DEFAULT,
+    }
     assert me.get("/api/preferences").json()["preferences"][slug]["toast"] is False
     assert other.get("/api/preferences").json()["preferences"][slug]["toast"] is True  # only mine
 
@@ -50,6 +71,8 @@ def test_a_critical_category_cannot_be_muted(operator, sign_in, make_account):
         "sound": True,
         "desktop": True,
         "push": "offline",
+        "email": "always",  # critical: always mails
+        "emailDelayMinutes": 15.0,
     }
 
 
@@ -95,6 +118,12 @@ async def test_a_change_reaches_the_users_other_tabs(app_server, make_account):
             assert r.status_code == 200
             await other_tab.wait_for(lambda r: r.of_type("preferences"))
             event = other_tab.of_type("preferences")[0].data
-            assert event["preferences"][slug] == {"toast": False, "sound": True, "desktop": True, "push": "offline"}
+            assert event["preferences"][slug] == {
+                "toast": False,
+                "sound": True,
+                "desktop": True,
+                "push": "offline",
+                **EMAIL_DEFAULT,
+            }
         finally:
             await other_tab.close()

@@ -1,7 +1,7 @@
 """When a push was clicked (issue 17: the history's "push clicked" figure)
 
-Revision ID: 0009_push_clicks
-Revises: 0008_push_deliveries
+Revision ID: 0010_push_clicks
+Revises: 0009_email
 Create Date: 2026-12-02 02:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_push_clicks"
-down_revision: str | None = "0008_push_deliveries"
+revision: str = "0010_push_clicks"
+down_revision: str | None = "0009_email"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
