@@ -41,6 +41,8 @@ async def _set_archived(request: Request, action: str) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
     result = await lifecycle.change(user_id=user.id, action=action, ids=[notification_id], want_row=True)
+    if result.refused is not None:  # notifications/states.py: refused in the row's state
+        raise ApiError(result.refused.status, result.refused.message)
     if result.notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(result.notification)
@@ -111,7 +113,11 @@ def _archive_route(path: str, endpoint: Any, summary: str) -> ApiRoute:
         Operation(
             summary,
             "notifications",
-            (Reply(200, "the notification as it is now", NotificationBody), *_NOT_FOUND),
+            (
+                Reply(200, "the notification as it is now", NotificationBody),
+                *_NOT_FOUND,
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
+            ),
             auth="user",
             params=(_ID,),
         ),
@@ -171,7 +177,7 @@ routes = [
         Operation(
             "Delete one notification for its user (never listed, counted or replayed again)",
             "notifications",
-            (Reply(200, "deleted", DeleteResult), *_NOT_FOUND),
+            (Reply(200, "deleted (a snoozed or an expired one too)", DeleteResult), *_NOT_FOUND),
             auth="user",
             params=(_ID,),
         ),

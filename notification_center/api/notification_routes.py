@@ -84,6 +84,8 @@ async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
     result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
+    if result.refused is not None:  # notifications/states.py: refused in the row's state
+        raise ApiError(result.refused.status, result.refused.message)
     if result.notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(result.notification)
@@ -93,6 +95,8 @@ async def mark_seen(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
     change = await lifecycle.mark_seen(user_id=user.id, ids=[notification_id], want_row=True)
+    if change.refused is not None:  # notifications/states.py: refused in the row's state
+        raise ApiError(change.refused.status, change.refused.message)
     if change.notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(change.notification)
@@ -197,6 +201,7 @@ routes = [
             (
                 Reply(200, "the notification as it is now", NotificationBody),
                 Reply(404, "no such notification of this user"),
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
             ),
             auth="user",
@@ -213,6 +218,7 @@ routes = [
             (
                 Reply(200, "the notification as it is now", NotificationBody),
                 Reply(404, "no such notification of this user"),
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
                 # Reflex's outer router matches paths with `.*`, which stops at a line break:
                 # such a path never reaches the API and gets Starlette's plain-text 404.
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
