@@ -38,6 +38,7 @@ routes = [
                 Reply(404, "no such notification of this user"),
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
                 Reply(409, "another action was chosen already"),
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
                 Reply(422, "not one of this notification's actions; `field` is `actionId`"),
             ),
             auth="user",

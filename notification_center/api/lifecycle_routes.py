@@ -41,7 +41,10 @@ def _validated(model: type[BulkRequest] | type[UndoRequest], body: Any) -> Any:
 async def _set_archived(request: Request, action: str) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-    notification = await notification_actions.apply(action, user_id=user.id, notification_id=notification_id)
+    try:
+        notification = await notification_actions.apply(action, user_id=user.id, notification_id=notification_id)
+    except notification_actions.ActionRefused as refused:
+        raise ApiError(refused.refusal.status, refused.refusal.message) from None
     if notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(notification)
@@ -112,7 +115,11 @@ def _archive_route(path: str, endpoint: Any, summary: str) -> ApiRoute:
         Operation(
             summary,
             "notifications",
-            (Reply(200, "the notification as it is now", NotificationBody), *_NOT_FOUND),
+            (
+                Reply(200, "the notification as it is now", NotificationBody),
+                *_NOT_FOUND,
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
+            ),
             auth="user",
             params=(_ID,),
         ),
@@ -172,7 +179,7 @@ routes = [
         Operation(
             "Delete one notification for its user (never listed, counted or replayed again)",
             "notifications",
-            (Reply(200, "deleted", DeleteResult), *_NOT_FOUND),
+            (Reply(200, "deleted (a snoozed or an expired one too)", DeleteResult), *_NOT_FOUND),
             auth="user",
             params=(_ID,),
         ),

@@ -84,7 +84,10 @@ async def list_notifications(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-    notification = await notification_actions.apply("read", user_id=user.id, notification_id=notification_id)
+    try:
+        notification = await notification_actions.apply("read", user_id=user.id, notification_id=notification_id)
+    except notification_actions.ActionRefused as refused:
+        raise ApiError(refused.refusal.status, refused.refusal.message) from None
     if notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(notification)
@@ -93,7 +96,10 @@ async def mark_read(request: Request) -> Response:
 async def mark_seen(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
-    notification = await notification_actions.apply("seen", user_id=user.id, notification_id=notification_id)
+    try:
+        notification = await notification_actions.apply("seen", user_id=user.id, notification_id=notification_id)
+    except notification_actions.ActionRefused as refused:
+        raise ApiError(refused.refusal.status, refused.refusal.message) from None
     if notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(notification)
@@ -198,6 +204,7 @@ routes = [
             (
                 Reply(200, "the notification as it is now", NotificationBody),
                 Reply(404, "no such notification of this user"),
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),
             ),
             auth="user",
@@ -214,6 +221,7 @@ routes = [
             (
                 Reply(200, "the notification as it is now", NotificationBody),
                 Reply(404, "no such notification of this user"),
+                Reply(410, "the notification expired (notifications/states.py): it is in no view"),
                 # Reflex's outer router matches paths with `.*`, which stops at a line break:
                 # such a path never reaches the API and gets Starlette's plain-text 404.
                 Reply(404, "an id with a line break (answered before the API)", None, "text/plain"),

@@ -63,6 +63,8 @@ async def clicked(request: Request) -> Response:
     user = await require_user(request)
     body = await model_body(request, PushClickRequest)
     result = await clicks.record_click(user_id=user.id, notification_id=body.notificationId)
+    if result.refused is not None:  # notifications/states.py: e.g. it expired meanwhile
+        raise ApiError(result.refused.status, result.refused.message, field="notificationId")
     if result.notification is None:
         raise ApiError(404, f"no notification {body.notificationId!r}", field="notificationId")
     return JSONResponse(result.notification)

@@ -29,8 +29,10 @@ async def snooze_notification(request: Request) -> Response:
         result = await snooze.snooze(user_id=user.id, notification_id=notification_id, until=until)
     except ValueError as exc:  # the time passed while the request travelled
         raise ApiError(422, f"until: {exc}", field="until") from None
+    if result.refused is not None:  # notifications/states.py: refused in the row's state
+        raise ApiError(result.refused.status, result.refused.message)
     if result.notification is None:
-        raise ApiError(404, f"no notification {notification_id!r} in the inbox")
+        raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(result.notification)
 
 
@@ -38,6 +40,8 @@ async def unsnooze_notification(request: Request) -> Response:
     user = await require_user(request)
     notification_id = request.path_params["notification_id"]
     result = await snooze.unsnooze(user_id=user.id, notification_id=notification_id)
+    if result.refused is not None:  # notifications/states.py: refused in the row's state
+        raise ApiError(result.refused.status, result.refused.message)
     if result.notification is None:
         raise ApiError(404, f"no notification {notification_id!r}")
     return JSONResponse(result.notification)
@@ -54,7 +58,9 @@ routes = [
             "notifications",
             (
                 Reply(200, "the notification as it is now (`snoozedUntil` set)", NotificationBody),
-                Reply(404, "no such notification in this user's inbox (archived, deleted or expired ones included)"),
+                Reply(404, "no such notification of this user (or deleted)"),
+                Reply(409, "the notification is archived: unarchive it first (notifications/states.py)"),
+                Reply(410, "the notification expired: it is in no view"),
                 _LINE_BREAK,
             ),
             auth="user",
@@ -72,6 +78,7 @@ routes = [
             (
                 Reply(200, "the notification as it is now", NotificationBody),
                 Reply(404, "no such notification of this user"),
+                Reply(410, "the notification expired: it is in no view"),
                 _LINE_BREAK,
             ),
             auth="user",

@@ -101,6 +101,11 @@ class MessageWatch:
                 message.op, user_id=self._client.user_id, notification_id=message.id
             )
             data = ws_protocol.reply_data(message, notification)
+        except notification_actions.ActionRefused as refused:  # the REST route's 4xx, the same words
+            data = {"op": message.op, "id": message.id, "status": refused.refusal.status}
+            data["error"] = refused.refusal.message
+            if message.ref is not None:
+                data["ref"] = message.ref
         except Exception:  # a database outage, say: the client may retry over REST or later
             logger.warning("websocket %s of %s failed", message.op, message.id, exc_info=True)
             data = {"op": message.op, "id": message.id, "status": 503, "error": "temporarily unavailable"}

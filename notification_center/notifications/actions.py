@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.db import session_scope
 from notification_center.models import Notification, Status, utcnow
-from notification_center.notifications import service
+from notification_center.notifications import service, states
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
@@ -40,6 +40,9 @@ def _take(user_id: str, notification_id: str, action_id: str) -> ActionTaken:
         row = service.get_for_user(session=session, user_id=user_id, notification_id=notification_id)
         if row is None or row.deleted_at is not None:
             raise ActionError(404, f"no notification {notification_id!r}")
+        refused = states.refusal_for(row, states.Act.ACTION, utcnow())  # notifications/states.py
+        if refused is not None:
+            raise ActionError(refused.status, refused.message)
         offered = [a.get("id") for a in row.actions or [] if isinstance(a, dict)]
         if action_id not in offered:
             choices = ", ".join(repr(a) for a in offered) or "none"

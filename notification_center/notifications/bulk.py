@@ -81,8 +81,8 @@ def _token_hash(token: str) -> str:
 def _match(user_id: str, ids: Sequence[str] | None, where: Filter | None) -> ColumnElement[bool]:
     now = utcnow()
     mine = col(Notification.user_id) == user_id
-    if ids is not None:
-        return mine & col(Notification.id).in_(lifecycle.wanted_ids(ids)) & visibility.live(now)
+    if ids is not None:  # by ids: every row of the user; the table's scope (in `_bulk`) picks
+        return mine & col(Notification.id).in_(lifecycle.wanted_ids(ids))
     assert where is not None
     clause = mine & (visibility.in_archive(now) if where.archived else visibility.in_inbox(now))
     if where.unread:
@@ -139,9 +139,7 @@ def _bulk(user_id: str, action: lifecycle.Action, ids: Sequence[str] | None, whe
                 id=undo_id, user_id=user_id, action=action.name, count=0, created_at=now, expires_at=now + window
             )
         )
-        scope = _match(user_id, ids, where)
-        if action.name == "seen":  # the unseen badge counts the inbox only
-            scope = scope & visibility.in_inbox(now)
+        scope = _match(user_id, ids, where) & lifecycle.scope(action, now)  # notifications/states.py
         picked = select(
             literal(undo_id),
             Notification.id,
@@ -165,7 +163,7 @@ def _bulk(user_id: str, action: lifecycle.Action, ids: Sequence[str] | None, whe
         session.execute(
             update(Notification)
             .where(col(Notification.user_id) == user_id, col(Notification.id).in_(listed))
-            .values(**action.values(now))
+            .values(**lifecycle.values(action, now))
             .execution_options(synchronize_session=False)
         )
         session.execute(

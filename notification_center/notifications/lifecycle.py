@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from notification_center.db import session_scope
 from notification_center.models import Notification, Status, utcnow
-from notification_center.notifications import service, visibility
+from notification_center.notifications import service, states, visibility
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
 from notification_center.realtime.broadcaster import get_notification_broadcaster
@@ -129,6 +129,7 @@ class Change:
     ids: list[str]
     counts: service.Counts
     notification: dict[str, Any] | None = None  # for single-row routes: the row as it is now
+    refused: states.Refusal | None = None  # for single-row routes: the table refuses it in its state
 
 
 def event_data(
@@ -162,20 +163,30 @@ def wanted_ids(ids: Sequence[str]) -> list[str]:
     return [i for i in dict.fromkeys(ids) if isinstance(i, str) and service.is_notification_id(i)][:MAX_IDS]
 
 
-def apply_to_ids(*, session: Session, user_id: str, action: Action, ids: Sequence[str]) -> list[str]:
-    """Apply `action` to these of the user's live rows; returns the ids this call changed.
+def scope(action: Action, now: datetime) -> ColumnElement[bool]:
+    """The rows `action` applies to: the states where the table (notifications/states.py) says so."""
+    return visibility.in_states(states.states_where(action.name), now)
 
-    The UPDATE is the transaction's first statement (see `service.mark_read` for why).
-    Seen applies to inbox rows only: the unseen badge counts nothing else."""
+
+def values(action: Action, now: datetime) -> dict[str, Any]:
+    """`action`'s new values, plus the end of a snooze where the table says it ends one
+    (archiving a snoozed row: it must not come back to the inbox)."""
+    return action.values(now) | ({"snoozed_until": None} if states.ends_snooze(action.name) else {})
+
+
+def apply_to_ids(*, session: Session, user_id: str, action: Action, ids: Sequence[str]) -> list[str]:
+    """Apply `action` to these of the user's rows in the states where it applies; returns the
+    ids this call changed. The UPDATE is the transaction's first statement (see
+    `service.mark_read` for why)."""
     wanted = wanted_ids(ids)
     if not wanted:
         return []
     now = utcnow()
-    scope = visibility.in_inbox(now) if action.name == "seen" else visibility.live(now)
     changed = session.execute(
         update(Notification)
-        .where(col(Notification.id).in_(wanted), col(Notification.user_id) == user_id, scope, action.pending())
-        .values(**action.values(now))
+        .where(col(Notification.id).in_(wanted), col(Notification.user_id) == user_id, scope(action, now))
+        .where(action.pending())
+        .values(**values(action, now))
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
     )
@@ -185,11 +196,13 @@ def apply_to_ids(*, session: Session, user_id: str, action: Action, ids: Sequenc
 def _change(user_id: str, action: Action, ids: list[str], want_row: bool) -> Change:
     with session_scope() as session:
         changed = apply_to_ids(session=session, user_id=user_id, action=action, ids=ids)
-        row = None
+        row, refused = None, None
         if want_row and ids:
             found = service.get_for_user(session=session, user_id=user_id, notification_id=ids[0])
             row = to_wire(found) if found is not None else None
-        return Change(changed, service.counts(session=session, user_id=user_id), row)
+            if found is not None and not changed:  # the table's answer for its state
+                refused = states.refusal_for(found, action.name, utcnow())
+        return Change(changed, service.counts(session=session, user_id=user_id), row, refused)
 
 
 async def change(*, user_id: str, action: str, ids: list[str], want_row: bool = False) -> Change:

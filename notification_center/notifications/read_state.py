@@ -13,7 +13,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.db import session_scope
-from notification_center.notifications import service
+from notification_center.models import utcnow
+from notification_center.notifications import service, states
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 
@@ -23,6 +24,7 @@ class ReadResult:
     notification: dict[str, Any] | None  # the updated notification; None if not the user's
     ids: list[str]  # what this call changed (empty if it was already read)
     counts: service.Counts
+    refused: states.Refusal | None = None  # the table refuses reading a row in its state
 
     @property
     def unread_count(self) -> int:
@@ -46,7 +48,8 @@ def _mark_one(user_id: str, notification_id: str) -> ReadResult:
         count = service.counts(session=session, user_id=user_id)
         if updated is None:
             return ReadResult(None, [], count)
-        return ReadResult(to_wire(updated), [notification_id] if changed else [], count)
+        refused = None if changed else states.refusal_for(updated, states.Act.READ, utcnow())
+        return ReadResult(to_wire(updated), [notification_id] if changed else [], count, refused)
 
 
 def _mark_all(user_id: str) -> ReadAllResult:

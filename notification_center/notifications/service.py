@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import Session, col, func, select
 
 from notification_center.models import Notification, Status, User, new_public_id, utcnow
-from notification_center.notifications import grouping, visibility
+from notification_center.notifications import grouping, states, visibility
 
 
 class UnknownRecipientsError(LookupError):
@@ -318,7 +318,7 @@ def mark_read(*, session: Session, user_id: str, notification_id: str) -> tuple[
             col(Notification.id) == notification_id,
             col(Notification.user_id) == user_id,
             col(Notification.read_at).is_(None),
-            col(Notification.deleted_at).is_(None),
+            visibility.in_states(states.states_where(states.Act.READ), now),  # not expired, not deleted
         )
         .values(
             read_at=now,
@@ -355,7 +355,8 @@ def mark_all_read(*, session: Session, user_id: str) -> tuple[int, int]:
             col(Notification.user_id) == user_id,
             col(Notification.seq) <= up_to,
             col(Notification.read_at).is_(None),
-            col(Notification.deleted_at).is_(None),  # deleted rows stay as they were, for audit
+            # Deleted rows stay as they were, for audit; expired ones too (notifications/states.py).
+            visibility.in_states(states.states_where(states.Act.READ), now),
         )
         .values(
             read_at=now,

@@ -7,12 +7,14 @@ list would not show (the drift Novu's users report).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlmodel import col
 
 from notification_center.models import Notification
+from notification_center.notifications.states import State
 
 
 def live(now: datetime) -> ColumnElement[bool]:
@@ -40,3 +42,29 @@ def unread() -> ColumnElement[bool]:
 
 def unseen() -> ColumnElement[bool]:
     return col(Notification.seen_at).is_(None)
+
+
+def snoozed(now: datetime) -> ColumnElement[bool]:
+    """Not deleted, not expired, snoozed ahead of now (archived or not: snoozed comes first)."""
+    return and_(
+        col(Notification.deleted_at).is_(None),
+        col(Notification.snoozed_until) > now,
+        or_(col(Notification.expires_at).is_(None), col(Notification.expires_at) > now),
+    )
+
+
+def expired(now: datetime) -> ColumnElement[bool]:
+    """Not deleted, and its expiry has passed."""
+    return and_(col(Notification.deleted_at).is_(None), col(Notification.expires_at) <= now)
+
+
+def in_states(states: Collection[State], now: datetime) -> ColumnElement[bool]:
+    """Rows in any of these states (notifications/states.py): the scope an action applies in."""
+    clauses = {
+        State.INBOX: in_inbox,
+        State.SNOOZED: snoozed,
+        State.ARCHIVED: in_archive,
+        State.EXPIRED: expired,
+        State.DELETED: lambda _now: col(Notification.deleted_at).is_not(None),
+    }
+    return or_(false(), *(clauses[state](now) for state in State if state in states))

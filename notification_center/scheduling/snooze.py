@@ -17,13 +17,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import case, false, or_, update
+from sqlalchemy import case, false, update
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.db import session_scope
 from notification_center.models import Notification, utcnow
-from notification_center.notifications import service
+from notification_center.notifications import service, states, visibility
 from notification_center.notifications.schemas import check_future
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime import events
@@ -39,20 +39,19 @@ class SnoozeResult:
     notification: dict[str, Any] | None  # the row as it is now; None: not this user's (or gone)
     counts: service.Counts
     changed: bool
+    refused: states.Refusal | None = None  # the table refuses it in the row's state
 
 
 def updated_event_data(notification: dict[str, Any], counts: service.Counts) -> dict[str, Any]:
     return {"notification": notification, "unreadCount": counts.unread, "unseenCount": counts.unseen}
 
 
-def _owned(notification_id: str, user_id: str, now: datetime) -> list[Any]:
-    """The user's row, not deleted, archived or expired (snoozed or not)."""
+def _owned(notification_id: str, user_id: str, now: datetime, act: states.Act) -> list[Any]:
+    """The user's row, in a state where `act` applies (notifications/states.py)."""
     return [
         col(Notification.id) == notification_id,
         col(Notification.user_id) == user_id,
-        col(Notification.deleted_at).is_(None),
-        col(Notification.archived_at).is_(None),
-        or_(col(Notification.expires_at).is_(None), col(Notification.expires_at) > now),
+        visibility.in_states(states.states_where(act), now),
     ]
 
 
@@ -60,7 +59,8 @@ def _change(user_id: str, notification_id: str, until: datetime | None) -> Snooz
     """Snooze until `until`, or (None) un-snooze; one conditional UPDATE, then the badges."""
     with session_scope() as session:
         now = utcnow()
-        where = _owned(notification_id, user_id, now) if service.is_notification_id(notification_id) else [false()]
+        act = states.Act.UNSNOOZE if until is None else states.Act.SNOOZE
+        where = _owned(notification_id, user_id, now, act) if service.is_notification_id(notification_id) else [false()]
         if until is None:
             where.append(col(Notification.snoozed_until).is_not(None))
         changed = session.execute(
@@ -71,9 +71,10 @@ def _change(user_id: str, notification_id: str, until: datetime | None) -> Snooz
         ).rowcount
         row = service.get_for_user(session=session, user_id=user_id, notification_id=notification_id)
         counts = service.counts(session=session, user_id=user_id)
-        if row is None or row.deleted_at is not None or (not changed and until is not None):
+        if row is None or row.deleted_at is not None:
             return SnoozeResult(None, counts, False)
-        return SnoozeResult(to_wire(row), counts, bool(changed))
+        refused = None if changed else states.refusal_for(row, act, now)
+        return SnoozeResult(to_wire(row), counts, bool(changed), refused)
 
 
 async def _apply(user_id: str, notification_id: str, until: datetime | None) -> SnoozeResult:

@@ -590,7 +590,8 @@ class NotificationsState(AuthState):
         if user is None:
             return login_redirect(HOME)
         result = await read_state.mark_read(user_id=user.id, notification_id=notification_id)
-        if result.notification is None:  # not this user's (or gone): drop it from the list
+        # Not this user's, gone, or refused in its state (expired): drop it from the list.
+        if result.notification is None or result.refused is not None:
             self.items = [i for i in self.items if i.id != notification_id]
             self._set_counts(PageData([], result.counts.unread, result.counts.unseen, None))
             return None

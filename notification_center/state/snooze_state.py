@@ -38,6 +38,8 @@ class SnoozeState(AuthState):
         except ValueError as exc:
             return browser_events.toast("warning", f"Not snoozed: {exc}")
         notifications = await self.get_state(NotificationsState)
+        if result.refused is not None:  # notifications/states.py: not in this state
+            return browser_events.toast("warning", f"Not snoozed: {result.refused.message}.")
         if result.notification is None:  # gone meanwhile: drop it here too
             notifications.items = [i for i in notifications.items if i.id != notification_id]
             return browser_events.toast("warning", "Not snoozed: it is no longer in your inbox.")
