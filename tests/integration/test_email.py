@@ -43,6 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> Iterat
         "NC_EMAIL_RETRY_BASE_SECONDS": "0.2",
         "NC_EMAIL_MAX_ATTEMPTS": "3",
         "NC_EMAIL_DIGEST_SECONDS": str(DIGEST_SECONDS),
+        # Two delivery rows per claim: a digest's rows span batches, and still make one mail.
+        "NC_SCHEDULER_BATCH_SIZE": "2",
     }
     app = WorkerApiServer(Path(tmp_path_factory.mktemp("email-app")), env)
     app.env_overrides["NC_PUBLIC_URL"] = app.url
