@@ -78,6 +78,7 @@ def _choices(session: Session, user_ids: Sequence[str], category: str) -> dict[s
 class EmailChannel:
     name = NAME
     no_target_reason = "no confirmed email address"
+    combined_modes = (DIGEST,)  # the drain claims a user's due digest rows together
 
     def retry_policy(self) -> tuple[int, float]:
         settings = get_settings()

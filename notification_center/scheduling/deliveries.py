@@ -124,16 +124,19 @@ def _finish(session: Session, delivery_id: int, attempts: int, values: dict[str,
     )
 
 
-def _claim(session: Session, now: datetime, limit: int) -> Claimed:
+MAX_GROUP_ROWS = 5000  # a user's due rows of one combined mail claimed at most at once
+
+
+def _claim_rows(session: Session, now: datetime, limit: int, where: Sequence[Any] = ()) -> list[Any]:
     table = Delivery.__table__  # type: ignore[attr-defined]
-    claimed = claim_due(
+    return claim_due(
         session,
         table,
         key=table.c.id,
         due=table.c.next_attempt_at,
         now=now,
         limit=limit,
-        where=[table.c.status == DeliveryStatus.PENDING.value],
+        where=[table.c.status == DeliveryStatus.PENDING.value, *where],
         values={
             "next_attempt_at": now + timedelta(seconds=lease_seconds()),
             "attempts": table.c.attempts + 1,
@@ -149,8 +152,28 @@ def _claim(session: Session, now: datetime, limit: int) -> Claimed:
             table.c.done_targets,
         ],
     )
+
+
+def _group_rows(session: Session, now: datetime, claimed: list[Any]) -> list[Any]:
+    """The other due rows of the users whose rows a channel combines into one mail (email
+    digests), claimed in the same transaction: a batch boundary falling inside one user's
+    digest does not split it into two mails."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    more: list[Any] = []
+    for name in sorted({row.channel for row in claimed}):
+        modes = getattr(outbound_channel(name), "combined_modes", ())
+        users = sorted({row.user_id for row in claimed if row.channel == name and row.mode in modes})
+        if users:
+            where = [table.c.channel == name, table.c.mode.in_(modes), table.c.user_id.in_(users)]
+            more += _claim_rows(session, now, MAX_GROUP_ROWS, where)
+    return more
+
+
+def _claim(session: Session, now: datetime, limit: int) -> Claimed:
+    claimed = _claim_rows(session, now, limit)
     if not claimed:
         return Claimed()
+    claimed += _group_rows(session, now, claimed)
     ids = [row.notification_id for row in claimed]
     notifications = {
         n.id: n.model_dump() for n in session.exec(select(Notification).where(col(Notification.id).in_(ids)))

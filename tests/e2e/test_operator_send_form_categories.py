@@ -200,6 +200,7 @@ def test_categories_page_creates_and_updates_categories_users_see(
         "name": "Billing and invoices",
         "description": "Invoices and payments",
         "critical": True,
+        "emailDelayMinutes": 15.0,  # the default "if unread after N minutes" of email (issue 21)
     }
     assert listed["security"]["critical"] is True
     assert "not-a-slug" not in listed and "Not A Slug" not in listed

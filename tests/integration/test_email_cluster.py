@@ -11,7 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlmodel import Session
 
+from notification_center.auth.users import save_user
+from notification_center.mail import addresses
 from notification_center.settings import generate_vapid_private_key
 from tests.conftest import APP_ENV
 from tests.support.api_server import WorkerApiServer
@@ -69,14 +73,21 @@ def test_each_mail_is_sent_exactly_once_across_nodes(nodes, smtp):
     first.create_user(operator, "operator-password-1", "operator")
     sender = second.login(operator, "operator-password-1")  # sent through the other node
     users = []
+    # Users straight in the shared database with the CLI's own functions (a CLI run each
+    # would cost seconds; `create-user --email` has its own test in test_email.py).
+    engine = create_engine(first.env()["REFLEX_DB_URL"])
     for index in range(8):
         name = f"u{secrets.token_hex(4)}"
-        first.cli("create-user", name, "--password=user-password-1", f"--email={name}@example.com")
+        with Session(engine) as session:
+            saved = save_user(session=session, username=name, password="user-password-1")
+            addresses.set_confirmed(session=session, user=saved.user, address=f"{name}@example.com")
+            session.commit()
         client = nodes[index % 2].login(name, "user-password-1")
         # Half mail at once, half "if unread after" a short delay: both kinds drain once.
         choice = {"email": "always"} if index % 2 else {"email": "unread", "emailDelayMinutes": 0.01}
         assert client.put("/api/preferences", json={"preferences": {"general": choice}}).status_code == 200
         users.append(name)
+    engine.dispose()
     expected = []
     for round_ in range(3):
         r = sender.post("/api/notifications", json={"title": f"round {round_}", "recipients": users})
