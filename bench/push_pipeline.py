@@ -31,6 +31,7 @@ def main(count: int) -> None:
             "NC_SECRETS_FILE": str(root / "secrets.json"),
             "NC_SECRET_KEY": "push-bench-secret-key-of-32-characters",
             "NC_PUSH_CA_BUNDLE": str(service.ca_path),
+            "NC_PUSH_OFFLINE_GRACE_SECONDS": "0",
         }
     )
     from sqlalchemy import insert

@@ -325,6 +325,8 @@ class Settings:
     push_max_subscriptions_per_user: int = 10
     push_ttl_seconds: int = 86400
     push_max_attempts: int = 5
+    # "offline" pushes wait this long after the send; seen or read in the app meanwhile: not sent.
+    push_offline_grace_seconds: float = 10.0
     push_retry_base_seconds: float = 10.0
     push_timeout_seconds: float = 10.0
     push_ca_bundle: str | None = None
@@ -447,6 +449,7 @@ def _push_settings() -> dict[str, object]:
         "push_ttl_seconds": _int_env("NC_PUSH_TTL_SECONDS", 86400, minimum=0),
         # Attempts per delivery before it is failed; retries back off from the base, doubling.
         "push_max_attempts": _int_env("NC_PUSH_MAX_ATTEMPTS", 5, minimum=1),
+        "push_offline_grace_seconds": _float_env("NC_PUSH_OFFLINE_GRACE_SECONDS", 10.0, minimum=0.0),
         "push_retry_base_seconds": _float_env("NC_PUSH_RETRY_BASE_SECONDS", 10.0, minimum=0.01),
         "push_timeout_seconds": _float_env("NC_PUSH_TIMEOUT_SECONDS", 10.0, minimum=0.1),
         # Extra CA certificates (PEM) trusted for push services: a private push service,

@@ -42,6 +42,7 @@ def push_server(tmp_root: Path, push_service: PushService) -> Iterator[AppServer
         "NC_SCHEDULER_INTERVAL_SECONDS": "0.1",
         "NC_PUSH_CA_BUNDLE": str(push_service.ca_path),
         "NC_PUSH_ALLOWED_HOSTS": "127.0.0.1,.push.example",
+        "NC_PUSH_OFFLINE_GRACE_SECONDS": "0.3",
     }
     server = AppServer(tmp_root / "push-browser", env).start()
     yield server

@@ -39,6 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, push_service: PushService) 
         "NC_PUSH_MAX_SUBSCRIPTIONS_PER_USER": "3",
         "NC_VAPID_SUBJECT": SUBJECT,
         "NC_PUSH_ALLOWED_HOSTS": "127.0.0.1",
+        "NC_PUSH_OFFLINE_GRACE_SECONDS": "1.5",
     }
     app = WorkerApiServer(Path(tmp_path_factory.mktemp("push-app")), env).start()
     yield app
@@ -177,6 +178,24 @@ def test_offline_mode_skips_users_with_an_open_stream(server, operator, user, pu
         return bool(push_service.for_token(browser.token)) and sent
 
     wait_for(offline_push, timeout=10)
+
+
+def test_offline_push_seen_in_the_app_within_the_grace_is_not_sent(server, operator, user, push_service):
+    username, client = user()
+    browser, _ = subscribe(client, push_service)
+    sent = send(operator, username)
+    notification_id = sent["ids"][0]
+    assert client.post(f"/api/notifications/{notification_id}/seen").status_code == 200  # within 1.5 s
+    status = wait_for(
+        lambda: (s := push_status(operator, notification_id, username)) and s["status"] != "pending" and s
+    )
+    assert status["status"] == "cancelled"
+    assert status["lastError"] == "seen in the app within the grace period"
+    assert push_service.for_token(browser.token) == []
+    # Not seen: after the grace it goes out.
+    later = send(operator, username)
+    (received,) = wait_for(lambda: push_service.for_token(browser.token))
+    assert browser.decrypt(received.body)["id"] == later["ids"][0]
 
 
 def test_push_preference_never_and_always(server, operator, user, push_service):

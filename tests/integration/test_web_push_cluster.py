@@ -41,6 +41,7 @@ def nodes(
         "NC_VAPID_PRIVATE_KEY": generate_vapid_private_key(),  # the same on both nodes
         "NC_PUSH_CA_BUNDLE": str(push_service.ca_path),
         "NC_PUSH_ALLOWED_HOSTS": "127.0.0.1",
+        "NC_PUSH_OFFLINE_GRACE_SECONDS": "0.3",
         "NC_SCHEDULER_INTERVAL_SECONDS": "0.1",
         "NC_SCHEDULER_BATCH_SIZE": "2",
     }

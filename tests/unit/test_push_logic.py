@@ -180,3 +180,13 @@ def test_history_channel_texts_leave_out_zeros_and_give_reasons() -> None:
     sent = {"status": "sent", "attempts": 1, "lastError": None, "clickedAt": "2026-12-02T02:00:00.000Z"}
     assert recipient_channels({"push": sent}) == "push sent, clicked"
     assert recipient_channels({}) == "—"
+
+
+def test_an_offline_push_is_cancelled_once_seen_or_read_in_the_app() -> None:
+    from notification_center.push.channel import offline_cancel_reason
+
+    fresh = {"seen_at": None, "read_at": None}
+    assert offline_cancel_reason(fresh, "offline") is None
+    assert offline_cancel_reason({**fresh, "seen_at": "x"}, "offline") == "seen in the app within the grace period"
+    assert offline_cancel_reason({**fresh, "read_at": "x"}, "offline") is not None
+    assert offline_cancel_reason({**fresh, "read_at": "x"}, "always") is None  # "always" goes out regardless
