@@ -140,7 +140,7 @@ def test_a_push_shows_a_notification_and_its_click_reads_it_in_every_tab(
         "ServiceWorker.deliverPushMessage",
         {"origin": push_server.url, "registrationId": registration_id, "data": json.dumps(payload)},
     )
-    shown = wait_for(lambda: _shown(first), timeout=10, what="the system notification")
+    shown = wait_for(lambda: _shown(first), timeout=20, what="the system notification")
     assert [(n["title"], n["body"]) for n in shown] == [("Deploy finished", "v42 is live")]
     assert shown[0]["data"] == {"id": notification_id, "url": "/preferences"}
 
