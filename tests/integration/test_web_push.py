@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import APP_ENV
 from tests.support.api_server import WorkerApiServer
 from tests.support.push_service import BrowserSubscription, PushService, verify_vapid
+from tests.support.waiting import wait_for
 
 SUBJECT = "mailto:ops@example.com"
 
@@ -77,15 +78,6 @@ def send(operator: httpx.Client, username: str, **extra) -> dict:
     )
     assert r.status_code == 201, r.text
     return r.json()
-
-
-def wait_for(check: Callable[[], object], timeout: float = 10.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def push_status(operator: httpx.Client, notification_id: str, username: str) -> dict | None:
