@@ -76,7 +76,7 @@ def sound(priority: str = "normal") -> EventSpec:
 # several hidden tabs of this app receive the same notification.
 _DESKTOP_JS = """
 (() => {
-  if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
+  if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
   try {
     new Notification(__TITLE__, {body: __BODY__, tag: __TAG__});
   } catch (error) {
