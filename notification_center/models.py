@@ -194,6 +194,8 @@ class BulkUndoRow(SQLModel, table=True):
     seen_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     archived_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    # Archiving a snoozed row ends its snooze (notifications/states.py); undo puts it back.
+    snoozed_until: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     status: str = Field(max_length=16)
 
 

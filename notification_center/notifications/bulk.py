@@ -147,11 +147,21 @@ def _bulk(user_id: str, action: lifecycle.Action, ids: Sequence[str] | None, whe
             Notification.seen_at,
             Notification.archived_at,
             Notification.deleted_at,
+            Notification.snoozed_until,
             Notification.status,
         ).where(scope, action.pending())
         copied = session.execute(
             insert(BulkUndoRow).from_select(
-                ["undo_id", "notification_id", "read_at", "seen_at", "archived_at", "deleted_at", "status"],
+                [
+                    "undo_id",
+                    "notification_id",
+                    "read_at",
+                    "seen_at",
+                    "archived_at",
+                    "deleted_at",
+                    "snoozed_until",
+                    "status",
+                ],
                 picked.with_for_update(of=Notification),
             )
         )

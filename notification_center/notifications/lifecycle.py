@@ -95,7 +95,8 @@ ACTIONS: Mapping[str, Action] = {
             "archive",
             lambda: col(Notification.archived_at).is_(None),
             lambda now: {"archived_at": now, "updated_at": now},
-            ("archived_at",),
+            # Archiving a snoozed row ends its snooze (`values`); undo puts both back.
+            ("archived_at", "snoozed_until"),
             events.ARCHIVED,
             "archived",
             True,

@@ -94,6 +94,39 @@ async def test_archive_of_a_snoozed_row_archives_it_and_ends_the_snooze(app_serv
             await reader.close()
 
 
+async def test_undo_of_archiving_a_snoozed_row_puts_the_snooze_back(app_server, make_account, operator):
+    user = make_account()
+    snoozed, plain = _send(operator, user.username), _send(operator, user.username)
+    async with app_server.async_login(user.username, user.password) as tab:
+        reader = await StreamReader(tab).start()
+        try:
+            r = await tab.post(f"/api/notifications/{snoozed}/snooze", json={"until": _ahead(3)})
+            assert r.status_code == 200, r.text
+            r = await tab.post("/api/notifications/bulk", json={"action": "archive", "ids": [snoozed, plain]})
+            assert r.status_code == 200 and r.json()["updated"] == 2, r.text
+            r = await tab.post("/api/notifications/undo", json={"undoToken": r.json()["undoToken"]})
+            assert r.status_code == 200 and r.json()["updated"] == 2, r.text
+
+            # Back as each was: the snoozed one snoozed again (out of both views), the other in the inbox.
+            assert _row(app_server, snoozed)["snoozed_until"] is not None
+            assert _row(app_server, snoozed)["archived_at"] is None
+            page = (await tab.get("/api/notifications")).json()
+            assert [n["id"] for n in page["items"]] == [plain] and page["unreadCount"] == 1
+            assert (await tab.get("/api/notifications", params={"archived": "true"})).json()["items"] == []
+            # ... and at its time it comes back, as a snooze does.
+            await reader.wait_for(
+                lambda rd: any(
+                    e.data["notification"]["id"] == snoozed and e.data["notification"]["snoozedUntil"] is None
+                    for e in rd.of_type("updated")
+                ),
+                timeout=10,
+            )
+            page = (await tab.get("/api/notifications")).json()
+            assert sorted(n["id"] for n in page["items"]) == sorted([snoozed, plain]) and page["unreadCount"] == 2
+        finally:
+            await reader.close()
+
+
 def test_a_snoozed_row_can_be_read_and_seen_and_stays_snoozed(app_server, sign_in, make_account, operator):
     user = make_account()
     client = sign_in(user)
