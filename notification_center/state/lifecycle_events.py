@@ -1,4 +1,4 @@
-"""How a tab applies a lifecycle event (`read`, `seen`, `archived`, `deleted`) to its lists.
+"""How a tab applies a lifecycle event (`read`, `seen`, `archived`, `deleted`, `updated`) to its lists.
 
 A tab keeps two lists: the inbox (always live: the page's list and the bell show it) and,
 while `/` shows the Archived view, the archived rows. Pure decisions, kept apart from the
@@ -53,3 +53,11 @@ def plan(event_type: str, data: dict[str, Any]) -> Plan:
         _STEPS.get((event_type, data.get(flag) is not False), ("none", "none")) if flag else ("none", "none")
     )
     return Plan(inbox, archive, ids, unread, unseen)
+
+
+def belongs_in_inbox(row: dict[str, Any], now_iso: str) -> bool:
+    """Whether the row of an `updated` event (a snooze, its return, an action chosen) belongs
+    in the inbox list: not snoozed past `now_iso` and not archived. An action chosen in the
+    Archived view sends `updated` too; that row must not join the inbox."""
+    snoozed = row.get("snoozedUntil")
+    return not (isinstance(snoozed, str) and snoozed > now_iso) and not row.get("archivedAt")

@@ -547,15 +547,17 @@ class NotificationsState(AuthState):
             self.unseen_count = max(0, unseen)
 
     async def _on_updated_event(self, data: dict) -> None:
-        """A row changed in place: a snoozed one leaves the list, one coming back (or
-        otherwise changed) takes its place in it. `data` is `{"notification", counts}`
+        """A row changed in place: a snoozed (or archived) one leaves the inbox list, one
+        coming back (or otherwise changed) takes its place in it; the Archived view's copy
+        changes in place. `data` is `{"notification", counts}`
         (or the notification itself)."""
         wire = data.get("notification") if isinstance(data.get("notification"), dict) else data
         item = NotificationView.from_wire(wire)
         if item is None or not self._user_id or wire.get("userId") not in (None, self._user_id):
             return
-        snoozed = wire.get("snoozedUntil")
-        if isinstance(snoozed, str) and snoozed > iso_ms():
+        if any(i.id == item.id for i in self.archived_items):  # an action chosen in the Archived view
+            self.archived_items = [item if i.id == item.id else i for i in self.archived_items]
+        if not lifecycle_events.belongs_in_inbox(wire, iso_ms()):
             self.items = [i for i in self.items if i.id != item.id]
         elif any(i.id == item.id for i in self.items):
             self.items = [item if i.id == item.id else i for i in self.items]

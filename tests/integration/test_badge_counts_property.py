@@ -1,19 +1,20 @@
 """Property: whatever users do, every tab's badges equal the database's counts.
 
 A hypothesis state machine drives the real app with random sequences of send, read,
-read-all, seen, archive, unarchive, delete, bulk (by ids and by filter), undo (own, used
-and foreign tokens), snooze (for half a second, so that the row comes back within the
-step, or for an hour), un-snooze, sends that expire half a second later, and attempts on
-another user's rows, for two users with two "tabs" each. A tab is a real SSE stream that
-keeps badges the way a client does: +1 unread and +1 unseen per `notification` event, and
-the counts carried by every other event. After each step, for each user, the list answer's
-counts equal a count taken straight from the database (its own SQL, not the service's),
-and every tab of the user reaches them. A step that snoozes briefly or sends an expiring
-row ends once the scheduler has handled it, so the scheduler's events never race the
-next step's (two changes of one user committed at the same moment may publish in either
-order, a documented limit). Every one-row answer is the one the state table
-(notifications/states.py) gives for the row's state in the database just before, and a 200
-did what it says (issue 20).
+read-all, seen, archive, unarchive, delete, action, bulk (by ids and by filter), undo (own,
+used and foreign tokens), snooze (for half a second, so that the row comes back within the
+step, or for an hour), un-snooze, sends that expire half a second later, a tab that loses
+its stream while things happen and resumes with Last-Event-ID, and attempts on another
+user's rows, for two users with two "tabs" each. A tab is a real SSE stream that keeps
+badges and its inbox list the way the page does (`Tab`). After each step, for each user,
+the list answer's counts equal a count taken straight from the database (its own SQL, not
+the service's), every tab of the user reaches them and lists exactly the database's inbox
+rows, and no tab got a notification twice or out of cursor order across its reconnects.
+A step that snoozes briefly or sends an expiring row ends once the scheduler has handled
+it, so the scheduler's events never race the next step's (two changes of one user
+committed at the same moment may publish in either order, a documented limit). Every
+one-row answer is the one the state table (notifications/states.py) gives for the row's
+state in the database just before, and a 200 did what it says (issue 20).
 """
 
 from __future__ import annotations
@@ -34,60 +35,125 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from notification_center.notifications import states
+from notification_center.state import lifecycle_events
+from notification_center.timefmt import iso_ms
 from tests.conftest import Account
 from tests.support.processes import AppServer
 
 ACTIONS = ("read", "unread", "seen", "archive", "unarchive", "delete")
+ACTION_BUTTONS = [{"id": "ok", "label": "OK"}]  # every send has one; choosing it again is no change
 SETTLE_SECONDS = 5.0
 
 
 class Tab:
-    """One open stream of a user, keeping its badges from the events, as a client does."""
+    """One open stream of a user, keeping its badges and its inbox list from the events as
+    the page does (the same `state/lifecycle_events.plan`): +1 unread and +1 unseen per new
+    `notification`, the counts carried by every other event, rows dropped by id, and the list
+    re-read from the API where the plan says "reload", on `reset`, and on every (re)connect.
+    It can go away and come back with `Last-Event-ID`, like a browser after a network blip."""
 
     def __init__(self, url: str, cookies: dict[str, str]) -> None:
         self.unread = self.unseen = 0
+        self.inbox: set[str] = set()
+        self.received: list[tuple[str, int]] = []  # every notification event: (id, cursor)
         self.error: BaseException | None = None
+        self._url, self._cookies = url, cookies
         self._lock = threading.Lock()
+        self._lister = httpx.Client(base_url=url, cookies=cookies, timeout=10)
+        self._open()
+
+    def _open(self) -> None:
+        last = self.received[-1][1] if self.received else None
+        headers = {"Last-Event-ID": str(last)} if last is not None else {}
         self._connected = threading.Event()
-        self._client = httpx.Client(base_url=url, cookies=cookies, timeout=httpx.Timeout(10, read=None))
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._leaving = False
+        self._client = httpx.Client(base_url=self._url, cookies=self._cookies, timeout=httpx.Timeout(10, read=None))
+        self._thread = threading.Thread(target=self._run, args=(headers,), daemon=True)
         self._thread.start()
         if not self._connected.wait(10):
             raise TimeoutError("stream did not connect")
 
-    def _run(self) -> None:
+    def _run(self, headers: dict[str, str]) -> None:
         try:
-            with connect_sse(self._client, "GET", "/api/notifications/stream") as source:
+            with connect_sse(self._client, "GET", "/api/notifications/stream", headers=dict(headers)) as source:
                 for sse in source.iter_sse():
-                    self._apply(json.loads(sse.data))
+                    self._apply(json.loads(sse.data), int(sse.id) if sse.id else None)
         except httpx.HTTPError:
             pass  # closed by the test
-        except BaseException as exc:  # reported by the next check
-            self.error = exc
+        except BaseException as exc:  # reported by the next check, unless the test cut the stream
+            if not self._leaving:
+                self.error = exc
 
-    def _apply(self, envelope: dict) -> None:
-        kind, data = envelope["type"], envelope["data"]
+    def _reread(self) -> None:
+        """What the page does on (re)connect and on a "reload": the list answer's rows and badges."""
+        page = self._lister.get("/api/notifications", params={"limit": 100}).json()
         with self._lock:
-            if kind == "connected":
-                self._connected.set()
-            elif kind == "notification":
-                self.unread += data.get("readAt") is None
-                self.unseen += data.get("seenAt") is None
-            elif kind != "ping":
-                self.unread = data.get("unreadCount", self.unread)
-                self.unseen = data.get("unseenCount", self.unseen)
+            self.inbox = {item["id"] for item in page["items"]}
+            self.unread, self.unseen = page["unreadCount"], page["unseenCount"]
+
+    def _apply(self, envelope: dict, cursor: int | None) -> None:
+        kind, data = envelope["type"], envelope["data"]
+        if kind in ("connected", "reset"):
+            self._reread()
+            self._connected.set()
+            return
+        if kind == "ping":
+            return
+        with self._lock:
+            if kind == "notification":
+                self.received.append((data["id"], cursor if cursor is not None else -1))
+                if data["id"] not in self.inbox:  # else the re-read list had it already
+                    self.inbox.add(data["id"])
+                    self.unread += data.get("readAt") is None
+                    self.unseen += data.get("seenAt") is None
+                return
+            self.unread = data.get("unreadCount", self.unread)
+            self.unseen = data.get("unseenCount", self.unseen)
+            reload = False
+            if kind == "updated":  # a snoozed row leaves the list, one coming back joins it
+                row = data["notification"]
+                if lifecycle_events.belongs_in_inbox(row, iso_ms()):
+                    self.inbox.add(row["id"])
+                else:
+                    self.inbox.discard(row["id"])
+            elif kind == "expired":
+                self.inbox -= set(data.get("ids", []))
+            elif kind == "read":
+                reload = data.get("reload") is True
+            elif kind in ("seen", "archived", "deleted"):
+                plan = lifecycle_events.plan(kind, data)
+                if plan.inbox == "drop":
+                    self.inbox -= plan.ids
+                reload = plan.inbox == "reload"
+        if reload:
+            self._reread()
 
     def badges(self) -> tuple[int, int]:
         with self._lock:
             return self.unread, self.unseen
+
+    def inbox_ids(self) -> set[str]:
+        with self._lock:
+            return set(self.inbox)
 
     def reset(self, badges: tuple[int, int]) -> None:
         """What a client does on (re)connecting: take the badges from a list answer."""
         with self._lock:
             self.unread, self.unseen = badges
 
+    def leave(self) -> None:
+        """The network goes away: the stream ends; what happens meanwhile this tab misses."""
+        self._leaving = True
+        self._client.close()
+        self._thread.join(10)
+
+    def come_back(self) -> None:
+        """Reconnect from the last cursor this tab saw, as the browser's EventSource does."""
+        self._open()
+
     def close(self) -> None:
         self._client.close()
+        self._lister.close()
 
 
 @dataclass
@@ -113,6 +179,18 @@ def _db_badges(db_path, user_id: str) -> tuple[int, int]:
     with sqlite3.connect(db_path) as db:
         unread, unseen = db.execute(query, (user_id, now, now)).fetchone()
     return int(unread), int(unseen)
+
+
+def _db_inbox(db_path, user_id: str) -> set[str]:
+    """The inbox's rows, with SQL written here: the list every tab must show."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    query = """
+        SELECT id FROM notifications
+        WHERE user_id = ? AND deleted_at IS NULL AND archived_at IS NULL
+          AND (snoozed_until IS NULL OR snoozed_until <= ?) AND (expires_at IS NULL OR expires_at > ?)
+    """
+    with sqlite3.connect(db_path) as db:
+        return {row[0] for row in db.execute(query, (user_id, now, now))}
 
 
 def _snoozed_ids(db_path, user_id: str) -> list[str]:
@@ -159,6 +237,7 @@ _DONE: dict[str, Callable[[dict], bool]] = {
     "delete": lambda row: row["deleted_at"] is not None,
     "snooze": lambda row: row["snoozed_until"] is not None,
     "unsnooze": lambda row: not _snoozed_ahead(row),
+    "action": lambda row: row["action_taken"] == "ok" and row["read_at"] is not None,
 }
 
 
@@ -243,7 +322,12 @@ class Inbox(RuleBasedStateMachine):
     def send_expiring(self, data: st.DataObject) -> None:
         """A send that expires half a second later; the step ends once the scheduler told the tabs."""
         person = self._person(data)
-        body = {"title": "expiring", "recipients": [person.account.username], "expiresAt": _soon()}
+        body = {
+            "title": "expiring",
+            "recipients": [person.account.username],
+            "expiresAt": _soon(),
+            "actions": ACTION_BUTTONS,
+        }
         r = self.operator.post("/api/notifications", json=body)
         assert r.status_code == 201, r.text
         (expiring,) = r.json()["ids"]
@@ -252,7 +336,7 @@ class Inbox(RuleBasedStateMachine):
         self._settle(person)
 
     def _send_to(self, chosen: list[Person], title: str) -> None:
-        body = {"title": title, "recipients": [p.account.username for p in chosen]}
+        body = {"title": title, "recipients": [p.account.username for p in chosen], "actions": ACTION_BUTTONS}
         r = self.operator.post("/api/notifications", json=body)
         assert r.status_code == 201, r.text
         for person in chosen:  # the newest in their inbox is the one just sent
@@ -317,6 +401,37 @@ class Inbox(RuleBasedStateMachine):
         r = person.client.post(f"/api/notifications/{notification_id}/unsnooze")
         self._answered_as_the_table_says(r, expected, notification_id, "unsnooze")
 
+    @rule(data=st.data(), count=st.integers(0, 2), meanwhile=st.sampled_from(("read", "archive", "delete", "none")))
+    def away_and_back(self, data: st.DataObject, count: int, meanwhile: str) -> None:
+        """One tab loses its stream; meanwhile notifications arrive and the user acts in another
+        tab; it comes back with Last-Event-ID. The replay brings what it missed, once and in
+        order, and its list and badges agree with the database again (the invariants)."""
+        person = self._person(data)
+        tab = data.draw(st.sampled_from(person.tabs), label="tab")
+        tab.leave()
+        try:
+            for n in range(count):
+                self._send_to([person], f"away {n}")
+            if meanwhile != "none" and person.ids:
+                notification_id = self._some_id(data, person)
+                expected = _expected_status(self.db_path, notification_id, meanwhile)
+                if meanwhile == "delete":
+                    r = person.client.delete(f"/api/notifications/{notification_id}")
+                else:
+                    r = person.client.post(f"/api/notifications/{notification_id}/{meanwhile}")
+                self._answered_as_the_table_says(r, expected, notification_id, meanwhile)
+        finally:
+            tab.come_back()
+
+    @rule(data=st.data())
+    def choose_action(self, data: st.DataObject) -> None:
+        """An action button, in whatever state the row is (from the Archived view, too)."""
+        person = self._person(data)
+        notification_id = self._some_id(data, person)
+        expected = _expected_status(self.db_path, notification_id, "action")
+        r = person.client.post(f"/api/notifications/{notification_id}/action", json={"actionId": "ok"})
+        self._answered_as_the_table_says(r, expected, notification_id, "action")
+
     @rule(data=st.data())
     def read_all(self, data: st.DataObject) -> None:
         assert self._person(data).client.post("/api/notifications/read-all").status_code == 200
@@ -371,6 +486,25 @@ class Inbox(RuleBasedStateMachine):
                 assert tab.error is None, tab.error
                 settled = _wait_until(lambda t=tab: t.badges() == truth())
                 assert settled, f"{person.account.username}: tab shows {tab.badges()}, database {truth()}"
+
+    @invariant()
+    def every_tab_lists_the_databases_inbox(self) -> None:
+        for person in self.people:
+            for tab in person.tabs:
+                user_id = person.user_id
+                listed = _wait_until(lambda t=tab, u=user_id: t.inbox_ids() == _db_inbox(self.db_path, u))
+                inbox = sorted(_db_inbox(self.db_path, user_id))
+                assert listed, f"{person.account.username}: tab lists {sorted(tab.inbox_ids())}, inbox {inbox}"
+
+    @invariant()
+    def no_tab_got_a_notification_twice_or_out_of_order(self) -> None:
+        """Across every reconnect and replay (cursors are gap-free and rise per user)."""
+        for person in self.people:
+            for tab in person.tabs:
+                ids = [notification_id for notification_id, _ in tab.received]
+                cursors = [cursor for _, cursor in tab.received]
+                assert len(ids) == len(set(ids)), f"{person.account.username}: a notification came twice"
+                assert cursors == sorted(set(cursors)), f"{person.account.username}: cursors {cursors[-10:]}"
 
 
 def test_badges_in_every_tab_equal_the_database_counts(app_server: AppServer, people) -> None:

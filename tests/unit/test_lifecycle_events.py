@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notification_center.notifications import lifecycle, service
-from notification_center.state.lifecycle_events import plan
+from notification_center.state.lifecycle_events import belongs_in_inbox, plan
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,19 @@ def test_event_data_lists_ids_up_to_the_bound_then_says_reload():
     assert "ids" not in big and big["reload"] is True and big["count"] == 501
     undone = lifecycle.event_data(lifecycle.ACTIONS["delete"], ["a"], 1, counts, undo=True)
     assert undone["deleted"] is False and undone["reload"] is True and undone["ids"] == ["a"]
+
+
+NOW = "2026-12-02T07:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("row", "in_inbox"),
+    [
+        ({"snoozedUntil": None, "archivedAt": None}, True),  # a snooze ended, or an action in the inbox
+        ({"snoozedUntil": "2026-12-02T08:00:00.000Z", "archivedAt": None}, False),  # snoozed ahead
+        ({"snoozedUntil": "2026-12-02T06:00:00.000Z", "archivedAt": None}, True),  # its time has come
+        ({"snoozedUntil": None, "archivedAt": "2026-12-02T06:59:00.000Z"}, False),  # action in the Archived view
+    ],
+)
+def test_an_updated_row_joins_the_inbox_only_when_it_is_in_it(row, in_inbox):
+    assert belongs_in_inbox(row, NOW) is in_inbox
