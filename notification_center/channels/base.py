@@ -11,9 +11,9 @@ shape plus a `register_channel` call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
@@ -84,6 +84,23 @@ def get_channel(name: str) -> Channel:
         return _registry[name]
     except KeyError:
         raise LookupError(f"no channel handler named {name!r}") from None
+
+
+C = TypeVar("C", bound=Channel)
+
+
+def lazy_channel(factory: Callable[[], C]) -> Callable[[], C]:
+    """A module's `get_<name>_channel()`: makes the channel on first use (not at import, so
+    settings are read when the app starts) and registers it, once."""
+    made: list[C] = []
+
+    def get() -> C:
+        if not made:
+            made.append(factory())
+            register_channel(made[0])
+        return made[0]
+
+    return get
 
 
 def registered_channels() -> list[Channel]:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from notification_center import metrics
-from notification_center.channels.base import register_channel
+from notification_center.channels.base import lazy_channel
 from notification_center.db import session_scope
 from notification_center.models import Notification, Status, User
 from notification_center.notifications.senders import SYSTEM, Sender
@@ -87,12 +87,4 @@ class InAppChannelHandler:
         return created
 
 
-_handler: InAppChannelHandler | None = None
-
-
-def get_in_app_channel_handler() -> InAppChannelHandler:
-    global _handler
-    if _handler is None:
-        _handler = InAppChannelHandler()
-        register_channel(_handler)
-    return _handler
+get_in_app_channel_handler = lazy_channel(InAppChannelHandler)

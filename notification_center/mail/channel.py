@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from notification_center.channels.base import Outcome, Target, register_channel
+from notification_center.channels.base import Outcome, Target, lazy_channel
 from notification_center.mail import addresses, message, sender, tokens
 from notification_center.models import Category, Delivery, DeliveryStatus, Preference, utcnow
 from notification_center.preferences.rules import email_mode
@@ -199,12 +199,4 @@ def _new_row(notification: dict[str, Any], mode: str, due: datetime, now: dateti
     }
 
 
-_channel: EmailChannel | None = None
-
-
-def get_email_channel() -> EmailChannel:
-    global _channel
-    if _channel is None:
-        _channel = EmailChannel()
-        register_channel(_channel)
-    return _channel
+get_email_channel = lazy_channel(EmailChannel)

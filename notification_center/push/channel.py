@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from notification_center.channels.base import Outcome, Target, register_channel
+from notification_center.channels.base import Outcome, Target, lazy_channel
 from notification_center.models import Category, Delivery, DeliveryStatus, Preference, utcnow
 from notification_center.preferences.rules import push_mode
 from notification_center.push import sender, subscriptions
@@ -136,12 +136,4 @@ class PushChannel:
         return await sender.send(notification, target.info)
 
 
-_channel: PushChannel | None = None
-
-
-def get_push_channel() -> PushChannel:
-    global _channel
-    if _channel is None:
-        _channel = PushChannel()
-        register_channel(_channel)
-    return _channel
+get_push_channel = lazy_channel(PushChannel)
