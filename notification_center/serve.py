@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import resource
+from collections.abc import Mapping
 from pathlib import Path
 
 from notification_center.settings import PROJECT_ROOT, get_settings
@@ -36,6 +37,8 @@ BUILD_INPUTS = ("notification_center", "examples", "assets", "rxconfig.py", "ref
 # Settings outside REFLEX_* that change which pages are compiled.
 BUILD_ENV = ("NC_EXAMPLE_PAGES",)
 BACKEND_ONLY_ENV = {"REFLEX_DB_URL", "REFLEX_REDIS_URL", "REFLEX_ENV_MODE", "REFLEX_SKIP_COMPILE"}
+# Not inputs either (build_fingerprint): the ports (main() sets them for Reflex) and where the build lives.
+NOT_BUILD_INPUT_ENV = BACKEND_ONLY_ENV | {"REFLEX_FRONTEND_PORT", "REFLEX_BACKEND_PORT", "REFLEX_WEB_WORKDIR"}
 
 
 def raise_open_files_limit() -> int:
@@ -59,13 +62,19 @@ def listen_backlog() -> int:
         return 4096
 
 
-def build_fingerprint(root: Path, port: int, reflex_version: str) -> str:
-    """A digest of everything the compiled frontend depends on."""
-    digest = hashlib.sha256(f"reflex {reflex_version}\nport {port}\n".encode())
-    for name in sorted(k for k in os.environ if k.startswith("REFLEX_") and k not in BACKEND_ONLY_ENV):
-        digest.update(f"env {name}={os.environ[name]}\n".encode())
+def build_fingerprint(root: Path, reflex_version: str, env: Mapping[str, str] | None = None) -> str:
+    """A digest of everything the compiled frontend depends on (`env`: os.environ unless given).
+
+    The port is not one: Reflex bakes `http://localhost:PORT` into the build, and
+    SameOriginBackendPlugin (web_build.py) rewrites every such URL into the page's own
+    origin, so one build serves on any port (an explicit REFLEX_API_URL is a REFLEX_
+    setting, so it is an input). Where the build lives (REFLEX_WEB_WORKDIR) is not one either."""
+    env = os.environ if env is None else env
+    digest = hashlib.sha256(f"reflex {reflex_version}\n".encode())
+    for name in sorted(k for k in env if k.startswith("REFLEX_") and k not in NOT_BUILD_INPUT_ENV):
+        digest.update(f"env {name}={env[name]}\n".encode())
     for name in BUILD_ENV:
-        digest.update(f"env {name}={os.environ.get(name, '')}\n".encode())
+        digest.update(f"env {name}={env.get(name, '')}\n".encode())
     for top in BUILD_INPUTS:
         path = root / top
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -106,7 +115,7 @@ def _patch_granian_limits(backlog: int, backpressure: int, kill_timeout: float) 
     granian.server.Server = Server  # type: ignore[misc]
 
 
-def _ensure_frontend_build(port: int) -> bool:
+def _ensure_frontend_build() -> bool:
     """Compile and build the frontend unless the last build had the same inputs.
 
     Returns whether it built.
@@ -122,7 +131,7 @@ def _ensure_frontend_build(port: int) -> bool:
         if prerequisites.needs_reinit():
             _init(name=config.app_name)
         stamp = web_dir / STAMP_NAME
-        wanted = build_fingerprint(PROJECT_ROOT, port, constants.Reflex.VERSION)
+        wanted = build_fingerprint(PROJECT_ROOT, constants.Reflex.VERSION)
         built_index = web_dir / constants.Dirs.STATIC / "index.html"
         if stamp.exists() and stamp.read_text() == wanted and built_index.exists():
             return False
@@ -165,7 +174,7 @@ def main() -> None:
     reload_config()
     reset_disk_state_manager()
 
-    built = _ensure_frontend_build(port)
+    built = _ensure_frontend_build()
     print(f"frontend: {'built' if built else 'unchanged, reusing the last build'}", flush=True)
 
     environment.REFLEX_SKIP_COMPILE.set(True)

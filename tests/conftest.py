@@ -21,6 +21,7 @@ os.environ.pop("REFLEX_REDIS_URL", None)
 
 import pytest  # noqa: E402
 
+from tests.support import web_builds  # noqa: E402
 from tests.support.nginx import NginxProxy  # noqa: E402
 from tests.support.processes import AppServer, PostgresServer, RedisServer, free_port  # noqa: E402
 from tests.support.smtp_server import SmtpServer  # noqa: E402
@@ -63,6 +64,15 @@ class Account:
 @pytest.fixture(scope="session")
 def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("nc")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_web_builds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One store of frontend builds for the run (tests/support/web_builds.py), beside the xdist
+    workers' temp folders so that both workers use it; pytest's temp retention removes it."""
+    base = tmp_path_factory.getbasetemp()
+    run_root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ.setdefault(web_builds.STORE_ENV, str(run_root / "web-builds"))
 
 
 @pytest.fixture(scope="session")

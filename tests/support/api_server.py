@@ -21,6 +21,7 @@ from tests.support.processes import AppServer
 @dataclass
 class ApiServer(AppServer):
     needs_prestart = True
+    builds_frontend = False
 
     def command(self) -> list[str]:
         granian = str(Path(sys.executable).with_name("granian"))

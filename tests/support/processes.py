@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import web_builds
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -246,15 +248,25 @@ class AppServer:
     # The launcher migrates by itself; servers started otherwise (ApiServer) need it first.
     needs_prestart = False
 
+    # The launcher builds the frontend (unless its web dir holds a current build); ApiServer does not.
+    builds_frontend = True
+
     def start(self, timeout: float = 300) -> AppServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         if self.needs_prestart:
             self.cli("prestart")
+        env = self.env()
+        web_dir, build_key = Path(env["REFLEX_WEB_WORKDIR"]), None
+        if self.builds_frontend:  # a build of the same inputs made earlier in this run (web_builds.py)
+            build_key = web_builds.key(ROOT, env)
+            web_builds.seed(web_dir, build_key)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            self.command(), cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         _wait_until(self.ready, timeout, f"server on port {self.port}", self.proc, self.log_path)
+        if build_key is not None:
+            web_builds.keep(web_dir, build_key)
         return self
 
     def ready(self) -> bool:

@@ -9,8 +9,17 @@ from notification_center.settings import PROJECT_ROOT, load_settings
 
 def test_example_pages_setting_is_a_build_input(monkeypatch) -> None:
     monkeypatch.delenv("NC_EXAMPLE_PAGES", raising=False)
-    without = serve.build_fingerprint(PROJECT_ROOT, 3000, "x")
+    without = serve.build_fingerprint(PROJECT_ROOT, "x")
     assert load_settings().example_pages is False
     monkeypatch.setenv("NC_EXAMPLE_PAGES", "1")
-    assert serve.build_fingerprint(PROJECT_ROOT, 3000, "x") != without
+    assert serve.build_fingerprint(PROJECT_ROOT, "x") != without
     assert load_settings().example_pages is True
+
+
+def test_port_and_build_location_are_not_build_inputs() -> None:
+    # One build serves on any port (SameOriginBackendPlugin), so the tests' servers share builds.
+    base = {"PORT": "3000", "REFLEX_BACKEND_PORT": "3000", "REFLEX_WEB_WORKDIR": "/a", "REFLEX_DB_URL": "sqlite:///a"}
+    moved = {"PORT": "4000", "REFLEX_BACKEND_PORT": "4000", "REFLEX_WEB_WORKDIR": "/b", "REFLEX_DB_URL": "sqlite:///b"}
+    assert serve.build_fingerprint(PROJECT_ROOT, "x", base) == serve.build_fingerprint(PROJECT_ROOT, "x", moved)
+    public = {**base, "REFLEX_API_URL": "https://api.example.org"}
+    assert serve.build_fingerprint(PROJECT_ROOT, "x", public) != serve.build_fingerprint(PROJECT_ROOT, "x", base)
