@@ -197,5 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The `notification-center` command an installed package provides."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()
