@@ -3,7 +3,8 @@ and works from there, away from the checkout: its migrations and the page's JS t
 it, its metadata declares the runtime dependencies (and not the test tools).
 
 The fresh virtualenv gets the package from the wheel only; its dependencies are this
-environment's (a `.pth` line), so the test needs no package index.
+environment's (a `.pth` line), and the build backend is requirements.txt's hatchling, so the
+test needs no package index.
 """
 
 from __future__ import annotations
