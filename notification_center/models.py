@@ -67,6 +67,10 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     email_verified_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     pending_email: str | None = Field(default=None, max_length=254)
+    # A user the host app vouched for (auth/host_tokens.py): its own id for them, and the name
+    # it gave. Such a user has no password (`password_hash` is not a hash) and signs in only so.
+    external_id: str | None = Field(default=None, max_length=128, unique=True, index=True)
+    display_name: str | None = Field(default=None, max_length=64)
 
 
 class AuthSession(SQLModel, table=True):

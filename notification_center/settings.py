@@ -342,6 +342,10 @@ class Settings:
     email_digest_seconds: float = 3600.0
     email_confirm_ttl_seconds: int = 86400
     email_confirm_rate_limit: str = "5/hour"
+    # Host identity (auth/host_tokens.py): the secret a host app signs its users' tokens with
+    # (None: host sign-in is off), and the longest lifetime a token may claim.
+    host_token_secret: str | None = None
+    host_token_max_age_seconds: int = 600
 
     @property
     def email_enabled(self) -> bool:
@@ -429,7 +433,18 @@ def load_settings() -> Settings:
         dependency_probe_seconds=_float_env("NC_DEPENDENCY_PROBE_SECONDS", 5.0, minimum=0.2),
         **_push_settings(),
         **_email_settings(port),
+        host_token_secret=_host_token_secret(),
+        host_token_max_age_seconds=_int_env("NC_HOST_TOKEN_MAX_AGE_SECONDS", 600, minimum=1),
     )
+
+
+def _host_token_secret() -> str | None:
+    secret = os.environ.get("NC_HOST_TOKEN_SECRET", "").strip()
+    if secret and len(secret) < SECRET_KEY_MIN_LENGTH:
+        raise ValueError(
+            f"NC_HOST_TOKEN_SECRET must be at least {SECRET_KEY_MIN_LENGTH} characters (got {len(secret)})"
+        )
+    return secret or None
 
 
 # The push services of Chrome/Edge/Opera (FCM), Firefox, Safari and the Windows apps.

@@ -1,4 +1,5 @@
-"""POST /api/auth/login, POST /api/auth/logout, POST /api/auth/logout-all, GET /api/auth/me.
+"""POST /api/auth/login, POST /api/auth/host, POST /api/auth/logout, POST /api/auth/logout-all,
+GET /api/auth/me.
 
 Revocations are announced through the broadcaster's transport, so the revoked sessions'
 open streams end at once on every worker and node, not at their next periodic check.
@@ -8,14 +9,25 @@ from __future__ import annotations
 
 import anyio
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from notification_center.api.bodies import LoginRequest, LogoutAllBody, LogoutBody, MeBody, UserBody
+from notification_center import host
+from notification_center.api.bodies import (
+    HostSignInRequest,
+    LoginRequest,
+    LogoutAllBody,
+    LogoutBody,
+    MeBody,
+    UserBody,
+)
 from notification_center.api.deps import ApiError, client_ip, json_body, require_user
+from notification_center.api.model_body import model_body
 from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.audit import service as audit
+from notification_center.auth import host_tokens
 from notification_center.auth.rate_limit import RateLimited, get_login_rate_limiter
 from notification_center.auth.sessions import (
     cookie_name,
@@ -24,7 +36,7 @@ from notification_center.auth.sessions import (
     revoke_session,
     revoke_user_sessions,
 )
-from notification_center.auth.users import authenticate
+from notification_center.auth.users import authenticate, sign_in_host_user
 from notification_center.db import session_scope
 from notification_center.mail import addresses
 from notification_center.models import User
@@ -81,6 +93,10 @@ async def login(request: Request) -> Response:
     if result is None:
         raise ApiError(401, "invalid username or password")
     user, cookie = result
+    return _signed_in(user, cookie)
+
+
+def _signed_in(user: dict[str, str], cookie: str) -> Response:
     response = JSONResponse(user)
     response.set_cookie(
         cookie_name(),
@@ -92,6 +108,53 @@ async def login(request: Request) -> Response:
         secure=get_settings().cookie_secure,
     )
     return response
+
+
+def _host_sign_in(identity: host_tokens.HostIdentity, ip: str) -> tuple[dict[str, str], str]:
+    with session_scope() as session:
+        user = sign_in_host_user(session=session, identity=identity)
+        purge_stale_sessions_if_due(session=session)
+        actor = audit.Actor.user(user.id, user.username)
+        audit.record(session=session, action=audit.Action.SIGN_IN, actor=actor, ip=ip, detail="via the host app")
+        return user_json(user), create_session(session=session, user=user)
+
+
+async def host_sign_in(request: Request) -> Response:
+    """The host app's page hands over the token its backend signed (auth/host_tokens.py)."""
+    settings = get_settings()
+    if settings.host_token_secret is None:
+        raise ApiError(403, "host sign-in is off: the server has no NC_HOST_TOKEN_SECRET")
+    body = await model_body(request, HostSignInRequest)
+    try:
+        identity = host_tokens.verify(
+            body.token, secret=settings.host_token_secret, max_age_seconds=settings.host_token_max_age_seconds
+        )
+    except host_tokens.HostTokenError as exc:
+        raise ApiError(401, str(exc), field="token") from None
+    ip = client_ip(request)
+    try:
+        user, cookie = await run_in_threadpool(_host_sign_in, identity, ip)
+    except IntegrityError:  # the same new user signing in twice at once: the other one created them
+        user, cookie = await run_in_threadpool(_host_sign_in, identity, ip)
+    return _signed_in(user, cookie)
+
+
+async def host_sign_out(request: Request) -> Response:
+    """The host's backend says its user signed out: their sessions and streams here end."""
+    settings = get_settings()
+    if settings.host_token_secret is None:
+        raise ApiError(403, "host sign-in is off: the server has no NC_HOST_TOKEN_SECRET")
+    body = await model_body(request, HostSignInRequest)
+    try:
+        identity = host_tokens.verify(
+            body.token,
+            secret=settings.host_token_secret,
+            max_age_seconds=settings.host_token_max_age_seconds,
+            use=host_tokens.SIGN_OUT,
+        )
+    except host_tokens.HostTokenError as exc:
+        raise ApiError(401, str(exc), field="token") from None
+    return JSONResponse({"ok": True, "revoked": await host.sign_out(identity.external_id)})
 
 
 def _revoke(cookie: str) -> tuple[str, str] | None:
@@ -149,6 +212,39 @@ routes = [
                 Reply(429, "too many sign-in attempts for this username or client address", headers=("Retry-After",)),
             ),
             body=LoginRequest,
+        ),
+    ),
+    ApiRoute(
+        "/api/auth/host",
+        host_sign_in,
+        "POST",
+        Operation(
+            "Sign in as the host app's user: its backend signed a short-lived token (README"
+            ' "Host identity"); sets the session cookie, creating the user on first sight',
+            "auth",
+            (
+                Reply(200, "signed in; the session cookie is set", UserBody),
+                Reply(401, "the token is expired, forged, for another audience or malformed; `field` is `token`"),
+                Reply(403, "host sign-in is off (no NC_HOST_TOKEN_SECRET)"),
+                Reply(422, 'the body is not `{"token": "..."}`'),
+            ),
+            body=HostSignInRequest,
+        ),
+    ),
+    ApiRoute(
+        "/api/auth/host/sign-out",
+        host_sign_out,
+        "POST",
+        Operation(
+            "The host app's backend: its user signed out; every session and stream of that user ends",
+            "auth",
+            (
+                Reply(200, "signed out everywhere; `revoked` sessions (0 for a user never seen)", LogoutAllBody),
+                Reply(401, "the token is not a valid sign-out token (`use: sign-out`); `field` is `token`"),
+                Reply(403, "host sign-in is off (no NC_HOST_TOKEN_SECRET)"),
+                Reply(422, 'the body is not `{"token": "..."}`'),
+            ),
+            body=HostSignInRequest,
         ),
     ),
     ApiRoute(

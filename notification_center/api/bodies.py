@@ -40,6 +40,14 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class HostSignInRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    token: str = Field(
+        min_length=1, max_length=4096, description="a JWT (HS256) the host app signed with NC_HOST_TOKEN_SECRET"
+    )
+
+
 class UserBody(BaseModel):
     id: str
     username: str

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
+from notification_center.auth.host_tokens import HostIdentity
 from notification_center.auth.passwords import hash_password, verify_password
 from notification_center.auth.sessions import revoke_user_sessions
 from notification_center.models import Role, User
 
 USERNAME_MAX = 64
 PASSWORD_MIN = 8
+# A host app's user has no password here: this is not an argon2 hash, so none ever matches.
+NO_PASSWORD = "!host-identity"
 
 
 class UserInputError(ValueError):
@@ -88,3 +92,34 @@ def usernames_by_id(*, session: Session, user_ids: list[str]) -> dict[str, str]:
         return {}
     rows = session.exec(select(User.id, User.username).where(col(User.id).in_(user_ids)))
     return dict(rows.all())
+
+
+def _host_username(session: Session, external_id: str) -> str:
+    """The host's id itself when it is a valid username nobody has; else `h-` and a digest of it
+    (an id like `auth0|5f3a` or an address), so a host user never takes a local user's name."""
+    try:
+        name = validate_username(external_id)
+    except UserInputError:
+        name = ""
+    if name and get_user_by_username(session=session, username=name) is None:
+        return name
+    return "h-" + hashlib.sha256(external_id.encode()).hexdigest()[:20]
+
+
+def sign_in_host_user(*, session: Session, identity: HostIdentity) -> User:
+    """The user the host vouched for, created on first sight (keyed by the host's id); their
+    role and display name follow the host's latest token."""
+    user = session.exec(select(User).where(col(User.external_id) == identity.external_id)).first()
+    if user is None:
+        user = User(
+            username=_host_username(session, identity.external_id),
+            password_hash=NO_PASSWORD,
+            role=identity.role,
+            external_id=identity.external_id,
+            display_name=identity.display_name,
+        )
+    else:
+        user.role, user.display_name = identity.role, identity.display_name
+    session.add(user)
+    session.flush()
+    return user
