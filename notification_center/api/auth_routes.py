@@ -119,18 +119,23 @@ def _host_sign_in(identity: host_tokens.HostIdentity, ip: str) -> tuple[dict[str
         return user_json(user), create_session(session=session, user=user)
 
 
-async def host_sign_in(request: Request) -> Response:
-    """The host app's page hands over the token its backend signed (auth/host_tokens.py)."""
+async def _host_identity(request: Request, use: str | None = None) -> host_tokens.HostIdentity:
+    """The identity in the body's token, or the 403/422/401 that says why there is none."""
     settings = get_settings()
     if settings.host_token_secret is None:
         raise ApiError(403, "host sign-in is off: the server has no NC_HOST_TOKEN_SECRET")
     body = await model_body(request, HostSignInRequest)
     try:
-        identity = host_tokens.verify(
-            body.token, secret=settings.host_token_secret, max_age_seconds=settings.host_token_max_age_seconds
+        return host_tokens.verify(
+            body.token, secret=settings.host_token_secret, max_age_seconds=settings.host_token_max_age_seconds, use=use
         )
     except host_tokens.HostTokenError as exc:
         raise ApiError(401, str(exc), field="token") from None
+
+
+async def host_sign_in(request: Request) -> Response:
+    """The host app's page hands over the token its backend signed (auth/host_tokens.py)."""
+    identity = await _host_identity(request)
     ip = client_ip(request)
     try:
         user, cookie = await run_in_threadpool(_host_sign_in, identity, ip)
@@ -141,19 +146,7 @@ async def host_sign_in(request: Request) -> Response:
 
 async def host_sign_out(request: Request) -> Response:
     """The host's backend says its user signed out: their sessions and streams here end."""
-    settings = get_settings()
-    if settings.host_token_secret is None:
-        raise ApiError(403, "host sign-in is off: the server has no NC_HOST_TOKEN_SECRET")
-    body = await model_body(request, HostSignInRequest)
-    try:
-        identity = host_tokens.verify(
-            body.token,
-            secret=settings.host_token_secret,
-            max_age_seconds=settings.host_token_max_age_seconds,
-            use=host_tokens.SIGN_OUT,
-        )
-    except host_tokens.HostTokenError as exc:
-        raise ApiError(401, str(exc), field="token") from None
+    identity = await _host_identity(request, use=host_tokens.SIGN_OUT)
     return JSONResponse({"ok": True, "revoked": await host.sign_out(identity.external_id)})
 
 

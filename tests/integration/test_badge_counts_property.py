@@ -347,13 +347,7 @@ class Inbox(RuleBasedStateMachine):
         """One lifecycle action on one row (its own route), on some ids, or on a view."""
         person = self._person(data)
         if scope == "one" and action != "unread":  # unread has no one-row route
-            notification_id = self._some_id(data, person)
-            expected = _expected_status(self.db_path, notification_id, action)
-            if action == "delete":
-                r = person.client.delete(f"/api/notifications/{notification_id}")
-            else:
-                r = person.client.post(f"/api/notifications/{notification_id}/{action}")
-            self._answered_as_the_table_says(r, expected, notification_id, action)
+            self._one_row(person, self._some_id(data, person), action)
         elif scope in ("one", "ids"):
             pool = st.sampled_from(person.ids[-4:]) | st.sampled_from(person.ids) if person.ids else st.nothing()
             ids = data.draw(st.lists(pool, max_size=4), label="ids") if person.ids else []
@@ -384,6 +378,15 @@ class Inbox(RuleBasedStateMachine):
             assert _wait_until(lambda: _row(self.db_path, notification_id)["snoozed_until"] is None)
             self._settle(person)
 
+    def _one_row(self, person: Person, notification_id: str, action: str) -> None:
+        """A lifecycle action through its one-row route, answered as the table says."""
+        expected = _expected_status(self.db_path, notification_id, action)
+        if action == "delete":
+            r = person.client.delete(f"/api/notifications/{notification_id}")
+        else:
+            r = person.client.post(f"/api/notifications/{notification_id}/{action}")
+        self._answered_as_the_table_says(r, expected, notification_id, action)
+
     def _answered_as_the_table_says(self, r: httpx.Response, expected: int, notification_id: str, act: str) -> None:
         assert r.status_code == expected, (act, r.text)
         if expected == 200 and act in _DONE:
@@ -413,13 +416,7 @@ class Inbox(RuleBasedStateMachine):
             for n in range(count):
                 self._send_to([person], f"away {n}")
             if meanwhile != "none" and person.ids:
-                notification_id = self._some_id(data, person)
-                expected = _expected_status(self.db_path, notification_id, meanwhile)
-                if meanwhile == "delete":
-                    r = person.client.delete(f"/api/notifications/{notification_id}")
-                else:
-                    r = person.client.post(f"/api/notifications/{notification_id}/{meanwhile}")
-                self._answered_as_the_table_says(r, expected, notification_id, meanwhile)
+                self._one_row(person, self._some_id(data, person), meanwhile)
         finally:
             tab.come_back()
 
@@ -430,9 +427,7 @@ class Inbox(RuleBasedStateMachine):
         person = self._person(data)
         notification_id = self._some_id(data, person)
         if data.draw(st.booleans(), label="archive it first"):
-            expected = _expected_status(self.db_path, notification_id, "archive")
-            r = person.client.post(f"/api/notifications/{notification_id}/archive")
-            self._answered_as_the_table_says(r, expected, notification_id, "archive")
+            self._one_row(person, notification_id, "archive")
         expected = _expected_status(self.db_path, notification_id, "action")
         r = person.client.post(f"/api/notifications/{notification_id}/action", json={"actionId": "ok"})
         self._answered_as_the_table_says(r, expected, notification_id, "action")
