@@ -189,3 +189,22 @@ def test_an_operator_handler_refuses_a_plain_user(app_server: AppServer, user_ta
     # The handler never ran: the page only learns it is not allowed (and holds no stats).
     assert page.get("checked") is True and page.get("allowed") is False
     assert not any(isinstance(v, int | list) and v for k, v in page.items() if k.startswith("stat"))
+
+
+def test_removing_another_users_browser_through_the_socket_removes_nothing(
+    app_server: AppServer, user_tab, make_account, sign_in
+) -> None:
+    from notification_center.state.push_state import PushState
+    from tests.support.push_service import BrowserSubscription
+
+    owner = sign_in(make_account())
+    browser = BrowserSubscription(f"https://fcm.googleapis.com/fcm/send/{secrets.token_urlsafe(16)}")
+    r = owner.post("/api/push/subscriptions", json=browser.to_json())
+    assert r.status_code in (200, 201), r.text
+    (theirs,) = [b["id"] for b in owner.get("/api/push/subscriptions").json()["items"]]
+
+    _, _, tab = user_tab  # another user's page, calling the handler with the owner's id
+    frames = tab.call(handler(PushState, "remove"), {"subscription_id": theirs}, pathname="/preferences")
+    assert "already removed" in text_of(frames)  # for this user there is no such browser
+    assert [b["id"] for b in owner.get("/api/push/subscriptions").json()["items"]] == [theirs]
+    assert_alive(app_server)
