@@ -8,7 +8,6 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -16,10 +15,9 @@ from sqlmodel import Session
 
 from notification_center.auth.users import save_user
 from notification_center.mail import addresses
-from notification_center.settings import generate_vapid_private_key
-from tests.conftest import APP_ENV
 from tests.support.api_server import WorkerApiServer
-from tests.support.processes import PostgresServer, RedisServer, free_port
+from tests.support.cluster import two_nodes
+from tests.support.processes import PostgresServer
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.slow
@@ -36,27 +34,9 @@ def smtp() -> Iterator[SmtpServer]:
 def nodes(
     tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer, smtp: SmtpServer
 ) -> Iterator[list[WorkerApiServer]]:
-    redis = RedisServer(free_port()).start()
-    env = {
-        **APP_ENV,
-        "REFLEX_REDIS_URL": redis.url,
-        "REFLEX_DB_URL": postgres_server.create_database(f"email_{secrets.token_hex(4)}"),
-        "NC_SECRET_KEY": "email-cluster-secret-of-32-characters",
-        "NC_VAPID_PRIVATE_KEY": generate_vapid_private_key(),
-        "NC_SMTP_URL": smtp.url,
-        "NC_SCHEDULER_INTERVAL_SECONDS": "0.1",
-        "NC_SCHEDULER_BATCH_SIZE": "2",
-    }
-    started: list[WorkerApiServer] = []
-    try:
-        for name in ("email-node1", "email-node2"):
-            node = WorkerApiServer(Path(tmp_path_factory.mktemp(name)), dict(env), workers=2)
-            started.append(node.start())
+    env = {"NC_SMTP_URL": smtp.url}
+    with two_nodes(tmp_path_factory, postgres_server, "email", env) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
-        redis.stop()
 
 
 def all_sent(operator, count: int) -> bool:

@@ -8,14 +8,12 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from notification_center.settings import generate_vapid_private_key
-from tests.conftest import APP_ENV
 from tests.support.api_server import WorkerApiServer
-from tests.support.processes import PostgresServer, RedisServer, free_port
+from tests.support.cluster import two_nodes
+from tests.support.processes import PostgresServer
 from tests.support.push_service import BrowserSubscription, PushService
 
 pytestmark = pytest.mark.slow
@@ -32,29 +30,13 @@ def push_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PushServi
 def nodes(
     tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer, push_service: PushService
 ) -> Iterator[list[WorkerApiServer]]:
-    redis = RedisServer(free_port()).start()
     env = {
-        **APP_ENV,
-        "REFLEX_REDIS_URL": redis.url,
-        "REFLEX_DB_URL": postgres_server.create_database(f"push_{secrets.token_hex(4)}"),
-        "NC_SECRET_KEY": "push-cluster-secret-of-32-characters",
-        "NC_VAPID_PRIVATE_KEY": generate_vapid_private_key(),  # the same on both nodes
         "NC_PUSH_CA_BUNDLE": str(push_service.ca_path),
         "NC_PUSH_ALLOWED_HOSTS": "127.0.0.1",
         "NC_PUSH_OFFLINE_GRACE_SECONDS": "0.3",
-        "NC_SCHEDULER_INTERVAL_SECONDS": "0.1",
-        "NC_SCHEDULER_BATCH_SIZE": "2",
     }
-    started: list[WorkerApiServer] = []
-    try:
-        for name in ("push-node1", "push-node2"):
-            node = WorkerApiServer(Path(tmp_path_factory.mktemp(name)), dict(env), workers=2)
-            started.append(node.start())
+    with two_nodes(tmp_path_factory, postgres_server, "push", env) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
-        redis.stop()
 
 
 def test_each_push_is_sent_exactly_once_across_nodes(nodes, push_service):
