@@ -8,7 +8,9 @@ page's stream component does (3 s, doubling on failure, 0.5x-1.5x jitter) and re
 stream, with its first arrival time (`time.perf_counter()`, the system-wide monotonic clock,
 which the parent compares with its own).
 
-Then it reads one JSON line from stdin, `{"expected": {user index: [seq, ...]}, "wait": s}`,
+A line `{"drop": share, "offset": k}` on stdin cuts that share of the streams (a network blip;
+they reconnect as above); it answers `dropped N`. Then a line
+`{"expected": {user index: [seq, ...]}, "wait": s}`
 waits until every stream has every seq of its user (or `wait` seconds pass), prints `done`,
 keeps the streams open until a second line arrives on stdin, then closes them and writes OUT:
 per stream its user, connects, reconnects that resumed, failed reconnect attempts, and per
@@ -103,8 +105,16 @@ async def run(spec: dict[str, Any], out: Path) -> None:
     per_tap = [{"connects": 1, "resumed": 0, "failed_attempts": 0, "drops": [], "reconnected_at": []} for _ in taps]
     watchers = [asyncio.create_task(_reconnect_forever(t, port, s, stop)) for t, s in zip(taps, per_tap, strict=True)]
     loop = asyncio.get_running_loop()
-    line = await loop.run_in_executor(None, sys.stdin.readline)
-    order = json.loads(line)
+    while True:
+        order = json.loads(await loop.run_in_executor(None, sys.stdin.readline))
+        if "drop" not in order:
+            break
+        # A network blip: cut every k-th stream (RST); each reconnects and resumes.
+        every = max(1, round(1 / order["drop"])) if order["drop"] > 0 else 0
+        cut = [t for i, t in enumerate(taps) if every and (i + order.get("offset", 0)) % every == 0]
+        for tap in cut:
+            tap.close()
+        print("dropped", len(cut), flush=True)
     expected = {int(u): set(seqs) for u, seqs in order["expected"].items()}
     deadline = loop.time() + float(order.get("wait", 120))
     pending = set(range(len(taps)))

@@ -14,8 +14,10 @@
 3. an operator sends `--rate` notifications a second (each to a handful of users, every
    EVERYONE_EVERY-th to all of them) for `--before` seconds, then Redis is killed (SIGKILL)
    for `--outage` seconds and restarted on the same port, empty, and the sends go on for
-   `--after` seconds. `/api/health` (a new connection each time, so any worker answers) and
-   the operator console's `/api/notifications/stats` are polled throughout;
+   `--after` seconds. Half-way through the outage, and again half-way through the after part,
+   `--blips` of the streams are cut (a network blip); they reconnect and resume. `/api/health`
+   (a new connection each time, so any worker answers) and the operator console's
+   `/api/notifications/stats` are polled throughout;
 4. then: does every stream have every notification acknowledged (201) for its user exactly
    once; when did health answer `ok` again, and Redis count every worker's subscription;
    when did the last stream have everything sent during the outage; do the stats count
@@ -277,6 +279,17 @@ def _spawn_clients(
     return procs
 
 
+def _drop(procs: list[tuple[subprocess.Popen, Path]], share: float, offset: int) -> int:
+    """Cut `share` of every client's streams (a network blip); how many were cut."""
+    total = 0
+    for proc, _ in procs:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps({"drop": share, "offset": offset}) + "\n")
+        proc.stdin.flush()
+        total += int(proc.stdout.readline().split()[1])
+    return total
+
+
 async def _wait(check, within: float, every: float = 0.2) -> float | None:
     """Seconds until `check()` (async) is true, or None after `within`."""
     started = time.perf_counter()
@@ -323,13 +336,17 @@ async def scenario(args: argparse.Namespace, app: AppServer, redis: RedisServer,
     log("killing Redis")
     tl.killed = time.perf_counter()
     await asyncio.to_thread(kill_redis, redis)
-    await asyncio.sleep(args.outage)
+    await asyncio.sleep(args.outage / 2)
+    dropped = {"during": await asyncio.to_thread(_drop, procs, args.blips, 0)}
+    await asyncio.sleep(args.outage / 2)
     tl.restarting = time.perf_counter()
     await asyncio.to_thread(redis.start)
     tl.back = time.perf_counter()
     log(f"Redis back ({tl.back - tl.restarting:.2f} s to answer PING)")
     subs = asyncio.create_task(poll_subscribers(redis.url, stop_polls))
-    await asyncio.sleep(args.after)
+    await asyncio.sleep(args.after / 2)
+    dropped["after"] = await asyncio.to_thread(_drop, procs, args.blips, 1)
+    await asyncio.sleep(args.after / 2)
     stop_sending.set()
     sends = await sending
     log(f"{len(sends)} sends; waiting for every stream to have its notifications")
@@ -385,6 +402,7 @@ async def scenario(args: argparse.Namespace, app: AppServer, redis: RedisServer,
         "subscribers": sub_rows,
         "probe": probe,
         "probe_before": probe_before,
+        "dropped": dropped,
         "clients": clients,
         "expected_counts": expected_counts,
     }
@@ -478,6 +496,7 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
         "workers_wanted": workers_wanted,
         "streams": len(streams),
         "streams_still_open": sum(c["still_open"] for c in raw["clients"]),
+        "streams_cut": raw["dropped"],
         "clients_complete": all(c["complete"] for c in raw["clients"]),
         "open_seconds": raw["open_seconds"],
         "rss_mib": raw["rss_mib"],
@@ -558,7 +577,8 @@ def table(result: dict[str, Any]) -> str:
         f"| deliveries expected | {d['expected']:,} |",
         f"| lost / duplicated / unexpected | {d['lost']} / {d['duplicated']} / {d['unexpected']} |",
         f"| streams with every notification exactly once | {d['streams_exactly_once']:,} of {r['streams']:,} |",
-        f"| streams that reconnected (resumed with Last-Event-ID) | {d['streams_reconnected']} "
+        f"| streams cut mid-outage / after it; streams that reconnected (reconnects resuming with Last-Event-ID) | "
+        f"{r['streams_cut']['during']} / {r['streams_cut']['after']}; {d['streams_reconnected']} "
         f"({d['reconnects_resumed']}) |",
         f"| health `redis: error` 503 during the outage | {h['during_outage_redis_error_503']} of "
         f"{h['during_outage']} answers; first {h['first_error_after_kill_s']} s after the kill |",
@@ -594,6 +614,9 @@ def main() -> None:
     parser.add_argument("--before", type=float, default=10, help="seconds of sends before the outage")
     parser.add_argument("--after", type=float, default=15, help="seconds of sends after Redis is back")
     parser.add_argument("--wait", type=float, default=120, help="how long streams may take to have everything")
+    parser.add_argument(
+        "--blips", type=float, default=0.1, help="share of streams cut mid-outage, and again after it (0: none)"
+    )
     parser.add_argument("--ping", type=float, default=30, help="NC_PING_INTERVAL_SECONDS (the default is 30)")
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
