@@ -229,6 +229,30 @@ async def poll_stats(url: str, cookie: str, stop: asyncio.Event, every: float = 
     return seen
 
 
+def _pg_sample(db_url: str) -> tuple[int, int, int]:
+    """PostgreSQL's committed transactions, open connections (backends) and their limit."""
+    import psycopg2
+
+    dsn = db_url.replace("postgresql+psycopg2://", "postgresql://")
+    with contextlib.closing(psycopg2.connect(dsn, connect_timeout=2)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT sum(xact_commit), sum(numbackends), current_setting('max_connections') FROM pg_stat_database"
+        )
+        commits, backends, limit = cur.fetchone()
+    return int(commits), int(backends), int(limit)
+
+
+async def poll_postgres(db_url: str, stop: asyncio.Event, every: float = 0.5) -> list[tuple[float, int, int, int]]:
+    """(time, committed transactions, connections): the database work of the recovery."""
+    seen = []
+    while not stop.is_set():
+        started = time.perf_counter()
+        with contextlib.suppress(Exception):
+            seen.append((started, *await asyncio.to_thread(_pg_sample, db_url)))
+        await asyncio.sleep(max(0.0, every - (time.perf_counter() - started)))
+    return seen
+
+
 async def poll_subscribers(redis_url: str, stop: asyncio.Event, every: float = 0.1) -> list[tuple[float, int]]:
     seen = []
     while not stop.is_set():
@@ -277,6 +301,10 @@ def _spawn_clients(
         if not line.startswith("ready"):
             raise RuntimeError(f"a client process could not open its streams ({line!r})")
     return procs
+
+
+async def _nothing() -> list:
+    return []
 
 
 def _drop(procs: list[tuple[subprocess.Popen, Path]], share: float, offset: int) -> int:
@@ -332,6 +360,8 @@ async def scenario(args: argparse.Namespace, app: AppServer, redis: RedisServer,
     sending = asyncio.create_task(sender(app.url, seeded["operator"], seeded["usernames"], args.rate, stop_sending, tl))
     health = asyncio.create_task(poll_health(app.url, stop_polls))
     stats = asyncio.create_task(poll_stats(app.url, seeded["operator"], stop_polls))
+    db_url = app.env_overrides["REFLEX_DB_URL"]
+    pg = asyncio.create_task(poll_postgres(db_url, stop_polls) if db_url.startswith("postgresql") else _nothing())
     await asyncio.sleep(args.before)
     log("killing Redis")
     tl.killed = time.perf_counter()
@@ -378,7 +408,7 @@ async def scenario(args: argparse.Namespace, app: AppServer, redis: RedisServer,
     for proc, _ in procs:
         await asyncio.to_thread(proc.wait, 120)
     stop_polls.set()
-    health_rows, stats_rows, sub_rows = await health, await stats, await subs
+    health_rows, stats_rows, sub_rows, pg_rows = await health, await stats, await subs, await pg
     rss_end = group_rss_kib(pgid)
     clients = [json.loads(out.read_text()) for _, out in procs]
     return {
@@ -400,6 +430,7 @@ async def scenario(args: argparse.Namespace, app: AppServer, redis: RedisServer,
         "health": health_rows,
         "stats": stats_rows,
         "subscribers": sub_rows,
+        "postgres": pg_rows,
         "probe": probe,
         "probe_before": probe_before,
         "dropped": dropped,
@@ -433,7 +464,7 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
     lost = duplicated = unexpected = 0
     streams_complete = streams_with_loss = streams_with_dupes = 0
     reconnected = resumed = failed_attempts = 0
-    last_during = tl.back
+    last_during = last_during_uncut = tl.back
     latencies: dict[str, list[float]] = {"before": [], "during": [], "after": []}
     expected_for: dict[int, list[int]] = {}
     for row in sends:
@@ -461,6 +492,8 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
                 latencies[by_seq[q]["phase"]].append((first[q] - by_seq[q]["started"]) * 1000)
                 if by_seq[q]["phase"] == "during":
                     last_during = max(last_during, first[q])
+                    if not any(t >= tl.back for t in s["drops"]):  # its own reconnect's backoff aside
+                        last_during_uncut = max(last_during_uncut, first[q])
     health = raw["health"]
     during_h = [h for h in health if tl.killed <= h["t"] < tl.back]
     first_error = next((h for h in health if h["t"] >= tl.killed and h.get("redis") == "error"), None)
@@ -486,6 +519,28 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
         re.sub(r"\d+(\.\d+)?", "N", line)[:160]
         for line in running.splitlines()
         if line.strip() and not line.startswith(("[INFO]", "─"))
+    )
+
+    pg = raw.get("postgres") or []
+
+    def commits_at(t: float) -> int | None:
+        before = [c for when, c, _, _ in pg if when <= t]
+        return before[-1] if before else None
+
+    def commits_between(a: float, b: float) -> int | None:
+        start, end = commits_at(a), commits_at(b)
+        return None if start is None or end is None else end - start
+
+    postgres = (
+        {
+            "commits_per_s_before_outage": round((commits_between(tl.start, tl.killed) or 0) / (tl.killed - tl.start)),
+            "commits_in_10s_after_back": commits_between(tl.back, tl.back + 10),
+            "connections_max": max(b for _, _, b, _ in pg),
+            "connections_max_after_back": max((b for when, _, b, _ in pg if when >= tl.back), default=None),
+            "max_connections": pg[-1][3],
+        }
+        if pg
+        else None
     )
 
     def seconds(t: float | None) -> float | None:
@@ -525,6 +580,7 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
             "health_last_not_ok": seconds(last_not_ok),
             "every_worker_subscribed": seconds(subs_all),
             "last_stream_has_outage_sends": seconds(last_during),
+            "last_stream_not_cut_after_has_outage_sends": seconds(last_during_uncut),
             "stats_count_every_stream": seconds(stats_ok_after),
         },
         "health": {
@@ -538,6 +594,7 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
             "other_5xx": len(health_5xx_other),
             "failed_requests": len(health_failed),
         },
+        "postgres": postgres,
         "stats_during_outage": {
             "answers": len(stats_during),
             "total_clients_seen": sorted({r["total"] for r in stats_during}),
@@ -586,6 +643,7 @@ def table(result: dict[str, Any]) -> str:
         f"| Redis back → last health not `ok` | {rec['health_last_not_ok']} s |",
         f"| Redis back → every worker subscribed again | {rec['every_worker_subscribed']} s |",
         f"| Redis back → last stream has every outage send | {rec['last_stream_has_outage_sends']} s |",
+        f"| ... among streams not cut after Redis was back | {rec['last_stream_not_cut_after_has_outage_sends']} s |",
         f"| Redis back → stats count every open stream | {rec['stats_count_every_stream']} s |",
         f"| per-user limit after recovery ({r['limit_probe']['limit']}; {PROBE_EXTRA + 1} more streams) | "
         f"{r['limit_probe']['statuses']} ({'holds' if r['limit_probe']['holds'] else 'does not hold'}) |",
@@ -593,6 +651,16 @@ def table(result: dict[str, Any]) -> str:
     for phase, v in d["latency_ms"].items():
         lines.append(
             f"| arrival after the POST's start, {phase} (p50 / p99 / max ms) | {v['p50']} / {v['p99']} / {v['max']} |"
+        )
+    if r.get("postgres"):
+        p = r["postgres"]
+        lines.append(
+            f"| PostgreSQL commits/s before the outage; commits in the 10 s after Redis was back | "
+            f"{p['commits_per_s_before_outage']}; {p['commits_in_10s_after_back']} |"
+        )
+        lines.append(
+            f"| PostgreSQL connections, max (after Redis was back); its max_connections | "
+            f"{p['connections_max']} ({p['connections_max_after_back']}); {p['max_connections']} |"
         )
     lines += [
         f"| server RSS (MiB): no streams / streams held / end | {r['rss_mib']['before_streams']} / "
