@@ -533,7 +533,9 @@ def analyse(raw: dict[str, Any], workers_wanted: int, log_text: str) -> dict[str
 
     postgres = (
         {
-            "commits_per_s_before_outage": round((commits_between(tl.start, tl.killed) or 0) / (tl.killed - tl.start)),
+            "commits_per_s_before_outage": round(
+                (commits_between(pg[0][0], tl.killed) or 0) / max(tl.killed - pg[0][0], 0.1)
+            ),
             "commits_in_10s_after_back": commits_between(tl.back, tl.back + 10),
             "connections_max": max(b for _, _, b, _ in pg),
             "connections_max_after_back": max((b for when, _, b, _ in pg if when >= tl.back), default=None),
