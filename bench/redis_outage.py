@@ -674,6 +674,13 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _commit() -> str:
+    """HEAD, and "-dirty" when tracked files differ from it (the app ran from the work tree)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=5)
@@ -729,9 +736,7 @@ def main() -> None:
             "load_average_start": load_start,
             "load_average_end": load_average(),
             "cpus": os.cpu_count(),
-            "commit": subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-            ).stdout.strip(),
+            "commit": _commit(),
         }
     )
     RESULTS.mkdir(exist_ok=True)
