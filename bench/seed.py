@@ -4,7 +4,7 @@ Signing 10,000 users in over HTTP would spend minutes in argon2 (by design) and 
 login rate limits, which is not what scenarios C and D measure. So this runs with the
 app server's environment (same database and NC_SECRET_KEY) and uses the app's own
 models and `create_session`; every user shares one real argon2 hash, computed once.
-Writes `{"operator": cookie, "users": [cookie, ...]}`.
+Writes `{"operator": cookie, "users": [cookie, ...], "usernames": [...], "ids": [...]}`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,13 @@ def seed(count: int) -> dict[str, object]:
         session.flush()
         cookies = [create_session(session=session, user=user) for user in users]
         operator_cookie = create_session(session=session, user=operator)
+        usernames = [user.username for user in users]
+        ids = [str(user.id) for user in users]
     return {
         "operator": f"{COOKIE_NAME}={operator_cookie}",
         "users": [f"{COOKIE_NAME}={cookie}" for cookie in cookies],
+        "usernames": usernames,
+        "ids": ids,
     }
 
 

@@ -153,10 +153,16 @@ class Arrivals:
 
 
 async def open_taps(
-    host: str, port: int, requests: list[Callable[[str | None], bytes]], arrivals: Arrivals, *, concurrency: int = 200
+    host: str,
+    port: int,
+    requests: list[Callable[[str | None], bytes]],
+    arrivals: Arrivals,
+    *,
+    concurrency: int = 200,
+    tap_class: type[Tap] = Tap,
 ) -> tuple[list[Tap], float]:
     """Open one tap per request builder, `concurrency` at a time; returns taps and seconds."""
-    taps = [Tap(i, request, arrivals.record) for i, request in enumerate(requests)]
+    taps = [tap_class(i, request, arrivals.record) for i, request in enumerate(requests)]
     gate = asyncio.Semaphore(concurrency)
     source = next_source_host()
     per_source = 0

@@ -29,6 +29,7 @@ items as SSE bytes (api/sse_response.py), api/ws_stream.py as WebSocket text mes
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -154,10 +155,54 @@ def _observe(event: events.StreamEvent) -> None:
         metrics.EVENTS_DELIVERED.labels(event.type).inc()
 
 
-async def _catch_up(client: StreamClient, upto: int | None = None) -> AsyncIterator[events.StreamEvent]:
-    """Everything after the client's cursor (up to `upto`) from the database, page by page."""
+@dataclass
+class _Flight:
+    started: float  # loop time the read was started
+    task: asyncio.Future[list[events.StreamEvent]]
+
+
+# Database reads under way in this worker, by (user id, after, upto): see `_shared_after`.
+_flights: dict[tuple[str, int, int | None], _Flight] = {}
+
+
+async def _shared_after(user_id: str, after: int, upto: int | None, since: float | None) -> list[events.StreamEvent]:
+    """`_after` in a thread, shared by the user's streams that need the same page at once.
+
+    When Redis comes back, every stream of the worker is told to catch up (a RESYNC) at the
+    same instant; a user's streams mostly stand at the same cursor, so each would read the
+    same page: one thread hop and query per stream, all at once (a worker holding 1,000
+    streams: 1,000 queries and up to its whole connection pool; bench/redis_outage.py). A
+    stream joins a read of its page only if that read was
+    started at or after `since`, the moment its own need arose (the RESYNC was asked for):
+    a read started earlier might lack rows committed before that moment.
+    """
+    loop = asyncio.get_running_loop()
+    key = (user_id, after, upto)
+    flight = _flights.get(key)
+    if flight is None or since is None or flight.started < since:
+        flight = _Flight(loop.time(), asyncio.ensure_future(run_in_threadpool(_after, user_id, after, upto)))
+        _flights[key] = flight
+        flight.task.add_done_callback(lambda _, key=key, flight=flight: _forget(key, flight))
+    # Shielded: a stream that ends while waiting must not cancel the read for the others.
+    return await asyncio.shield(flight.task)
+
+
+def _forget(key: tuple[str, int, int | None], flight: _Flight) -> None:
+    if _flights.get(key) is flight:
+        del _flights[key]
+    if not flight.task.cancelled():
+        flight.task.exception()  # retrieved: a failed read is raised to its waiters, not logged again
+
+
+async def _catch_up(
+    client: StreamClient, upto: int | None = None, since: float | None = None
+) -> AsyncIterator[events.StreamEvent]:
+    """Everything after the client's cursor (up to `upto`) from the database, page by page.
+
+    `since`: the loop time this need arose (a RESYNC's); a read of the same page started by
+    another stream since then is shared (`_shared_after`). None: a read of its own."""
     while True:
-        page = await run_in_threadpool(_after, client.user_id, client.cursor, upto)
+        page = await _shared_after(client.user_id, client.cursor, upto, since)
         if not page:
             return
         client.cursor = int(page[-1].id or client.cursor)
@@ -198,7 +243,8 @@ async def items(client: StreamClient, start: Start) -> AsyncIterator[events.Stre
         if item is PING:
             yield events.shared_ping()
         elif item is RESYNC:
-            async for caught in _catch_up(client):
+            since, client.resync_since = client.resync_since, None
+            async for caught in _catch_up(client, since=since):
                 yield caught
         elif isinstance(item, events.StreamEvent):
             seq = item.seq

@@ -45,6 +45,7 @@ class StreamClient:
         "cursor",
         "id",
         "opened_at",
+        "resync_since",
         "sending_since",
         "session_key",
         "stalled",
@@ -63,6 +64,9 @@ class StreamClient:
         # needs a timer of its own: loop time of the start and of a pending write.
         self.opened_at = asyncio.get_running_loop().time()
         self.sending_since: float | None = None
+        # When the oldest pending RESYNC was asked for (loop time): a catch-up that another
+        # stream of the user started since then has everything this one needs.
+        self.resync_since: float | None = None
         self.stalled = False
         self.task: asyncio.Task | None = None
         self._buffer: list[StreamEvent | _Marker] = []  # short; a deque's first block alone is 600 B
@@ -89,6 +93,8 @@ class StreamClient:
         self._wake()
 
     def resync(self) -> None:
+        if self.resync_since is None:
+            self.resync_since = asyncio.get_running_loop().time()
         self.enqueue(RESYNC)
 
     def close(self, reason: str = "closed") -> None:

@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "nc"
 DEFAULT_PRESENCE_TTL = 15.0
+# While this worker's presence entries may be missing from Redis (a presence call failed),
+# the heartbeat retries this often instead of every `heartbeat_interval`.
+PRESENCE_RETRY_SECONDS = 1.0
 
 # Server-side clock in milliseconds (scripts then write with effects replication).
 _NOW_MS = """
@@ -191,6 +194,9 @@ class RedisTransport(Transport):
         self._presence_lock: asyncio.Lock | None = None
         self._publish_failing = False
         self._presence_failing = False
+        # A presence call failed since the last successful heartbeat: Redis may have lost
+        # this worker's entries (a restart empties it), so re-create them as soon as it answers.
+        self._presence_due = False
         self.resubscriptions = 0  # successful (re)subscriptions, for logs and tests
 
     # -- helpers ----------------------------------------------------------------------
@@ -477,11 +483,14 @@ class RedisTransport(Transport):
         if not self._presence_failing:
             logger.error("Redis presence unavailable (%s); counting this worker's streams only", exc)
         self._presence_failing = True
+        self._presence_due = True
 
     def _presence_ok(self) -> None:
         if self._presence_failing:
             logger.warning("Redis presence works again")
             self._presence_failing = False
+            if self._presence_due:  # the entries may be gone: put them back now, not at the next beat
+                self._heartbeat_now()
 
     async def heartbeat(self) -> int:
         """Re-arm (or re-create) this worker's presence entries; returns the users touched."""
@@ -507,10 +516,17 @@ class RedisTransport(Transport):
         return self._wakeup
 
     async def _heartbeat_loop(self) -> None:
+        """Re-arm this worker's entries every `heartbeat_interval`; while they may be missing
+        (a presence call failed), every PRESENCE_RETRY_SECONDS, so that presence and the
+        cluster-wide limit are back within about a second of Redis answering again, whatever
+        the subscription's reconnect backoff (bench/redis_outage.py measured up to 3.4 s)."""
         wakeup = self._heartbeat_wakeup()
         while not self._stopping:
+            interval = self.heartbeat_interval
+            if self._presence_due:
+                interval = min(interval, PRESENCE_RETRY_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), self.heartbeat_interval)
+                await asyncio.wait_for(wakeup.wait(), interval)
             wakeup.clear()
             try:
                 await self.heartbeat()
@@ -519,4 +535,5 @@ class RedisTransport(Transport):
             except Exception:
                 logger.exception("presence heartbeat failed")
             else:
+                self._presence_due = False
                 self._presence_ok()

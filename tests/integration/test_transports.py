@@ -395,6 +395,42 @@ async def test_redis_restart_is_survived(own_redis: RedisServer) -> None:
             await worker.stop()
 
 
+async def test_presence_is_back_within_a_second_of_redis_whatever_the_subscription_backoff(
+    own_redis: RedisServer,
+) -> None:
+    """A restarted Redis is empty. The entries used to come back only with the resubscription
+    (after the listener's backoff, up to 5 s) or the next heartbeat (5 s): meanwhile the stats
+    undercounted and the per-user limit counted only what was back (bench/redis_outage.py)."""
+    prefix = f"nctest-{secrets.token_hex(4)}"
+    # A listener that waits 15-30 s before retrying, and heartbeats 10 s apart: neither may
+    # be what restores presence within the few seconds this test allows.
+    transport = redis_transport(own_redis.url, prefix, presence_ttl=30.0, backoff_initial=30.0, backoff_max=30.0)
+    worker = NotificationBroadcaster(transport)
+    await worker.start()
+    try:
+        assert await worker.connect("alice", FakeClient("a0"), "a0", 5)
+        assert (await worker.cluster_stats()).user_client_counts == {"alice": 1}
+        own_redis.stop()
+        await eventually_health([worker], "error")
+        assert (await worker.cluster_stats()).user_client_counts == {"alice": 1}  # degraded: local view
+        own_redis.start()  # same port, empty data
+        deadline = asyncio.get_running_loop().time() + 3
+        while (await worker.cluster_stats()).user_client_counts != {"alice": 1}:
+            assert asyncio.get_running_loop().time() < deadline, "presence not back within 3 s of Redis"
+            await asyncio.sleep(0.1)
+        assert await transport.health() == "error"  # the subscription itself is still backing off
+        # And the limit counts the re-created entry cluster-wide again.
+        other = NotificationBroadcaster(redis_transport(own_redis.url, prefix))
+        await other.start()
+        try:
+            assert await other.connect("alice", FakeClient("b0"), "b0", 2)
+            assert await other.connect("alice", FakeClient("b1"), "b1", 2) is None
+        finally:
+            await other.stop()
+    finally:
+        await worker.stop()
+
+
 async def eventually_health(workers: list[NotificationBroadcaster], expected: str, within: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while True:
