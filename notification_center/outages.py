@@ -4,16 +4,21 @@ One classification for every caller: the HTTP API turns an outage into 503 JSON 
 Retry-After (api/outage_handler.py), the pages into a "temporarily unavailable" toast
 (state/outage_toast.py). An outage is the database that cannot be reached, closed the
 connection, timed out (pool, connect, statement), is read-only, locked or out of disk
-space, or cannot open its file. Anything else (a bug, a constraint violation) is not one and keeps its 500: a 503
-would tell the client to retry something that will never work.
+space, or cannot open its file. Anything else (a bug, a constraint violation) is not one and
+keeps its 500: a 503 would tell the client to retry something that will never work.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from notification_center.settings import get_settings
 
 try:  # the PostgreSQL driver is optional (SQLite needs none)
     import psycopg2
@@ -96,8 +101,19 @@ def _by_code_or_message(error: BaseException) -> str | None:
         return None
     for fragment, reason in _MESSAGES:
         if fragment in text:
-            return reason
+            return READ_ONLY if reason == UNREACHABLE and "disk i/o" in text and _sqlite_file_read_only() else reason
     return None
+
+
+def _sqlite_file_read_only() -> bool:
+    """Whether the SQLite database file (or its WAL) cannot be written now. SQLite says only
+    "disk I/O error" when a file it holds open stops taking writes (made read-only or
+    immutable under it); `access()` asks the kernel, which answers so even for root."""
+    url = make_url(get_settings().db_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    files = [Path(url.database), Path(url.database + "-wal")]
+    return any(f.exists() and not os.access(f, os.W_OK) for f in files)
 
 
 def _classify_one(error: BaseException) -> str | None:

@@ -1,12 +1,15 @@
-"""SQLite that cannot write (issue 23, item 4): the database file on a real filesystem that
-fills up. Sends answer 503 JSON naming the cause ("has no space left") and leave no rows;
-reads keep working; once there is space again the app takes sends without a restart and
-the file passes SQLite's integrity check.
+"""SQLite that cannot write (issue 23, item 4), while the app runs: the database file on a
+real filesystem that fills up, and a database file made read-only under the app. Sends answer
+503 JSON naming the cause ("has no space left", "is read-only") and leave no rows; reads keep
+working; once it can write again the app takes sends without a restart and the file passes
+SQLite's integrity check.
 
-The filesystem is a small tmpfs mounted for this module (the suite runs as root here; a
-machine that refuses the mount fails the test, saying so). A read-only database is tried
-on PostgreSQL (test_database_outage.py): Linux refuses to remount a filesystem read-only
-while the app holds its database file open for writing, and root ignores file modes."""
+The full disk is a small tmpfs mounted for this module; the read-only file is made immutable
+(`chattr +i`, on the ext4 of the temp folder), the one way to stop root writing to a file it
+holds open: root ignores file modes, and Linux refuses to remount a filesystem read-only while
+a file on it is open for writing. (Its shared-memory `-shm` file stays writable: SQLite maps it,
+and an immutable mapping kills the process instead of failing a write.) A machine that refuses
+the mount or the attribute fails the test, saying so."""
 
 from __future__ import annotations
 
@@ -106,3 +109,43 @@ def test_a_full_disk_answers_503_naming_it_and_heals_without_a_restart(app: Work
     titles = [n["title"] for n in alice.get("/api/notifications", params={"limit": 50}).json()["items"]]
     assert titles == ["after it was writable again", "after space came back", "before"]
     assert _integrity(db) == "ok"
+
+
+@pytest.fixture(scope="module")
+def ext4_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WorkerApiServer, Path]]:
+    folder = tmp_path_factory.mktemp("sqlite-read-only")
+    db = folder / "data" / "app.db"
+    db.parent.mkdir()
+    server = WorkerApiServer(folder / "server", {"REFLEX_DB_URL": f"sqlite:///{db}"}).start()
+    server.create_user("op", "op-password-123", "operator")
+    server.create_user("alice", "alice-password-123", "user")
+    yield server, db
+    server.stop()
+
+
+def _immutable(files: list[Path], on: bool) -> None:
+    done = subprocess.run(["chattr", "+i" if on else "-i", *map(str, files)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"this test needs chattr on the temp folder's filesystem (run as root): {done.stderr.strip()}")
+
+
+def test_a_read_only_database_file_answers_503_naming_it_and_heals_without_a_restart(ext4_app) -> None:
+    app, db = ext4_app
+    op = app.login("op", "op-password-123")
+    alice = app.login("alice", "alice-password-123")
+    assert _send(op, "before").status_code == 201
+
+    files = [f for f in (db, db.with_name(db.name + "-wal")) if f.exists()]
+    refused = f"while read-only {secrets.token_hex(2)}"
+    _immutable(files, True)
+    try:
+        for _ in range(3):  # a pooled connection (SQLite says "disk I/O error") and new ones
+            _assert_503(_send(op, refused), "is read-only")
+        assert alice.get("/api/notifications").status_code == 200  # reads still work
+    finally:
+        _immutable(files, False)
+    assert _send(op, "after it was writable again").status_code == 201
+    assert _rows(db, refused) == 0
+    assert _integrity(db) == "ok"
+    titles = [n["title"] for n in alice.get("/api/notifications", params={"limit": 50}).json()["items"]]
+    assert titles == ["after it was writable again", "before"]
