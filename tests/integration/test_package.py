@@ -67,6 +67,7 @@ def test_the_wheel_carries_the_package_its_migrations_and_its_js(wheel: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "notification_center/api/stream.py" in names
     migrations = sorted(n for n in names if n.startswith("notification_center/_alembic/versions/"))
+    assert not [n for n in names if "__pycache__" in n]
     repo_migrations = sorted(p.name for p in (ROOT / "alembic" / "versions").glob("*.py"))
     assert [Path(n).name for n in migrations] == repo_migrations
     assert "notification_center/_alembic/env.py" in names
