@@ -3,10 +3,11 @@
 A channel has a `name`, a `persist(...)` that writes what it needs inside the send's
 transaction, and a `publish(...)` that runs after that transaction committed. In-app comes
 first and makes the notifications (its rows are the send's answer); a channel that talks
-to the outside world (push today, email later) only writes delivery rows in `persist`
+to the outside world (push, email) only writes delivery rows in `persist`
 (models.Delivery) and leaves the talking to the scheduler's drain
 (scheduling/deliveries.py), through `deliver(...)`. A new channel is one module in this
-shape plus a `register_channel` call.
+shape with a `get_<name>_channel = lazy_channel(...)` getter, listed in
+`channels.pipeline.active_channels`.
 """
 
 from __future__ import annotations
