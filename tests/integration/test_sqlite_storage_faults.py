@@ -61,11 +61,17 @@ def _send(op: httpx.Client, title: str) -> httpx.Response:
 def _fill(disk: Path) -> Path:
     """Write a file until the filesystem has no byte left."""
     filler = disk / "filler"
-    with filler.open("wb") as handle:
+    # Unbuffered: a buffered file would still hold bytes at close, and that flush fails too.
+    with filler.open("wb", buffering=0) as handle:
+        chunk = b"\0" * 65536
         try:
             while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
+                handle.write(chunk)
+        except OSError:
+            pass
+        try:  # the last pages, smaller than a chunk
+            while handle.write(b"\0" * 512):
+                pass
         except OSError:
             pass
     return filler
