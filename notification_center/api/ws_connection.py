@@ -15,7 +15,6 @@ socket's buffer is full).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -28,10 +27,6 @@ from notification_center.realtime import events
 from notification_center.realtime.client import StreamClient
 
 logger = logging.getLogger(__name__)
-
-
-# How long a closed stream waits for the client's own close frame (a live client answers at once).
-CLOSE_HANDSHAKE_SECONDS = 1.0
 
 
 class MessageWatch:
@@ -122,25 +117,6 @@ class MessageWatch:
         if self._pending is not None and not self._pending.done():
             self._pending.cancel()
 
-    async def drain(self, timeout: float) -> None:
-        """The closing handshake's second half: after our close frame, read (and drop) what
-        the client still sends until its own close arrives, within `timeout`. Returning at
-        once would close the socket over unread bytes (a flooding client's), and the kernel
-        answers that with a TCP reset that can reach the client before our close frame."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        pending = self._pending if self._pending is not None and not self._pending.done() else None
-        if pending is not None:
-            pending.remove_done_callback(self._done)
-        self._pending = None
-        with contextlib.suppress(Exception):  # a timeout or the peer gone: the close is done
-            while (remaining := deadline - loop.time()) > 0:
-                future = pending or asyncio.ensure_future(self._receive())
-                pending = None
-                message = await asyncio.wait_for(future, remaining)
-                if message.get("type") != "websocket.receive":
-                    return
-
 
 async def run(
     body: AsyncIterator[events.StreamEvent],
@@ -161,8 +137,11 @@ async def run(
             client.sending_since = None
         frame = ws_protocol.close_frame(client.close_reason, watch.detail)
         if frame is not None:
+            # Granian ends the connection right after this frame (its receive() answers
+            # `websocket.disconnect` at once, so there is no closing handshake to wait
+            # for): a client still writing then may meet a TCP reset before it reads the
+            # frame. Only a flooding client can be in that state, and it still is cut off.
             await send({"type": "websocket.close", "code": frame[0], "reason": frame[1]})
-            await watch.drain(CLOSE_HANDSHAKE_SECONDS)
     except asyncio.CancelledError:
         if not client.stalled or client.task is None:
             raise

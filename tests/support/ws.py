@@ -87,6 +87,13 @@ class WebSocket:
         except (OSError, LocalProtocolError) as exc:
             raise Closed(None, f"send failed: {exc!r}") from exc
 
+    async def send_burst(self, texts: list[str]) -> None:
+        """Every message in one write, the way a flood arrives. Written message by message,
+        a write that lands after the server closed meets its TCP reset, and asyncio then
+        drops the close frame that is already waiting to be read."""
+        self.writer.write(b"".join(self.ws.send(TextMessage(data=text)) for text in texts))
+        await self.writer.drain()
+
     async def send_bytes(self, data: bytes) -> None:
         self.writer.write(self.ws.send(BytesMessage(data=data)))
         await self.writer.drain()
