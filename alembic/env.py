@@ -2,11 +2,13 @@
 
 from logging.config import fileConfig
 
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 import notification_center.models  # noqa: F401  (registers the tables)
 from alembic import context
 from notification_center.db import make_engine
+from notification_center.migrations import VERSION_TABLE, adopt_legacy_version
 from notification_center.settings import get_settings
 
 config = context.config
@@ -21,7 +23,9 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True)
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True, version_table=VERSION_TABLE
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,10 +33,13 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(_url(), statement_timeout=False)  # an index build may take long
     with engine.connect() as connection:
+        revisions = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        adopt_legacy_version(connection, revisions)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             compare_type=True,
+            version_table=VERSION_TABLE,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():

@@ -24,6 +24,7 @@ from notification_center.api import (
     preference_routes,
     push_routes,
     scheduled_routes,
+    service_worker_route,
     snooze_routes,
     stream,
     ws_stream,
@@ -71,7 +72,7 @@ def build_api() -> Starlette:
     return Starlette(
         # The fallback last: /api/ paths no route took answer JSON 404/405 rather than
         # falling through to Reflex's pages.
-        routes=[*routes, fallback_route(routes)],
+        routes=[*routes, service_worker_route.route, fallback_route(routes)],
         # A database that is away answers 503 JSON on every route, the stream's connect too.
         exception_handlers={ApiError: api_error_handler, **dict.fromkeys(DATABASE_ERRORS, database_error_handler)},
         # Outermost first: every answer (also the guards' refusals) carries the security headers;

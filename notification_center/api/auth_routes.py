@@ -122,12 +122,13 @@ def _host_sign_in(identity: host_tokens.HostIdentity, ip: str) -> tuple[dict[str
 async def _host_identity(request: Request, use: str | None = None) -> host_tokens.HostIdentity:
     """The identity in the body's token, or the 403/422/401 that says why there is none."""
     settings = get_settings()
-    if settings.host_token_secret is None:
+    secret = host.signing_secret()
+    if secret is None:
         raise ApiError(403, "host sign-in is off: the server has no NC_HOST_TOKEN_SECRET")
     body = await model_body(request, HostSignInRequest)
     try:
         return host_tokens.verify(
-            body.token, secret=settings.host_token_secret, max_age_seconds=settings.host_token_max_age_seconds, use=use
+            body.token, secret=secret, max_age_seconds=settings.host_token_max_age_seconds, use=use
         )
     except host_tokens.HostTokenError as exc:
         raise ApiError(401, str(exc), field="token") from None

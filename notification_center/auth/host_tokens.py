@@ -61,6 +61,12 @@ def mint(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def check_subject(sub: object) -> None:
+    """A host user id is 1-128 printable characters (the `sub` claim, `users.external_id`)."""
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > SUB_MAX or not sub.isprintable():
+        raise HostTokenError(f"token: sub must be the host's user id, 1-{SUB_MAX} printable characters")
+
+
 def verify(
     token: object, *, secret: str, max_age_seconds: int, use: str | None = None, now: float | None = None
 ) -> HostIdentity:
@@ -94,8 +100,7 @@ def verify(
         wanted = f"'use': {use!r}" if use else "no 'use' claim"
         raise HostTokenError(f"token: made for {claims.get('use') or 'signing in'!r}; this route wants {wanted}")
     sub, name, role = claims["sub"], claims.get("name"), claims.get("role", Role.USER.value)
-    if not isinstance(sub, str) or not sub.strip() or len(sub) > SUB_MAX or not sub.isprintable():
-        raise HostTokenError(f"token: sub must be the host's user id, 1-{SUB_MAX} printable characters")
+    check_subject(sub)
     if name is not None and (not isinstance(name, str) or len(name) > NAME_MAX or not name.isprintable()):
         raise HostTokenError(f"token: name must be text of at most {NAME_MAX} printable characters")
     if role not in (Role.USER.value, Role.OPERATOR.value):

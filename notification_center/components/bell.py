@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from notification_center import web
 from notification_center.components.bell_item import bell_item
 from notification_center.components.inbox_stream import inbox_stream
 from notification_center.components.push_browser import push_browser
@@ -46,9 +47,9 @@ _visually_hidden = {
 
 
 class BellKeyNav(rx.Component):
-    """`assets/bell_keys.js`: arrow keys move focus between the items inside it."""
+    """`web/bell_keys.js`: arrow keys move focus between the items inside it."""
 
-    library = "$/public/bell_keys.js"
+    library = web.library("bell_keys.js")
     tag = "BellKeyNav"
 
 

@@ -1,4 +1,4 @@
-"""The notification stream as a Reflex component: `assets/notification_stream.js` wrapped.
+"""The notification stream as a Reflex component: `web/notification_stream.js` wrapped.
 
 The JS re-creates the original `useNotificationStream` React hook (a connection to the
 stream, envelopes parsed, exponential-backoff reconnects that resume with `?lastEventId=`),
@@ -29,14 +29,15 @@ import reflex as rx
 from reflex.event import EventSpec, no_args_event_spec, passthrough_event_spec
 from reflex_base.components.component import field
 
+from notification_center import web
 from notification_center.components import browser_events
 
 STREAM_URL = "/api/notifications/stream"
 WS_URL = "/api/notifications/ws"
 TRANSPORTS = ("auto", "sse", "websocket")
 
-# `library` points at the copy Reflex makes of assets/ in .web/public at compile time.
-LIBRARY = "$/public/notification_stream.js"
+# `library` points at the copy Reflex makes of the package's JS in .web/public (notification_center/web).
+LIBRARY = web.library("notification_stream.js")
 
 # What the JS exposes for the scripts below.
 JS_GLOBAL = "window.ncNotificationStream"

@@ -1,4 +1,4 @@
-"""A component that reports whether the page is visible (assets/page_visibility.js).
+"""A component that reports whether the page is visible (web/page_visibility.js).
 
     page_visibility(on_visibility_change=NotificationsState.set_page_visible)
 
@@ -14,9 +14,11 @@ import reflex as rx
 from reflex.event import passthrough_event_spec
 from reflex_base.components.component import field
 
+from notification_center import web
+
 
 class PageVisibility(rx.Component):
-    library = "$/public/page_visibility.js"
+    library = web.library("page_visibility.js")
     tag = "PageVisibility"
 
     on_visibility_change: rx.EventHandler[passthrough_event_spec(dict)] = field(

@@ -1,4 +1,4 @@
-"""This browser's Web Push status (assets/push_browser.js): registers the service worker
+"""This browser's Web Push status (web/push_browser.js): registers the service worker
 and reports `{"supported", "permission", "endpoint"}`; renders nothing.
 
     push_browser(on_status=PushState.browser_status)
@@ -15,9 +15,11 @@ import reflex as rx
 from reflex.event import passthrough_event_spec
 from reflex_base.components.component import field
 
+from notification_center import web
+
 
 class PushBrowser(rx.Component):
-    library = "$/public/push_browser.js"
+    library = web.library("push_browser.js")
     tag = "PushBrowser"
 
     on_status: rx.EventHandler[passthrough_event_spec(dict)] = field(

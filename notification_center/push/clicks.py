@@ -1,4 +1,4 @@
-"""A click on a push (reported by the service worker, assets/sw.js): the notification is
+"""A click on a push (reported by the service worker, web/sw.js): the notification is
 read, through the same service as POST /api/notifications/{id}/read (so every tab hears
 it), and the push delivery is stamped clicked for the history's figures."""
 

@@ -23,6 +23,7 @@ import reflex as rx
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 
+from notification_center import host
 from notification_center.auth.sessions import cookie_name, load_user
 from notification_center.components import browser_events
 from notification_center.models import Role
@@ -39,6 +40,7 @@ class SignedInUser:
     id: str
     username: str
     role: str
+    external_id: str | None = None  # the host app's id for this user (host identity)
 
     @property
     def is_operator(self) -> bool:
@@ -47,7 +49,7 @@ class SignedInUser:
 
 def _lookup(cookie_value: str) -> SignedInUser | None:
     user = load_user(cookie_value)
-    return SignedInUser(user.id, user.username, user.role) if user else None
+    return SignedInUser(user.id, user.username, user.role, user.external_id) if user else None
 
 
 def login_redirect(next_path: str) -> rx.event.EventSpec:
@@ -57,7 +59,7 @@ def login_redirect(next_path: str) -> rx.event.EventSpec:
     stale cookie (signed out and in again in another tab), and a new page load opens a
     new websocket with the browser's current cookie, which /login then checks.
     """
-    target = f"{LOGIN_ROUTE}?{urlencode({'next': safe_next(next_path)}, safe='/')}"
+    target = f"{host.login_route() or LOGIN_ROUTE}?{urlencode({'next': safe_next(next_path)}, safe='/')}"
     return browser_events.script("window.location.replace(__TARGET__)", target=target)
 
 

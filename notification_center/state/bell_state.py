@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from notification_center import host
 from notification_center.components import browser_events
-from notification_center.state import access
+from notification_center.state import access, host_session
 from notification_center.state.auth_state import login_redirect
 from notification_center.state.links import is_external
 from notification_center.state.notifications_state import NotificationsState, NotificationView
@@ -56,9 +57,15 @@ class BellState(NotificationsState):
     @access.user
     async def on_page_load(self):
         """`on_load` for a page of your own that shows the bell: signed-out visitors go to
-        /login (and come back here); others get the first page of their inbox."""
+        /login (and come back here); others get the first page of their inbox. In a host
+        app with `identify`, the host's user is signed in here instead, and a visitor the
+        host does not know stays where the host put them."""
         user = await self._current_user()
-        if user is None:
+        if host.identify_hook() is not None:
+            step = await host_session.reconcile(self, user)
+            if step is not None or user is None:
+                return step
+        elif user is None:
             return login_redirect(self.router.url.path.rstrip("/") or "/")
         if not self.loaded:
             return NotificationsState.show_newest

@@ -20,6 +20,7 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
+from notification_center import host
 from notification_center.auth.rate_limit import RateLimited, get_bulk_rate_limiter
 from notification_center.components import alerts, browser_events
 from notification_center.db import session_scope
@@ -27,7 +28,7 @@ from notification_center.notifications import actions, bulk, lifecycle, read_sta
 from notification_center.notifications.serialize import to_wire
 from notification_center.preferences.rules import alerts_for
 from notification_center.settings import get_settings
-from notification_center.state import access, lifecycle_events
+from notification_center.state import access, host_session, lifecycle_events
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.inbox_extras import (
     CategoryTab,
@@ -442,8 +443,12 @@ class NotificationsState(AuthState):
     async def on_stream_error(self, _message: str):
         """The stream failed. If it is because the session ended (logout elsewhere, expiry),
         go to /login (and back to this page) instead of retrying in vain; other failures
-        the stream retries itself. The stream runs on every page with the bell."""
-        if await self._current_user() is None:
+        the stream retries itself. The stream runs on every page with the bell. In a host
+        app with `identify`, the host's user (if any) is signed in again instead."""
+        user = await self._current_user()
+        if host.identify_hook() is not None:
+            return await host_session.reconcile(self, user)
+        if user is None:
             return login_redirect(self.router.url.path.rstrip("/") or HOME)
         return None
 

@@ -71,7 +71,7 @@ class PushState(AuthState):
 
     @access.anyone
     def browser_status(self, status: dict):
-        """From assets/push_browser.js: only this browser's own permission and endpoint."""
+        """From web/push_browser.js: only this browser's own permission and endpoint."""
         if not isinstance(status, dict):
             return
         permission = status.get("permission")

@@ -55,7 +55,22 @@ def _refused(event_name: str, why: str) -> StateUpdate:
     return _answer(browser_events.toast("error", f"Not allowed: {handler} {why}."))
 
 
+_PACKAGE = "notification_center."
+
+
+def _is_own(registered: Any) -> bool:
+    """The handler belongs to one of this package's states."""
+    return any(cls.__module__.startswith(_PACKAGE) for cls in registered.states)
+
+
 class SessionGuard(Middleware):
+    """`every_handler=False` (a host app, `install`): the host's own handlers keep the host's
+    rules; the payload check and the inert text still cover them, and every handler of this
+    package still needs its access rule."""
+
+    def __init__(self, every_handler: bool = True) -> None:
+        self.every_handler = every_handler
+
     async def preprocess(self, app: Any, state: Any, event: Any) -> StateUpdate | None:
         if not isinstance(event.payload, dict):  # a handler's arguments are named: an object
             return _refused(event.name, "takes its arguments as a JSON object")
@@ -67,6 +82,8 @@ class SessionGuard(Middleware):
         registered = RegistrationContext.get().event_handlers.get(event.name)
         rule = rule_of(registered.handler.fn) if registered is not None else None
         if rule is None:
+            if not self.every_handler and registered is not None and not _is_own(registered):
+                return None  # the host app's handler
             return _refused(event.name, "is not an action of this app")
         if rule is Access.ANYONE:
             forget_verified_user()

@@ -1,4 +1,4 @@
-"""The stream component's browser side (assets/notification_stream.js) on the real `/` page.
+"""The stream component's browser side (notification_center/web/notification_stream.js) on the real `/` page.
 
 One EventSource per browser, not per tab: a leader tab (Web Locks) holds it and relays to
 the others over a BroadcastChannel. These tests look at what the server sees (streams per

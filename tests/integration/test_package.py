@@ -72,7 +72,7 @@ def test_the_wheel_carries_the_package_its_migrations_and_its_js(wheel: Path) ->
     assert [Path(n).name for n in migrations] == repo_migrations
     assert "notification_center/_alembic/env.py" in names
     for js in ("notification_stream.js", "sw.js", "push_browser.js", "page_visibility.js", "bell_keys.js"):
-        assert f"notification_center/_assets/{js}" in names
+        assert f"notification_center/web/{js}" in names
     assert not [n for n in names if n.startswith(("tests/", "bench/", "examples/", ".web/"))]
 
 
@@ -115,6 +115,6 @@ def test_installed_it_migrates_a_database_from_anywhere(venv_python: Path, tmp_p
     assert migrated.returncode == 0, migrated.stderr
     with sqlite3.connect(tmp_path / "host.db") as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        (version,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        (version,) = db.execute("SELECT version_num FROM nc_alembic_version").fetchone()
     assert {"notifications", "users", "deliveries", "bulk_undo_rows"} <= tables
     assert version == sorted(p.stem for p in (ROOT / "alembic" / "versions").glob("0*.py"))[-1]

@@ -1,0 +1,66 @@
+"""The page's half of host identity (`install(app, identify=...)`): make this tab's
+notification-center session belong to the host's signed-in user, and to nobody else.
+
+The session cookie is HttpOnly and set by `POST /api/auth/host`, so the switch is the same
+dance as a sign-in (state/auth_state.py): the server hands the page a token minted for the
+host's user (valid a minute), the page posts it and loads again so that its websocket
+carries the new cookie. A page load that finds the host's user already signed in here does
+nothing; the host saying nobody is signed in ends this browser's session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reflex.event import EventSpec
+
+from notification_center import host
+from notification_center.auth import host_tokens
+from notification_center.components import browser_events
+from notification_center.state.auth_state import SignedInUser
+
+TOKEN_TTL_SECONDS = 60
+
+# Runs in the browser. One exchange per 10 s per tab (sessionStorage): a cookie the browser
+# refuses to keep (a Secure cookie over plain http, say) must not reload the page forever.
+_EXCHANGE_JS = """
+(async () => {
+  const key = "nc-host-exchange";
+  if (Date.now() - Number(sessionStorage.getItem(key) || 0) < 10000) return;
+  sessionStorage.setItem(key, String(Date.now()));
+  try {
+    const response = await fetch("/api/auth/host", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({token: __TOKEN__}),
+    });
+    if (response.ok) window.location.reload();
+  } catch (error) {}
+})()
+"""
+
+_SIGN_OUT_JS = """
+fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"})
+  .catch(() => null)
+  .finally(() => window.location.reload());
+"""
+
+
+async def reconcile(state: Any, user: SignedInUser | None) -> EventSpec | None:
+    """What this page must do so that its session is the host's user's: exchange a token,
+    sign out, or nothing (None). Only with `identify` installed."""
+    identify = host.identify_hook()
+    if identify is None:
+        return None
+    host_user = await identify(state)
+    if host_user is None:
+        return browser_events.script(_SIGN_OUT_JS) if user is not None else None
+    if user is not None and user.external_id == host_user.id:
+        return None
+    secret = host.signing_secret()
+    assert secret is not None  # identify installed: there is always one
+    token = host_tokens.mint(
+        host_user.id, secret=secret, name=host_user.name, role=host_user.role, ttl_seconds=TOKEN_TTL_SECONDS
+    )
+    return browser_events.script(_EXCHANGE_JS, token=token)
