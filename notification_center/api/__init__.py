@@ -58,6 +58,7 @@ def api_routes() -> list[ApiRoute]:
         *category_routes.routes,
         *preference_routes.routes,
         *push_routes.routes,
+        *service_worker_route.routes,
         *email_routes.routes,
         *action_routes.routes,
         # Off unless NC_FAULT_INJECTION=1 (tests only): unrouted, the path is a plain 404.
@@ -72,7 +73,7 @@ def build_api() -> Starlette:
     return Starlette(
         # The fallback last: /api/ paths no route took answer JSON 404/405 rather than
         # falling through to Reflex's pages.
-        routes=[*routes, service_worker_route.route, fallback_route(routes)],
+        routes=[*routes, fallback_route(routes)],
         # A database that is away answers 503 JSON on every route, the stream's connect too.
         exception_handlers={ApiError: api_error_handler, **dict.fromkeys(DATABASE_ERRORS, database_error_handler)},
         # Outermost first: every answer (also the guards' refusals) carries the security headers;

@@ -3,15 +3,15 @@
 A service worker controls only the paths below its own URL, so it must be served from the
 root of the origin, which an app's build folder would give only if the file sat in that
 app's own `assets/`. Served here, it travels with the package into any Reflex app that
-mounts the API. Not part of the JSON API (and not in its OpenAPI document): a static file.
+mounts the API.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from notification_center.api.spec import ApiRoute, Operation, Reply
 from notification_center.web import SERVICE_WORKER
 
 PATH = "/sw.js"
@@ -26,4 +26,16 @@ async def service_worker(request: Request) -> Response:
     )
 
 
-route = Route(PATH, service_worker, methods=["GET", "HEAD"])
+routes = [
+    ApiRoute(
+        PATH,
+        service_worker,
+        "GET",
+        Operation(
+            "The Web Push service worker (scope /)",
+            "push",
+            (Reply(200, "the service worker's JavaScript", None, "text/javascript"),),
+            uses_database=False,
+        ),
+    )
+]

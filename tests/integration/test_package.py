@@ -2,9 +2,7 @@
 and works from there, away from the checkout: its migrations and the page's JS travel inside
 it, its metadata declares the runtime dependencies (and not the test tools).
 
-The fresh virtualenv gets the package from the wheel only; its dependencies are this
-environment's (a `.pth` line), and the build backend is requirements.txt's hatchling, so the
-test needs no package index.
+The fresh virtualenv gets the package from the wheel only (tests/support/wheel_venv.py).
 """
 
 from __future__ import annotations
@@ -12,55 +10,25 @@ from __future__ import annotations
 import email
 import sqlite3
 import subprocess
-import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.support.processes import ROOT
+from tests.support.wheel_venv import build_wheel, install_into_fresh_venv
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "-q",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
-        timeout=300,
-    )
-    (built,) = out.glob("notification_center-*.whl")
-    return built
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="module")
 def venv_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    install = [str(python), "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "-q", str(wheel)]
-    subprocess.run(install, check=True, timeout=300)
-    site = Path(
-        subprocess.check_output(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-        ).strip()
-    )
-    (site / "nc_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
+    return install_into_fresh_venv(wheel, tmp_path_factory.mktemp("venv"))
 
 
 def test_the_wheel_carries_the_package_its_migrations_and_its_js(wheel: Path) -> None:

@@ -1,0 +1,155 @@
+"""A Reflex app of its own mounts the notification center (issue 19): the wheel, installed
+into a fresh virtualenv, serves examples/host_app (its own table, sign-in and page) with
+`reflex run --env prod --single-port`, and Chromium drives it: the host's signed-in member
+gets the bell in the host's header with no second sign-in, a notification sent from the
+host's Python code arrives live and is read; signing out of the host ends the session and
+its stream; forged or expired identity tokens are refused; the host's table is untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from argon2 import PasswordHasher
+from playwright.sync_api import Browser, expect
+
+from tests.support.processes import ROOT, free_port
+from tests.support.wheel_venv import build_wheel, install_into_fresh_venv
+
+pytestmark = pytest.mark.slow
+
+MEMBER, PASSWORD = "hana", "host-password-1"
+SECRET_KEY = "host-app-test-secret-key-of-40-characters"
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the host app exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200 and httpx.get(url + "/api/health").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"the host app did not answer within {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def host_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("host")
+    python = install_into_fresh_venv(build_wheel(root / "dist"), root / "venv")
+    app_dir = root / "host_app"
+    shutil.copytree(ROOT / "examples" / "host_app", app_dir)
+    shutil.copytree(ROOT / "reflex.lock", app_dir / "reflex.lock")  # the same frontend packages, no resolve
+    database = app_dir / "host_app.db"
+    env = {
+        **os.environ,
+        "REFLEX_DB_URL": f"sqlite:///{database}",
+        "NC_SECRETS_FILE": str(root / "secrets.json"),
+        "NC_SECRET_KEY": SECRET_KEY,
+        "NC_PING_INTERVAL_SECONDS": "1",
+        "PYTHONPATH": "",
+    }
+    subprocess.run(
+        [str(python.parent / "notification-center"), "migrate"], cwd=app_dir, env=env, check=True, timeout=300
+    )
+    with sqlite3.connect(database) as db:  # the host's own table, made its own way
+        db.execute("CREATE TABLE host_members (id INTEGER PRIMARY KEY, name VARCHAR UNIQUE, password_hash VARCHAR)")
+        db.execute(
+            "INSERT INTO host_members (name, password_hash) VALUES (?, ?)", (MEMBER, PasswordHasher().hash(PASSWORD))
+        )
+    port = free_port()
+    log = root / "host_app.log"
+    command = [str(python), "-m", "reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(port)]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            command, cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, proc, log)
+        yield url, database
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _derived_secret() -> str:
+    return hmac.new(SECRET_KEY.encode(), b"notification-center host identity", hashlib.sha256).hexdigest()
+
+
+def _token(sub: str, secret: str, **claims) -> str:
+    now = int(time.time())
+    body = {"sub": sub, "aud": "notification-center", "iat": now, "exp": now + 60, **claims}
+    return jwt.encode(body, secret, algorithm="HS256")
+
+
+def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser: Browser) -> None:
+    url, database = host_app
+    context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.fill("#host-name", MEMBER)
+        page.fill("#host-password", PASSWORD)
+        page.click("#host-sign-in")
+        # The bell's exchange signed the member in here and reloaded: the host page, its bell.
+        expect(page.locator("#host-member")).to_have_text(MEMBER)
+        expect(page.get_by_test_id("bell-button")).to_be_visible()
+        me = context.request.get("/api/auth/me")
+        assert me.ok and me.json()["username"] == MEMBER
+        assert "/login" not in page.url
+
+        page.click("#host-send")  # the host's Python code: nc.notify(member, ...)
+        expect(page.get_by_test_id("bell-badge")).to_have_attribute("data-count", "1")
+        page.get_by_test_id("bell-button").click()
+        expect(page.get_by_test_id("bell-panel")).to_contain_text("Hello from my app")
+        artifacts = ROOT / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / "host-app-bell.png"))  # the README walk-through's picture
+        page.get_by_test_id("bell-mark-read").first.click()
+        items = context.request.get("/api/notifications").json()["items"]
+        assert [(n["title"], n["readAt"] is not None) for n in items] == [("Hello from my app", True)]
+        page.keyboard.press("Escape")
+
+        page.click("#host-sign-out")  # nc.sign_out(member): this session and its streams end
+        expect(page.locator("#host-sign-in")).to_be_visible()
+        deadline = time.monotonic() + 10
+        while context.request.get("/api/auth/me").status != 401:
+            assert time.monotonic() < deadline, "the session outlived the host's sign-out"
+            time.sleep(0.2)
+        expect(page.get_by_test_id("bell-button")).to_have_count(0)
+    finally:
+        context.close()
+    with sqlite3.connect(database) as db:  # the host's table is as it made it
+        assert db.execute("SELECT name FROM host_members").fetchall() == [(MEMBER,)]
+        assert "alembic_version" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+
+
+def test_forged_and_expired_identity_tokens_are_refused(host_app) -> None:
+    url, _ = host_app
+    with httpx.Client(base_url=url) as client:
+        forged = client.post("/api/auth/host", json={"token": _token(MEMBER, "not-the-secret-" * 4)})
+        assert forged.status_code == 401 and "signature" in forged.json()["error"]
+        # Signed right (the secret install() derives when the host set none), but expired.
+        expired = _token(MEMBER, _derived_secret(), exp=int(time.time()) - 3600)
+        answer = client.post("/api/auth/host", json={"token": expired})
+        assert answer.status_code == 401 and "expired" in answer.json()["error"]
+        assert not client.cookies
