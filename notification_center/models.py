@@ -52,7 +52,7 @@ class Status(StrEnum):
 
 
 class User(SQLModel, table=True):
-    __tablename__ = "users"
+    __tablename__ = "nc_users"
 
     id: str = Field(default_factory=lambda: new_public_id("user"), primary_key=True, max_length=40)
     username: str = Field(max_length=64, unique=True, index=True)
@@ -74,17 +74,17 @@ class User(SQLModel, table=True):
 
 
 class AuthSession(SQLModel, table=True):
-    __tablename__ = "auth_sessions"
+    __tablename__ = "nc_auth_sessions"
 
     id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie token
-    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    user_id: str = Field(foreign_key="nc_users.id", index=True, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     expires_at: datetime = Field(sa_column=_tz_column())
     revoked_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
 
 
 class Notification(SQLModel, table=True):
-    __tablename__ = "notifications"
+    __tablename__ = "nc_notifications"
     __table_args__ = (
         UniqueConstraint("user_id", "seq", name="uq_notifications_user_seq"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
@@ -103,7 +103,7 @@ class Notification(SQLModel, table=True):
     )
 
     id: str = Field(default_factory=lambda: new_public_id("notif"), primary_key=True, max_length=40)
-    user_id: str = Field(foreign_key="users.id", max_length=40)
+    user_id: str = Field(foreign_key="nc_users.id", max_length=40)
     # Per-user, gap-free, increasing: the SSE `id:` and the pagination cursor.
     # The unique (user_id, seq) index also serves "this user's newest first".
     seq: int
@@ -148,7 +148,7 @@ class ScheduledSendStatus(StrEnum):
 class ScheduledSend(SQLModel, table=True):
     """A send an operator asked for at a later time (`sendAt`); the scheduler fires it once."""
 
-    __tablename__ = "scheduled_sends"
+    __tablename__ = "nc_scheduled_sends"
     __table_args__ = (Index("ix_scheduled_sends_status_send_at", "status", "send_at"),)
 
     id: str = Field(default_factory=lambda: new_public_id("sched"), primary_key=True, max_length=40)
@@ -173,10 +173,10 @@ class BulkUndo(SQLModel, table=True):
     so a leaked database cannot undo anything. A conditional UPDATE of `used_at` makes the
     token single-use across workers and nodes."""
 
-    __tablename__ = "bulk_undos"
+    __tablename__ = "nc_bulk_undos"
 
     id: str = Field(primary_key=True, max_length=64)
-    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    user_id: str = Field(foreign_key="nc_users.id", index=True, max_length=40)
     action: str = Field(max_length=16)
     count: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
@@ -190,9 +190,9 @@ class BulkUndoRow(SQLModel, table=True):
     Filled by INSERT ... SELECT in the bulk action's transaction: however many rows a
     filter matches, none of them passes through Python."""
 
-    __tablename__ = "bulk_undo_rows"
+    __tablename__ = "nc_bulk_undo_rows"
 
-    undo_id: str = Field(foreign_key="bulk_undos.id", primary_key=True, max_length=64)
+    undo_id: str = Field(foreign_key="nc_bulk_undos.id", primary_key=True, max_length=64)
     notification_id: str = Field(primary_key=True, max_length=40)
     read_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     seen_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
@@ -208,7 +208,7 @@ class Send(SQLModel, table=True):
     seen, read) are not stored here but counted from its notifications (`send_id`), so
     they are the same on every node and never drift."""
 
-    __tablename__ = "sends"
+    __tablename__ = "nc_sends"
 
     id: str = Field(default_factory=lambda: new_public_id("send"), primary_key=True, max_length=40)
     sender_kind: str = Field(max_length=16)  # "user", "key" or "system"
@@ -226,7 +226,7 @@ class StreamSample(SQLModel, table=True):
     console's connections chart. `slot` is the sample's epoch second rounded down to the
     sampling period: every worker samples, the first to insert a slot wins."""
 
-    __tablename__ = "stream_samples"
+    __tablename__ = "nc_stream_samples"
 
     slot: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     streams: int = Field(default=0)
@@ -239,7 +239,7 @@ class DeliveryLatency(SQLModel, table=True):
     worker's delivery flush adds rows; readers sum them, so percentiles need no scan of
     the notifications."""
 
-    __tablename__ = "delivery_latency"
+    __tablename__ = "nc_delivery_latency"
 
     id: int | None = Field(default=None, primary_key=True)
     minute: int = Field(index=True)
@@ -250,13 +250,13 @@ class DeliveryLatency(SQLModel, table=True):
 class ApiKey(SQLModel, table=True):
     """A service's credential for sending (keys/service.py). Only the secret's SHA-256 is kept."""
 
-    __tablename__ = "api_keys"
+    __tablename__ = "nc_api_keys"
 
     # Public: the first part of the key string, so a presented key is found by primary key.
     id: str = Field(default_factory=lambda: new_public_id("key"), primary_key=True, max_length=40)
     name: str = Field(max_length=100)
     secret_hash: str = Field(max_length=64)  # hex SHA-256 of the random secret part
-    created_by: str | None = Field(default=None, foreign_key="users.id", max_length=40)
+    created_by: str | None = Field(default=None, foreign_key="nc_users.id", max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     expires_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
@@ -267,7 +267,7 @@ class ApiKey(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """One line of the audit log (audit/service.py): who did what, when, from where."""
 
-    __tablename__ = "audit_events"
+    __tablename__ = "nc_audit_events"
 
     # Increasing: "newest first" and the page cursor are this id.
     id: int | None = Field(default=None, primary_key=True)
@@ -286,7 +286,7 @@ class Category(SQLModel, table=True):
 
     `critical` ones (e.g. `security`) always alert: users cannot mute them."""
 
-    __tablename__ = "categories"
+    __tablename__ = "nc_categories"
 
     slug: str = Field(primary_key=True, max_length=32)
     name: str = Field(max_length=64)
@@ -301,10 +301,10 @@ class Category(SQLModel, table=True):
 class Preference(SQLModel, table=True):
     """How one user wants one category to alert. No row means the defaults (all on)."""
 
-    __tablename__ = "preferences"
+    __tablename__ = "nc_preferences"
 
-    user_id: str = Field(foreign_key="users.id", primary_key=True, max_length=40)
-    category: str = Field(foreign_key="categories.slug", primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="nc_users.id", primary_key=True, max_length=40)
+    category: str = Field(foreign_key="nc_categories.slug", primary_key=True, max_length=32)
     toast: bool = Field(default=True)
     sound: bool = Field(default=True)
     desktop: bool = Field(default=True)
@@ -323,10 +323,10 @@ class PushSubscription(SQLModel, table=True):
     The endpoint is unique: a browser that subscribes again (or another account signing in
     on it) replaces the row rather than adding one, so one browser never gets a push twice."""
 
-    __tablename__ = "push_subscriptions"
+    __tablename__ = "nc_push_subscriptions"
 
     id: str = Field(default_factory=lambda: new_public_id("push"), primary_key=True, max_length=40)
-    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    user_id: str = Field(foreign_key="nc_users.id", index=True, max_length=40)
     endpoint: str = Field(max_length=1024, unique=True)
     p256dh: str = Field(max_length=128)  # base64url P-256 public key of the browser (65 bytes)
     auth: str = Field(max_length=64)  # base64url 16-byte auth secret
@@ -350,7 +350,7 @@ class Delivery(SQLModel, table=True):
     `next_attempt_at` is the claim's due time: a claimed row's is pushed a lease ahead, so a
     worker that dies mid-send leaves it to be claimed again later instead of lost."""
 
-    __tablename__ = "deliveries"
+    __tablename__ = "nc_deliveries"
     __table_args__ = (
         UniqueConstraint("notification_id", "channel", name="uq_deliveries_notification_channel"),
         Index(

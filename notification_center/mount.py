@@ -2,10 +2,10 @@
 
 One call, no import-time work: the HTTP API (REST, SSE and WebSocket streams, `/sw.js`)
 goes in as an api_transformer in front of the host's backend, the worker's real-time
-machinery and scheduler as a lifespan task, and the event socket's guard as the first
-middleware. This repository's own app (notification_center.py) is `install(app,
-pages=True)`; a host app usually wants the bell on its own pages instead, with its own
-users (`identify`, host.py).
+machinery and scheduler as a lifespan task, the event socket's guard as the first
+middleware, and the dev-mode proxy as a build plugin (dev_mode.py). This repository's own
+app (notification_center.py) is `install(app, pages=True)`; a host app usually wants the
+bell on its own pages instead, with its own users (`identify`, host.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import reflex as rx
 from notification_center import host
 from notification_center.api import build_api
 from notification_center.api.origins import OriginPolicy, restrict_socket_origins
+from notification_center.dev_mode import DevProxyPlugin, dev_frontend_origins
 from notification_center.lifespan import realtime_lifespan
 from notification_center.pages.routes import add_pages
 from notification_center.settings import get_settings
@@ -51,7 +52,11 @@ def install(
     app.register_lifespan_task(realtime_lifespan)
     app.add_middleware(SessionGuard(every_handler=guard_every_handler), index=0)  # before any hydrate snapshot is taken
     # The event socket is not covered by CORS: refuse other sites' pages at its handshake.
-    restrict_socket_origins(app.sio, OriginPolicy(get_settings().cors_origins))
+    # In dev mode (`reflex run`) the pages come from the Vite server's origin.
+    restrict_socket_origins(app.sio, OriginPolicy([*get_settings().cors_origins, *dev_frontend_origins()]))
+    plugins = rx.config.get_config().plugins
+    if not any(isinstance(plugin, DevProxyPlugin) for plugin in plugins):
+        plugins.append(DevProxyPlugin())  # dev mode: Vite passes /api and /sw.js to the backend
     if pages:
         add_pages(app)
     return app

@@ -5,7 +5,7 @@ A bulk action runs in one transaction and never loads the matching rows into Pyt
 1. this user's expired undo records are purged (a write first: SQLite takes its write lock
    here, before anything is read);
 2. an undo record is inserted, keyed by the SHA-256 of a fresh random token;
-3. `INSERT INTO bulk_undo_rows SELECT ... FROM notifications WHERE <match> AND <action
+3. `INSERT INTO nc_bulk_undo_rows SELECT ... FROM nc_notifications WHERE <match> AND <action
    still pending>` copies the id and previous lifecycle values of exactly the rows that
    will change (`FOR UPDATE` on PostgreSQL, so no other transaction changes them before
    step 4; SQLite's write lock does the same);

@@ -233,7 +233,7 @@ def _set_links(app_server, notification_id: str, url: str | None, actions: list[
     piece of work): the bell must render whatever safe links the wire carries."""
     with sqlite3.connect(app_server.workdir / "app.db") as db:
         db.execute(
-            "UPDATE notifications SET url = ?, actions = ? WHERE id = ?",
+            "UPDATE nc_notifications SET url = ?, actions = ? WHERE id = ?",
             (url, json.dumps(actions) if actions is not None else None, notification_id),
         )
 

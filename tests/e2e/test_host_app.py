@@ -1,6 +1,7 @@
 """A Reflex app of its own mounts the notification center (issue 19): the wheel, installed
 into a fresh virtualenv, serves examples/host_app (its own table, sign-in and page) with
-`reflex run --env prod --single-port`, and Chromium drives it: the host's signed-in member
+`reflex run --env prod --single-port` and in dev mode (`reflex run`: Vite with hot reload
+and the backend on two ports), and Chromium drives it: the host's signed-in member
 gets the bell in the host's header with no second sign-in, a notification sent from the
 host's Python code arrives live and is read; signing out of the host ends the session and
 its stream; forged or expired identity tokens are refused; the host's table is untouched.
@@ -34,13 +35,13 @@ MEMBER, PASSWORD = "hana", "host-password-1"
 SECRET_KEY = "host-app-test-secret-key-of-40-characters"
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+def _wait_until_up(urls: list[str], proc: subprocess.Popen, log: Path, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"the host app exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
         try:
-            if httpx.get(url + "/", timeout=2).status_code == 200 and httpx.get(url + "/api/health").status_code == 200:
+            if all(httpx.get(url, timeout=5).status_code == 200 for url in urls):
                 return
         except httpx.HTTPError:
             pass
@@ -49,13 +50,24 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float =
 
 
 @pytest.fixture(scope="module")
-def host_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    root = tmp_path_factory.mktemp("host")
-    python = install_into_fresh_venv(build_wheel(root / "dist"), root / "venv")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel in a fresh virtualenv: its python."""
+    root = tmp_path_factory.mktemp("host-venv")
+    return install_into_fresh_venv(build_wheel(root / "dist"), root / "venv")
+
+
+@pytest.fixture(scope="module", params=["prod", "dev"])
+def host_app(request: pytest.FixtureRequest, installed: Path, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """examples/host_app served by `reflex run`: `--env prod --single-port` (one port), or
+    dev mode (Vite with hot reload on one port, the backend on another)."""
+    mode = request.param
+    root = tmp_path_factory.mktemp(f"host-{mode}")
     app_dir = root / "host_app"
     shutil.copytree(ROOT / "examples" / "host_app", app_dir)
     shutil.copytree(ROOT / "reflex.lock", app_dir / "reflex.lock")  # the same frontend packages, no resolve
-    database = app_dir / "host_app.db"
+    # Outside the app folder: Reflex 0.10.1's dev-mode reloader watches a database file there,
+    # and every write to its -wal/-shm neighbours restarts the backend (README, dev mode).
+    database = root / "host_app.db"
     env = {
         **os.environ,
         "REFLEX_DB_URL": f"sqlite:///{database}",
@@ -64,24 +76,30 @@ def host_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
         "NC_PING_INTERVAL_SECONDS": "1",
         "PYTHONPATH": "",
     }
-    subprocess.run(
-        [str(python.parent / "notification-center"), "migrate"], cwd=app_dir, env=env, check=True, timeout=300
-    )
+    migrate = [str(installed.parent / "notification-center"), "migrate"]
+    subprocess.run(migrate, cwd=app_dir, env=env, check=True, timeout=300)
     with sqlite3.connect(database) as db:  # the host's own table, made its own way
         db.execute("CREATE TABLE host_members (id INTEGER PRIMARY KEY, name VARCHAR UNIQUE, password_hash VARCHAR)")
         db.execute(
             "INSERT INTO host_members (name, password_hash) VALUES (?, ?)", (MEMBER, PasswordHasher().hash(PASSWORD))
         )
     port = free_port()
+    command = [str(installed), "-m", "reflex", "run", "--frontend-port", str(port)]
+    if mode == "prod":
+        command += ["--env", "prod", "--single-port"]
+        url, backend = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
+    else:
+        backend_port = free_port()
+        command += ["--env", "dev", "--backend-port", str(backend_port)]
+        url, backend = f"http://localhost:{port}", f"http://127.0.0.1:{backend_port}"
     log = root / "host_app.log"
-    command = [str(python), "-m", "reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(port)]
     with log.open("w") as out:
         proc = subprocess.Popen(
             command, cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, proc, log)
+        # In dev mode the page's origin is Vite's: /api/health through it is the proxy at work.
+        _wait_until_up([url + "/", backend + "/api/health", url + "/api/health"], proc, log)
         yield url, database
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -113,8 +131,15 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         # The bell's exchange signed the member in here and reloaded: the host page, its bell.
         expect(page.locator("#host-member")).to_have_text(MEMBER)
         expect(page.get_by_test_id("bell-button")).to_be_visible()
-        me = context.request.get("/api/auth/me")
-        assert me.ok and me.json()["username"] == MEMBER
+        # The exchange (a fetch, then a reload) completes after the host's page shows the bell.
+        deadline = time.monotonic() + 30
+        while not (me := context.request.get("/api/auth/me")).ok:
+            assert time.monotonic() < deadline, f"never signed in here: {me.status} {me.text()}"
+            time.sleep(0.2)
+        assert me.json()["username"] == MEMBER
+        # ... and the page loaded again, and its stream is live before the host sends.
+        page.wait_for_function("performance.getEntriesByType('navigation')[0].type === 'reload'")
+        page.wait_for_function("window.ncNotificationStream && window.ncNotificationStream.status().isConnected")
         assert "/login" not in page.url
 
         page.click("#host-send")  # the host's Python code: nc.notify(member, ...)
@@ -140,7 +165,9 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         context.close()
     with sqlite3.connect(database) as db:  # the host's table is as it made it
         assert db.execute("SELECT name FROM host_members").fetchall() == [(MEMBER,)]
-        assert "alembic_version" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # Ours are all prefixed, with their own version table; nothing else was added.
+        assert {t for t in tables if not t.startswith(("nc_", "sqlite_"))} == {"host_members"}, tables
 
 
 def test_forged_and_expired_identity_tokens_are_refused(host_app) -> None:

@@ -88,8 +88,8 @@ def test_expired_session_is_401(app_server, sign_in, make_account):
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "UPDATE auth_sessions SET expires_at = '2000-01-01 00:00:00.000000' "
-                "WHERE user_id = (SELECT id FROM users WHERE username = :u)"
+                "UPDATE nc_auth_sessions SET expires_at = '2000-01-01 00:00:00.000000' "
+                "WHERE user_id = (SELECT id FROM nc_users WHERE username = :u)"
             ),
             {"u": account.username},
         )
@@ -224,7 +224,7 @@ def test_sign_in_purges_expired_and_revoked_sessions(tmp_root):
         server.create_user("purgee", "purgee-password")
         engine = sa.create_engine(f"sqlite:///{server.workdir / 'app.db'}")
         with engine.begin() as conn:
-            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'purgee'")).scalar_one()
+            user_id = conn.execute(sa.text("SELECT id FROM nc_users WHERE username = 'purgee'")).scalar_one()
             rows = [
                 ("expired", "2000-01-01 00:00:00.000000", None),
                 ("revoked", "2999-01-01 00:00:00.000000", "2001-01-01 00:00:00.000000"),
@@ -233,14 +233,14 @@ def test_sign_in_purges_expired_and_revoked_sessions(tmp_root):
             for sid, expires, revoked in rows:
                 conn.execute(
                     sa.text(
-                        "INSERT INTO auth_sessions (id, user_id, created_at, expires_at, revoked_at) "
+                        "INSERT INTO nc_auth_sessions (id, user_id, created_at, expires_at, revoked_at) "
                         "VALUES (:id, :u, '2000-01-01 00:00:00.000000', :e, :r)"
                     ),
                     {"id": sid, "u": user_id, "e": expires, "r": revoked},
                 )
         server.login("purgee", "purgee-password").close()
         with engine.connect() as conn:
-            left = set(conn.execute(sa.text("SELECT id FROM auth_sessions")).scalars())
+            left = set(conn.execute(sa.text("SELECT id FROM nc_auth_sessions")).scalars())
         engine.dispose()
         assert "expired" not in left and "revoked" not in left
         assert "live" in left and len(left) == 2  # and the new sign-in's own session

@@ -172,7 +172,7 @@ def _db_badges(db_path, user_id: str) -> tuple[int, int]:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     query = """
         SELECT COALESCE(SUM(read_at IS NULL), 0), COALESCE(SUM(seen_at IS NULL), 0)
-        FROM notifications
+        FROM nc_notifications
         WHERE user_id = ? AND deleted_at IS NULL AND archived_at IS NULL
           AND (snoozed_until IS NULL OR snoozed_until <= ?) AND (expires_at IS NULL OR expires_at > ?)
     """
@@ -185,7 +185,7 @@ def _db_inbox(db_path, user_id: str) -> set[str]:
     """The inbox's rows, with SQL written here: the list every tab must show."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     query = """
-        SELECT id FROM notifications
+        SELECT id FROM nc_notifications
         WHERE user_id = ? AND deleted_at IS NULL AND archived_at IS NULL
           AND (snoozed_until IS NULL OR snoozed_until <= ?) AND (expires_at IS NULL OR expires_at > ?)
     """
@@ -194,7 +194,7 @@ def _db_inbox(db_path, user_id: str) -> set[str]:
 
 
 def _snoozed_ids(db_path, user_id: str) -> list[str]:
-    query = "SELECT id FROM notifications WHERE user_id = ? AND snoozed_until IS NOT NULL AND deleted_at IS NULL"
+    query = "SELECT id FROM nc_notifications WHERE user_id = ? AND snoozed_until IS NOT NULL AND deleted_at IS NULL"
     with sqlite3.connect(db_path) as db:
         return [row[0] for row in db.execute(query, (user_id,))]
 
@@ -202,7 +202,7 @@ def _snoozed_ids(db_path, user_id: str) -> list[str]:
 def _row(db_path, notification_id: str) -> dict:
     with sqlite3.connect(db_path) as db:
         db.row_factory = sqlite3.Row
-        return dict(db.execute("SELECT * FROM notifications WHERE id = ?", (notification_id,)).fetchone())
+        return dict(db.execute("SELECT * FROM nc_notifications WHERE id = ?", (notification_id,)).fetchone())
 
 
 def _when(value: str | None) -> datetime | None:
@@ -214,7 +214,7 @@ def _expected_status(db_path, notification_id: str, act: str) -> int:
     in the database now: 200 where it applies, else the cell's status (404: no such row)."""
     with sqlite3.connect(db_path) as db:
         db.row_factory = sqlite3.Row
-        query = "SELECT deleted_at, expires_at, snoozed_until, archived_at FROM notifications WHERE id = ?"
+        query = "SELECT deleted_at, expires_at, snoozed_until, archived_at FROM nc_notifications WHERE id = ?"
         found = db.execute(query, (notification_id,)).fetchone()
     if found is None:
         return 404

@@ -134,8 +134,8 @@ async def test_a_read_only_database_refuses_sends_with_503_and_keeps_reads(outag
         admin.dispose()
     await _poll(_send(op, "writable again"), 201, HEAL)
     url = outage_app.env()["REFLEX_DB_URL"]
-    assert _count(url, "SELECT count(*) FROM notifications WHERE title = 'read-only'") == 0
-    assert _count(url, "SELECT count(*) FROM sends WHERE title = 'read-only'") == 0
+    assert _count(url, "SELECT count(*) FROM nc_notifications WHERE title = 'read-only'") == 0
+    assert _count(url, "SELECT count(*) FROM nc_sends WHERE title = 'read-only'") == 0
     await op.aclose()
     await alice.aclose()
 
@@ -199,7 +199,7 @@ async def test_postgresql_stopped_abruptly_answers_503_then_heals(outage_app, ow
         assert (
             _count(
                 url := outage_app.env()["REFLEX_DB_URL"],
-                "SELECT count(*) FROM notifications WHERE title = 'due during'",
+                "SELECT count(*) FROM nc_notifications WHERE title = 'due during'",
             )
             == 1
         )
@@ -212,8 +212,8 @@ async def test_postgresql_stopped_abruptly_answers_503_then_heals(outage_app, ow
         listed = (await alice.get("/api/notifications", params={"limit": 50})).json()["items"]
         assert [n["title"] for n in listed].count("acknowledged before") == 1
         assert before_id in [n["id"] for n in listed]
-        assert _count(url, "SELECT count(*) FROM notifications WHERE title = 'refused during'") == 0
-        assert _count(url, "SELECT count(*) FROM sends WHERE title = 'refused during'") == 0
+        assert _count(url, "SELECT count(*) FROM nc_notifications WHERE title = 'refused during'") == 0
+        assert _count(url, "SELECT count(*) FROM nc_sends WHERE title = 'refused during'") == 0
         assert (await _stream_status(alice)).status_code == 200
     finally:
         if not _is_up(own_postgres):

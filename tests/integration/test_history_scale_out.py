@@ -62,7 +62,7 @@ async def test_figures_and_samples_are_cluster_wide(node: AppServer):
             while True:
                 with engine.connect() as conn:
                     rows = conn.execute(
-                        sa.text("SELECT slot, streams, users FROM stream_samples WHERE slot > :t ORDER BY slot"),
+                        sa.text("SELECT slot, streams, users FROM nc_stream_samples WHERE slot > :t ORDER BY slot"),
                         {"t": int(opened)},
                     ).all()
                 if rows or time.monotonic() > deadline:

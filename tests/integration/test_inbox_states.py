@@ -41,7 +41,7 @@ def _badges(client: httpx.Client) -> tuple[int, int]:
 def _row(app_server, notification_id: str) -> dict:
     with sqlite3.connect(app_server.workdir / "app.db") as db:
         db.row_factory = sqlite3.Row
-        query = "SELECT read_at, seen_at, archived_at, snoozed_until, deleted_at FROM notifications WHERE id = ?"
+        query = "SELECT read_at, seen_at, archived_at, snoozed_until, deleted_at FROM nc_notifications WHERE id = ?"
         return dict(db.execute(query, (notification_id,)).fetchone())
 
 

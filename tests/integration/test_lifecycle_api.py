@@ -104,7 +104,7 @@ def test_deleted_rows_are_gone_for_the_user_but_kept(sign_in, make_account, oper
     assert client.post("/api/notifications/read-all").json()["updated"] == 1  # only `stays`
     # The row is still in the database, marked, for audit.
     with sqlite3.connect(app_server.workdir / "app.db") as db:
-        query = "SELECT deleted_at, read_at FROM notifications WHERE id = ?"
+        query = "SELECT deleted_at, read_at FROM nc_notifications WHERE id = ?"
         deleted_at, read_at = db.execute(query, (gone,)).fetchone()
     assert deleted_at is not None and read_at is None
 

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 import notification_center.models  # noqa: F401
 from notification_center.migrations import VERSION_TABLE, downgrade_to_base, upgrade_to_head
 
-TABLES = {"users", "auth_sessions", "notifications", "api_keys", "audit_events", "categories", "preferences"}
+TABLES = {"nc_users", "nc_auth_sessions", "nc_notifications", "nc_api_keys", "nc_audit_events", "nc_categories"}
 
 
 def _check_round_trip(url: str) -> None:
@@ -52,7 +52,8 @@ def test_postgresql_upgrade_matches_models_and_downgrades(postgres_server):
 
 
 def _upgrade_with_data(url: str) -> None:
-    """A database at 0001 with users and notifications in it upgrades to head in place."""
+    """A database at 0001 with users and notifications in it upgrades to head in place (the
+    tables renamed to nc_... on the way, 0013)."""
     from alembic import command
     from notification_center.migrations import alembic_config
 
@@ -80,7 +81,7 @@ def _upgrade_with_data(url: str) -> None:
             rows = conn.execute(
                 sa.text(
                     "SELECT id, title, read_at IS NOT NULL, seen_at IS NOT NULL, category, group_count, archived_at"
-                    " FROM notifications ORDER BY seq"
+                    " FROM nc_notifications ORDER BY seq"
                 )
             ).all()
         assert [tuple(r) for r in rows] == [
@@ -156,7 +157,7 @@ def _legacy_version_is_adopted(url: str) -> None:
             _host_untouched(conn)
             head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
             assert conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar_one() == head
-            assert conn.execute(sa.text("SELECT username, external_id FROM users")).all() == [("anna", None)]
+            assert conn.execute(sa.text("SELECT username, external_id FROM nc_users")).all() == [("anna", None)]
     finally:
         engine.dispose()
 

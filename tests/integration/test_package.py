@@ -84,5 +84,5 @@ def test_installed_it_migrates_a_database_from_anywhere(venv_python: Path, tmp_p
     with sqlite3.connect(tmp_path / "host.db") as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         (version,) = db.execute("SELECT version_num FROM nc_alembic_version").fetchone()
-    assert {"notifications", "users", "deliveries", "bulk_undo_rows"} <= tables
+    assert {"nc_notifications", "nc_users", "nc_deliveries", "nc_bulk_undo_rows"} <= tables
     assert version == sorted(p.stem for p in (ROOT / "alembic" / "versions").glob("0*.py"))[-1]

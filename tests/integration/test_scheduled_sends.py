@@ -172,7 +172,8 @@ async def test_a_revoked_keys_scheduled_send_fails_at_its_time_instead_of_going_
     await asyncio.sleep(2.5)  # past its time, many ticks
     assert scheduled_id not in pending_ids(operator)
     with sqlite3.connect(app_server.workdir / "app.db") as db:
-        status, error = db.execute("SELECT status, error FROM scheduled_sends WHERE id = ?", (scheduled_id,)).fetchone()
+        query = "SELECT status, error FROM nc_scheduled_sends WHERE id = ?"
+        status, error = db.execute(query, (scheduled_id,)).fetchone()
     assert (status, error) == ("failed", "not sent: the API key that scheduled it is revoked")
     async with app_server.async_login(user.username, user.password) as client:
         assert (await client.get("/api/notifications")).json()["items"] == []

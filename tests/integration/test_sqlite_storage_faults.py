@@ -79,7 +79,7 @@ def _fill(disk: Path) -> Path:
 
 def _rows(db: Path, title: str) -> int:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return conn.execute("SELECT count(*) FROM notifications WHERE title = ?", (title,)).fetchone()[0]
+        return conn.execute("SELECT count(*) FROM nc_notifications WHERE title = ?", (title,)).fetchone()[0]
 
 
 def _integrity(db: Path) -> str:
