@@ -26,6 +26,8 @@ import pytest
 from argon2 import PasswordHasher
 from playwright.sync_api import Browser, expect
 
+from notification_center.state.notifications_state import NotificationsState
+from tests.support.event_socket import ROOT_STATE, EventSocket
 from tests.support.processes import ROOT, free_port
 from tests.support.wheel_venv import build_wheel, install_into_fresh_venv
 
@@ -180,3 +182,20 @@ def test_forged_and_expired_identity_tokens_are_refused(host_app) -> None:
         answer = client.post("/api/auth/host", json={"token": expired})
         assert answer.status_code == 401 and "expired" in answer.json()["error"]
         assert not client.cookies
+
+
+def test_the_event_guard_keeps_the_host_handlers_and_still_refuses_setvar_on_ours(host_app) -> None:
+    """In a host app the guard leaves the host's own handlers to the host (they have no access
+    rule of ours), while a hostile call of this package's `setvar` is still refused."""
+    url, _ = host_app
+    tab = EventSocket(url.replace("localhost", "127.0.0.1"))
+    try:
+        tab.connect(pathname="/")
+        ours = f"{NotificationsState.get_full_name()}.setvar"
+        refused = "\n".join(f.raw for f in tab.call(ours, {"var_name": "unread_count", "value": 99}))
+        assert "Not allowed" in refused
+        host_sign_in = f"{ROOT_STATE}.host_app___host_app____host_auth.sign_in"
+        answered = "\n".join(f.raw for f in tab.call(host_sign_in, {"form": {"name": MEMBER, "password": "wrong"}}))
+        assert "Wrong name or password" in answered and "Not allowed" not in answered
+    finally:
+        tab.close()
