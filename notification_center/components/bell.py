@@ -194,10 +194,12 @@ def _push_hint() -> rx.Component:
     )
 
 
-def _footer() -> rx.Component:
+def _footer(inbox_href: str | None) -> rx.Component:
     return rx.flex(
         _push_hint(),
-        rx.link("Open the full inbox", href=INBOX_ROUTE, size="2", **testid("bell-open-inbox")),
+        rx.link("Open the full inbox", href=inbox_href, size="2", **testid("bell-open-inbox"))
+        if inbox_href
+        else rx.fragment(),
         direction="column",
         align="center",
         padding="0.5rem",
@@ -205,10 +207,10 @@ def _footer() -> rx.Component:
     )
 
 
-def _panel() -> rx.Component:
+def _panel(inbox_href: str | None) -> rx.Component:
     return rx.popover.content(
         BellKeyNav.create(
-            rx.flex(_panel_header(), _list(), _footer(), direction="column"),
+            rx.flex(_panel_header(), _list(), _footer(inbox_href), direction="column"),
         ),
         align="end",
         side="bottom",
@@ -234,14 +236,16 @@ def live_region() -> rx.Component:
     )
 
 
-def notification_bell(with_stream: bool = True) -> rx.Component:
-    """The bell with its popover inbox (and, unless told otherwise, the page's stream)."""
+def notification_bell(with_stream: bool = True, inbox_href: str | None = INBOX_ROUTE) -> rx.Component:
+    """The bell with its popover inbox (and, unless told otherwise, the page's stream).
+    `inbox_href`: where "Open the full inbox" goes (None: no such link, e.g. in a host app
+    without this product's pages)."""
     return rx.fragment(
         inbox_stream() if with_stream else rx.fragment(),
         push_browser(on_status=PushState.browser_status),
         rx.popover.root(
             rx.popover.trigger(_button()),
-            _panel(),
+            _panel(inbox_href),
             on_open_change=BellState.opened,
         ),
         live_region(),

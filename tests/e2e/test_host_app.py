@@ -148,6 +148,7 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         expect(page.get_by_test_id("bell-badge")).to_have_attribute("data-count", "1")
         page.get_by_test_id("bell-button").click()
         expect(page.get_by_test_id("bell-panel")).to_contain_text("Hello from my app")
+        expect(page.get_by_test_id("bell-open-inbox")).to_have_count(0)  # inbox_href=None: no page to go to
         artifacts = ROOT / "test-artifacts"
         artifacts.mkdir(exist_ok=True)
         page.screenshot(path=str(artifacts / "host-app-bell.png"))  # the README walk-through's picture

@@ -83,7 +83,7 @@ def index() -> rx.Component:
                 HostAuth.signed_in_as != "",
                 rx.hstack(
                     rx.text(HostAuth.signed_in_as, id="host-member"),
-                    nc.notification_bell(),
+                    nc.notification_bell(inbox_href=None),  # no full-inbox page in this app
                     rx.button("Sign out", on_click=HostAuth.sign_out, id="host-sign-out"),
                 ),
             ),
