@@ -27,6 +27,8 @@ _EXPORTS = {
     "Draft": ("notification_center.notifications.service", "Draft"),
     "notification_bell": ("notification_center.components.bell", "notification_bell"),
     "on_page_load": ("notification_center.state.bell_state", "BellState.on_page_load"),
+    "notification_center_page": ("notification_center.pages.index", "notification_center_page"),
+    "on_inbox_load": ("notification_center.state.bell_state", "BellState.on_inbox_load"),
 }
 
 __all__ = sorted(_EXPORTS)

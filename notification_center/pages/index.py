@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from notification_center import styles
 from notification_center.components import layout
 from notification_center.components.connection_status import connection_status
+from notification_center.components.inbox_stream import inbox_stream
 from notification_center.components.layout import testid
 from notification_center.components.notification_item import notification_item
 from notification_center.components.page_visibility import page_visibility
@@ -38,7 +40,7 @@ def _setting(label: str, icon: str, checked: rx.Var, on_change, hint: str, test_
     )
 
 
-def _toolbar() -> rx.Component:
+def _toolbar(own_sign_out: bool = True) -> rx.Component:
     return rx.flex(
         rx.flex(
             rx.heading("Notifications", size="4", as_="h2"),
@@ -85,18 +87,7 @@ def _toolbar() -> rx.Component:
                 "desktop-toggle",
             ),
             _view_actions(),
-            rx.tooltip(
-                rx.button(
-                    rx.icon("log-out", size=16),
-                    "Sign out everywhere",
-                    size="2",
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=sign_out_everywhere(),
-                    **testid("logout-all-button"),
-                ),
-                content="End every session of this account, on every device",
-            ),
+            _sign_out_everywhere() if own_sign_out else rx.fragment(),
             align="center",
             spacing="3",
             wrap="wrap",
@@ -106,6 +97,21 @@ def _toolbar() -> rx.Component:
         wrap="wrap",
         spacing="3",
         margin_bottom="0.75rem",
+    )
+
+
+def _sign_out_everywhere() -> rx.Component:
+    return rx.tooltip(
+        rx.button(
+            rx.icon("log-out", size=16),
+            "Sign out everywhere",
+            size="2",
+            variant="soft",
+            color_scheme="gray",
+            on_click=sign_out_everywhere(),
+            **testid("logout-all-button"),
+        ),
+        content="End every session of this account, on every device",
     )
 
 
@@ -296,4 +302,20 @@ def index_page() -> rx.Component:
         _list(),
         undo_toast(),
         header_extra=(connection_status(),),
+    )
+
+
+def notification_center_page(with_stream: bool = True) -> rx.Component:
+    """The full inbox for a page of a host app, inside the host's own layout: toolbar, badges,
+    category tabs, the list and undo (signing out is the host's). Its `on_load` is
+    `BellState.on_inbox_load`; `with_stream=False` when the page's header has a bell with
+    its stream already."""
+    return rx.box(
+        inbox_stream() if with_stream else rx.fragment(),
+        _page_visibility(),
+        _toolbar(own_sign_out=False),
+        rx.cond(~NotificationsState.view_archived, _category_tabs()),
+        _list(),
+        undo_toast(),
+        style=styles.page_style,
     )

@@ -148,7 +148,6 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         expect(page.get_by_test_id("bell-badge")).to_have_attribute("data-count", "1")
         page.get_by_test_id("bell-button").click()
         expect(page.get_by_test_id("bell-panel")).to_contain_text("Hello from my app")
-        expect(page.get_by_test_id("bell-open-inbox")).to_have_count(0)  # inbox_href=None: no page to go to
         artifacts = ROOT / "test-artifacts"
         artifacts.mkdir(exist_ok=True)
         page.screenshot(path=str(artifacts / "host-app-bell.png"))  # the README walk-through's picture
@@ -156,6 +155,16 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         items = context.request.get("/api/notifications").json()["items"]
         assert [(n["title"], n["readAt"] is not None) for n in items] == [("Hello from my app", True)]
         page.keyboard.press("Escape")
+
+        # The full inbox on the host's own page (nc.notification_center_page()).
+        page.get_by_test_id("bell-button").click()
+        page.get_by_test_id("bell-open-inbox").click()
+        expect(page).to_have_url(url + "/inbox")
+        expect(page.get_by_test_id("unread-count")).to_have_text("0")
+        expect(page.get_by_test_id("notification-item")).to_have_count(1)
+        expect(page.get_by_test_id("notification-item")).to_contain_text("Hello from my app")
+        expect(page.get_by_test_id("logout-all-button")).to_have_count(0)  # signing out is the host's
+        expect(page.locator("#host-sign-out")).to_be_visible()
 
         page.click("#host-sign-out")  # nc.sign_out(member): this session and its streams end
         expect(page.locator("#host-sign-in")).to_be_visible()

@@ -75,23 +75,27 @@ def sign_in_form() -> rx.Component:
     )
 
 
+def header() -> rx.Component:
+    return rx.flex(
+        rx.heading("My app", size="5"),
+        rx.cond(
+            HostAuth.signed_in_as != "",
+            rx.hstack(
+                rx.text(HostAuth.signed_in_as, id="host-member"),
+                nc.notification_bell(inbox_href="/inbox"),
+                rx.button("Sign out", on_click=HostAuth.sign_out, id="host-sign-out"),
+            ),
+        ),
+        justify="between",
+        align="center",
+        padding="1rem",
+        border_bottom="1px solid var(--gray-a5)",
+    )
+
+
 def index() -> rx.Component:
     return rx.box(
-        rx.flex(
-            rx.heading("My app", size="5"),
-            rx.cond(
-                HostAuth.signed_in_as != "",
-                rx.hstack(
-                    rx.text(HostAuth.signed_in_as, id="host-member"),
-                    nc.notification_bell(inbox_href=None),  # no full-inbox page in this app
-                    rx.button("Sign out", on_click=HostAuth.sign_out, id="host-sign-out"),
-                ),
-            ),
-            justify="between",
-            align="center",
-            padding="1rem",
-            border_bottom="1px solid var(--gray-a5)",
-        ),
+        header(),
         rx.box(
             rx.cond(
                 HostAuth.signed_in_as != "",
@@ -103,5 +107,11 @@ def index() -> rx.Component:
     )
 
 
+def inbox() -> rx.Component:
+    """The full inbox, inside my app's own header (whose bell holds the page's stream)."""
+    return rx.box(header(), rx.box(nc.notification_center_page(with_stream=False), padding="1rem"))
+
+
 app = nc.install(rx.App(), identify=who_is_signed_in)
 app.add_page(index, route="/", title="My app", on_load=nc.on_page_load)
+app.add_page(inbox, route="/inbox", title="Inbox · My app", on_load=nc.on_inbox_load)
