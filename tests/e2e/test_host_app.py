@@ -59,9 +59,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module", params=["prod", "dev"])
-def host_app(request: pytest.FixtureRequest, installed: Path, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+def host_app(request: pytest.FixtureRequest, installed: Path, tmp_path_factory) -> Iterator[tuple[str, Path, str]]:
     """examples/host_app served by `reflex run`: `--env prod --single-port` (one port), or
-    dev mode (Vite with hot reload on one port, the backend on another)."""
+    dev mode (Vite with hot reload on one port, the backend on another). Yields the pages'
+    URL, the database file and the backend's URL (Reflex's event socket)."""
     mode = request.param
     root = tmp_path_factory.mktemp(f"host-{mode}")
     app_dir = root / "host_app"
@@ -102,7 +103,7 @@ def host_app(request: pytest.FixtureRequest, installed: Path, tmp_path_factory) 
     try:
         # In dev mode the page's origin is Vite's: /api/health through it is the proxy at work.
         _wait_until_up([url + "/", backend + "/api/health", url + "/api/health"], proc, log)
-        yield url, database
+        yield url, database, backend
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -122,7 +123,7 @@ def _token(sub: str, secret: str, **claims) -> str:
 
 
 def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser: Browser) -> None:
-    url, database = host_app
+    url, database, _ = host_app
     context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 800})
     try:
         page = context.new_page()
@@ -165,6 +166,8 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         expect(page.get_by_test_id("notification-item")).to_contain_text("Hello from my app")
         expect(page.get_by_test_id("logout-all-button")).to_have_count(0)  # signing out is the host's
         expect(page.locator("#host-sign-out")).to_be_visible()
+        page.goto("/")
+        expect(page.locator("#host-member")).to_have_text(MEMBER)  # still signed in to the host
 
         page.click("#host-sign-out")  # nc.sign_out(member): this session and its streams end
         expect(page.locator("#host-sign-in")).to_be_visible()
@@ -183,7 +186,7 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
 
 
 def test_forged_and_expired_identity_tokens_are_refused(host_app) -> None:
-    url, _ = host_app
+    url, _, _ = host_app
     with httpx.Client(base_url=url) as client:
         forged = client.post("/api/auth/host", json={"token": _token(MEMBER, "not-the-secret-" * 4)})
         assert forged.status_code == 401 and "signature" in forged.json()["error"]
@@ -197,8 +200,8 @@ def test_forged_and_expired_identity_tokens_are_refused(host_app) -> None:
 def test_the_event_guard_keeps_the_host_handlers_and_still_refuses_setvar_on_ours(host_app) -> None:
     """In a host app the guard leaves the host's own handlers to the host (they have no access
     rule of ours), while a hostile call of this package's `setvar` is still refused."""
-    url, _ = host_app
-    tab = EventSocket(url.replace("localhost", "127.0.0.1"))
+    _, _, backend = host_app
+    tab = EventSocket(backend)
     try:
         tab.connect(pathname="/")
         ours = f"{NotificationsState.get_full_name()}.setvar"
