@@ -29,6 +29,7 @@ LEEWAY_SECONDS = 30  # clocks of the host and of this server may differ a little
 SUB_MAX = 128  # users.external_id
 SIGN_OUT = "sign-out"
 NAME_MAX = 64  # users.display_name
+ROLES = frozenset({Role.USER.value, Role.OPERATOR.value})
 
 
 class HostTokenError(ValueError):
@@ -103,6 +104,6 @@ def verify(
     check_subject(sub)
     if name is not None and (not isinstance(name, str) or len(name) > NAME_MAX or not name.isprintable()):
         raise HostTokenError(f"token: name must be text of at most {NAME_MAX} printable characters")
-    if role not in (Role.USER.value, Role.OPERATOR.value):
+    if role not in ROLES:
         raise HostTokenError("token: role must be 'user' or 'operator'")
     return HostIdentity(sub, name.strip() or None if name else None, role)

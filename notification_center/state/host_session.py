@@ -10,6 +10,7 @@ nothing; the host saying nobody is signed in ends this browser's session.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from reflex.event import EventSpec
@@ -18,6 +19,8 @@ from notification_center import host
 from notification_center.auth import host_tokens
 from notification_center.components import browser_events
 from notification_center.state.auth_state import SignedInUser
+
+logger = logging.getLogger(__name__)
 
 TOKEN_TTL_SECONDS = 60
 
@@ -57,6 +60,13 @@ async def reconcile(state: Any, user: SignedInUser | None) -> EventSpec | None:
     if host_user is None:
         return browser_events.script(_SIGN_OUT_JS) if user is not None else None
     if user is not None and user.external_id == host_user.id:
+        return None
+    try:
+        host_tokens.check_subject(host_user.id)
+        if host_user.role not in host_tokens.ROLES:
+            raise host_tokens.HostTokenError("role must be 'user' or 'operator'")
+    except host_tokens.HostTokenError as exc:  # the host's bug: say so where its developer looks
+        logger.error("identify() returned a user this product cannot sign in (%s): %r", exc, host_user)
         return None
     secret = host.signing_secret()
     assert secret is not None  # identify installed: there is always one

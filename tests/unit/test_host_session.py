@@ -70,3 +70,12 @@ async def test_nobody_signed_in_to_the_host_ends_the_session_here(host_user) -> 
 def test_without_identify_or_secret_host_sign_in_is_off() -> None:
     host.configure(identify=None, login_route=None)
     assert host.signing_secret() is None  # the unit settings set no NC_HOST_TOKEN_SECRET
+
+
+@pytest.mark.parametrize(
+    "bad", [host.HostUser(id=""), host.HostUser(id="x" * 129), host.HostUser(id="h-1", role="admin")]
+)
+async def test_a_user_the_host_names_wrongly_is_logged_and_not_signed_in(host_user, scripts, bad, caplog) -> None:
+    host_user.value = bad
+    assert await host_session.reconcile(object(), None) is None
+    assert scripts == [] and "identify() returned a user" in caplog.text
