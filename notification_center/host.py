@@ -23,15 +23,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from notification_center.auth import host_tokens
 from notification_center.auth.sessions import revoke_user_sessions
-from notification_center.auth.users import sign_in_host_user
+from notification_center.auth.users import get_user_by_external_id, sign_in_host_user
 from notification_center.channels.in_app import get_in_app_channel_handler
 from notification_center.db import session_scope
-from notification_center.models import Role, User
+from notification_center.models import Role
 from notification_center.notifications.service import Draft
 from notification_center.realtime.broadcaster import get_notification_broadcaster
 from notification_center.settings import get_settings
@@ -103,7 +102,7 @@ def sign_out_token(user_id: str, *, ttl_seconds: int = 60) -> str:
 
 def _revoke(external_id: str) -> tuple[str, list[str]] | None:
     with session_scope() as session:
-        user = session.exec(select(User).where(col(User.external_id) == external_id)).first()
+        user = get_user_by_external_id(session=session, external_id=external_id)
         if user is None:
             return None
         return user.id, revoke_user_sessions(session=session, user_id=user.id)
@@ -127,7 +126,7 @@ def _users_of(external_ids: list[str]) -> list[str]:
     with session_scope() as session:
         internal = []
         for external_id in external_ids:
-            user = session.exec(select(User).where(col(User.external_id) == external_id)).first()
+            user = get_user_by_external_id(session=session, external_id=external_id)
             if user is None:
                 identity = host_tokens.HostIdentity(external_id, None, Role.USER.value)
                 user = sign_in_host_user(session=session, identity=identity)

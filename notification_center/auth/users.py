@@ -75,6 +75,11 @@ def get_user_by_username(*, session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
 
+def get_user_by_external_id(*, session: Session, external_id: str) -> User | None:
+    """The user a host app knows by `external_id` (host identity), if they were seen."""
+    return session.exec(select(User).where(col(User.external_id) == external_id)).first()
+
+
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The user if the password matches; None otherwise, in the same time either way."""
     user = get_user_by_username(session=session, username=username)
@@ -109,7 +114,7 @@ def _host_username(session: Session, external_id: str) -> str:
 def sign_in_host_user(*, session: Session, identity: HostIdentity) -> User:
     """The user the host vouched for, created on first sight (keyed by the host's id); their
     role and display name follow the host's latest token."""
-    user = session.exec(select(User).where(col(User.external_id) == identity.external_id)).first()
+    user = get_user_by_external_id(session=session, external_id=identity.external_id)
     if user is None:
         user = User(
             username=_host_username(session, identity.external_id),
