@@ -68,6 +68,11 @@ def check_subject(sub: object) -> None:
         raise HostTokenError(f"token: sub must be the host's user id, 1-{SUB_MAX} printable characters")
 
 
+def check_role(role: object) -> None:
+    if role not in ROLES:
+        raise HostTokenError("token: role must be 'user' or 'operator'")
+
+
 def verify(
     token: object, *, secret: str, max_age_seconds: int, use: str | None = None, now: float | None = None
 ) -> HostIdentity:
@@ -104,6 +109,5 @@ def verify(
     check_subject(sub)
     if name is not None and (not isinstance(name, str) or len(name) > NAME_MAX or not name.isprintable()):
         raise HostTokenError(f"token: name must be text of at most {NAME_MAX} printable characters")
-    if role not in ROLES:
-        raise HostTokenError("token: role must be 'user' or 'operator'")
+    check_role(role)
     return HostIdentity(sub, name.strip() or None if name else None, role)

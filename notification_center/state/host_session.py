@@ -63,8 +63,7 @@ async def reconcile(state: Any, user: SignedInUser | None) -> EventSpec | None:
         return None
     try:
         host_tokens.check_subject(host_user.id)
-        if host_user.role not in host_tokens.ROLES:
-            raise host_tokens.HostTokenError("role must be 'user' or 'operator'")
+        host_tokens.check_role(host_user.role)
     except host_tokens.HostTokenError as exc:  # the host's bug: say so where its developer looks
         logger.error("identify() returned a user this product cannot sign in (%s): %r", exc, host_user)
         return None
