@@ -12,10 +12,8 @@ from urllib.parse import quote
 
 from reflex.event import EventSpec
 
-from notification_center import host
 from notification_center.components import browser_events
 from notification_center.state import access, host_session
-from notification_center.state.auth_state import SignedInUser, login_redirect
 from notification_center.state.links import is_external
 from notification_center.state.notifications_state import NotificationsState, NotificationView
 
@@ -56,23 +54,17 @@ class BellState(NotificationsState):
     def _find(self, notification_id: str) -> NotificationView | None:
         return next((item for item in self.items if item.id == notification_id), None)
 
-    async def _arrive(self, user: SignedInUser | None) -> tuple[bool, EventSpec | None]:
-        """A page load's first step: (go on, event). In a host app with `identify`, the
-        host's user is signed in here (an exchange, then a reload), and a visitor the host
-        does not know stays where the host put them; otherwise signed-out visitors go to
-        /login (and come back here)."""
-        if host.identify_hook() is not None:
-            step = await host_session.reconcile(self, user)
-            return step is None and user is not None, step
-        if user is None:
-            return False, login_redirect(self.router.url.path.rstrip("/") or "/")
-        return True, None
+    async def _arrive(self) -> tuple[bool, EventSpec | None]:
+        """A page load's first step: (go on, event) from `host_session.step_before`."""
+        user = await self._current_user()
+        step = await host_session.step_before(self, user, self.router.url.path.rstrip("/") or "/")
+        return step is None and user is not None, step
 
     @access.user
     async def on_page_load(self):
         """`on_load` for a page of your own that shows the bell: the user arrives (`_arrive`),
         then gets the first page of their inbox."""
-        go_on, step = await self._arrive(await self._current_user())
+        go_on, step = await self._arrive()
         if not go_on:
             return step
         if not self.loaded:
@@ -83,7 +75,7 @@ class BellState(NotificationsState):
     async def on_inbox_load(self):
         """`on_load` for a page of your own that shows `notification_center_page()`: the
         user arrives, then the inbox loads with its category tabs."""
-        go_on, step = await self._arrive(await self._current_user())
+        go_on, step = await self._arrive()
         return NotificationsState.load if go_on else step
 
     @access.user

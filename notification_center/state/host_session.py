@@ -18,7 +18,7 @@ from reflex.event import EventSpec
 from notification_center import host
 from notification_center.auth import host_tokens
 from notification_center.components import browser_events
-from notification_center.state.auth_state import SignedInUser
+from notification_center.state.auth_state import SignedInUser, login_redirect
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,16 @@ fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"})
   .catch(() => null)
   .finally(() => window.location.reload());
 """
+
+
+async def step_before(state: Any, user: SignedInUser | None, path: str) -> EventSpec | None:
+    """What a page (at `path`) must do before it goes on with `user` (None: it may go on if
+    there is a user): in a host app with `identify`, `reconcile`; otherwise a signed-out
+    visitor goes to the login page (and back). The event guard, the bell's page loads and
+    the stream's error handler all ask this."""
+    if host.identify_hook() is not None:
+        return await reconcile(state, user)
+    return login_redirect(path) if user is None else None
 
 
 async def reconcile(state: Any, user: SignedInUser | None) -> EventSpec | None:

@@ -20,7 +20,6 @@ from typing import Any
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
 
-from notification_center import host
 from notification_center.auth.rate_limit import RateLimited, get_bulk_rate_limiter
 from notification_center.components import alerts, browser_events
 from notification_center.db import session_scope
@@ -446,11 +445,7 @@ class NotificationsState(AuthState):
         the stream retries itself. The stream runs on every page with the bell. In a host
         app with `identify`, the host's user (if any) is signed in again instead."""
         user = await self._current_user()
-        if host.identify_hook() is not None:
-            return await host_session.reconcile(self, user)
-        if user is None:
-            return login_redirect(self.router.url.path.rstrip("/") or HOME)
-        return None
+        return await host_session.step_before(self, user, self.router.url.path.rstrip("/") or HOME)
 
     @access.user
     async def on_read(self, data: dict):

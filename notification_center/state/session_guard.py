@@ -27,11 +27,10 @@ from reflex_base.event import Event
 from reflex_base.registry import RegistrationContext
 from reflex_base.utils.format import format_event_handler
 
-from notification_center import host
 from notification_center.components import browser_events
 from notification_center.state import host_session
 from notification_center.state.access import Access, rule_of
-from notification_center.state.auth_state import AuthState, forget_verified_user, login_redirect
+from notification_center.state.auth_state import AuthState, forget_verified_user
 from notification_center.untrusted import inert, inert_payload
 
 logger = logging.getLogger(__name__)
@@ -92,10 +91,9 @@ class SessionGuard(Middleware):
             return None
         user = await auth._current_user(fresh=True)
         if user is None:  # _current_user has cleared the tab's data: send that, then /login
-            if host.identify_hook() is not None:  # or, in a host app, sign the host's user in
-                step = await host_session.reconcile(auth, None)
-                return await _with_delta(state, *([step] if step is not None else []))
-            return await _with_delta(state, login_redirect(auth.router.url.path.rstrip("/") or "/"))
+            # (in a host app with identify: the host's user signed in instead)
+            step = await host_session.step_before(auth, None, auth.router.url.path.rstrip("/") or "/")
+            return await _with_delta(state, *([step] if step is not None else []))
         if rule is Access.OPERATOR and not user.is_operator:  # e.g. demoted since page load
             target = await state.get_state(registered.states[0])
             target._deny_operator()
