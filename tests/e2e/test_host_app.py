@@ -29,6 +29,7 @@ from playwright.sync_api import Browser, expect
 from notification_center.state.notifications_state import NotificationsState
 from tests.support.event_socket import ROOT_STATE, EventSocket
 from tests.support.processes import ROOT, free_port
+from tests.support.waiting import wait_for
 from tests.support.wheel_venv import build_wheel, install_into_fresh_venv
 
 pytestmark = pytest.mark.slow
@@ -153,6 +154,12 @@ def test_a_host_member_gets_the_bell_without_a_second_sign_in(host_app, browser:
         artifacts.mkdir(exist_ok=True)
         page.screenshot(path=str(artifacts / "host-app-bell.png"))  # the README walk-through's picture
         page.get_by_test_id("bell-mark-read").first.click()
+        # The click's event is handled after the click returns: wait for its write, then check it.
+        wait_for(
+            lambda: all(n["readAt"] for n in context.request.get("/api/notifications").json()["items"]),
+            timeout=20,
+            what="the mark-read",
+        )
         items = context.request.get("/api/notifications").json()["items"]
         assert [(n["title"], n["readAt"] is not None) for n in items] == [("Hello from my app", True)]
         page.keyboard.press("Escape")
