@@ -23,3 +23,17 @@ def test_port_and_build_location_are_not_build_inputs() -> None:
     assert serve.build_fingerprint(PROJECT_ROOT, "x", base) == serve.build_fingerprint(PROJECT_ROOT, "x", moved)
     public = {**base, "REFLEX_API_URL": "https://api.example.org"}
     assert serve.build_fingerprint(PROJECT_ROOT, "x", public) != serve.build_fingerprint(PROJECT_ROOT, "x", base)
+
+
+def test_what_the_compile_writes_is_not_a_build_input(tmp_path) -> None:
+    # Reflex links shared assets into assets/external/ while compiling; if that counted,
+    # the first restart after each build would build again.
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "favicon.ico").write_bytes(b"icon")
+    before = serve.build_fingerprint(tmp_path, "x", {})
+    linked = tmp_path / "assets" / "external" / "notification_center" / "web"
+    linked.mkdir(parents=True)
+    (linked / "stream.js").write_text("// linked by the compile")
+    assert serve.build_fingerprint(tmp_path, "x", {}) == before
+    (tmp_path / "assets" / "logo.svg").write_text("<svg/>")
+    assert serve.build_fingerprint(tmp_path, "x", {}) != before
