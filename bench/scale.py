@@ -289,6 +289,7 @@ async def _storm(
     for s in before_seqs:
         await arrivals.wait_all(s, len(taps), 60)
     await conn.close()
+    stopping = time.perf_counter()
     await asyncio.to_thread(app.stop)
     stopped = time.perf_counter()
 
@@ -317,6 +318,8 @@ async def _storm(
     missing = sum(len(taps) - arrivals.count(s) for s in before_seqs + after_seqs)
     row = {
         "streams": len(taps),
+        # From SIGTERM to the old process gone, and from there to the new one answering.
+        "stop_seconds": round(stopped - stopping, 2),
         "restart_seconds": round(answering - stopped, 2),
         "all_caught_up_seconds_after_answering": round(done - answering, 2),
         "complete": all(caught_up),
@@ -324,7 +327,7 @@ async def _storm(
         "duplicates": arrivals.duplicates,
     }
     log(
-        f"  D. storm of {len(taps)}: restart {row['restart_seconds']} s, caught up "
+        f"  D. storm of {len(taps)}: stop {row['stop_seconds']} s, restart {row['restart_seconds']} s, caught up "
         f"{row['all_caught_up_seconds_after_answering']} s after, gaps {missing}, duplicates {arrivals.duplicates}"
     )
     return row

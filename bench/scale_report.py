@@ -75,7 +75,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"## D. Reconnect storm, {storm['streams']} streams",
             "",
-            f"Server restart took {storm['restart_seconds']} s; all streams caught up "
+            f"The old server stopped {storm.get('stop_seconds', '?')} s after SIGTERM; the new one answered "
+            f"{storm['restart_seconds']} s after that; all streams caught up "
             f"{storm['all_caught_up_seconds_after_answering']} s after it answered; gaps {storm['gaps']}, "
             f"duplicates {storm['duplicates']}.",
         ]
