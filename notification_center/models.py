@@ -166,6 +166,28 @@ class ScheduledSend(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+class BulkSend(SQLModel, table=True):
+    """A send to a big audience being written in the background, a batch at a time.
+
+    Its id is the send's (the history row's). The recipients are resolved once, when the
+    send is accepted; `written` counts those whose rows are committed, and each batch
+    advances it in the transaction that writes the batch, so a crash redoes at most the
+    batch it interrupted and never writes a recipient twice."""
+
+    __tablename__ = "nc_bulk_sends"
+    __table_args__ = (Index("ix_bulk_sends_done_next_at", "done", "next_at"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    draft: str  # the notification to write (JSON), as the send was accepted
+    user_ids: str  # the recipients (a JSON list of user ids), in writing order
+    total: int
+    written: int = Field(default=0)
+    done: bool = Field(default=False)
+    next_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
 class BulkUndo(SQLModel, table=True):
     """One bulk action that can still be undone: who did what, until when, used or not.
 

@@ -19,10 +19,13 @@ from notification_center.audit import service as audit
 from notification_center.categories import service as categories
 from notification_center.channels import pipeline
 from notification_center.db import session_scope
+from notification_center.history.recording import record_send
 from notification_center.models import utcnow
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest, describe_errors
 from notification_center.notifications.senders import SYSTEM, Sender
+from notification_center.scheduling import bulk_sends
+from notification_center.settings import get_settings
 
 
 class SendError(ValueError):
@@ -86,11 +89,15 @@ def persist(
     actor: audit.Actor | None = None,
     ip: str | None = None,
     note: str = "",
-) -> list[dict[str, Any]]:
+    background_over: int | None = None,
+) -> list[dict[str, Any]] | bulk_sends.Accepted:
     """Resolve the recipients and write the notifications in the caller's transaction
     (sync, in a worker thread); `publish` the rows once it committed. The audit row (when
     `actor` is given) is one more INSERT in it, committed or rolled back with them. The
-    scheduler fires scheduled sends through this, in the transaction that claims them."""
+    scheduler fires scheduled sends through this, in the transaction that claims them.
+
+    With `background_over`, a send to more recipients than that is only recorded and
+    queued here (`bulk_sends.Accepted`); its rows are written in batches afterwards."""
     check_category(session=session, request=request)
     try:
         user_ids = service.resolve_recipients(session=session, recipients=request.recipients)
@@ -99,9 +106,17 @@ def persist(
     # The history row (the sent history), the delivery rows of the outside channels and the
     # audit row are INSERTs in this transaction, committed (or rolled back) with the
     # notifications: a failed send leaves none of them behind.
-    created = pipeline.persist(session=session, draft=draft_of(request), user_ids=user_ids, sender=sender_of(actor))
-    if actor is not None:
+    draft, sender, reach = draft_of(request), sender_of(actor), len(set(user_ids))
+    big = background_over is not None and reach > background_over
+    created: list[dict[str, Any]] | bulk_sends.Accepted
+    if big:
+        draft = record_send(session=session, sender=sender, draft=draft, recipients=reach)
+        created = bulk_sends.accept(session=session, draft=draft, user_ids=user_ids)
+        count = created.count
+    else:
+        created = pipeline.persist(session=session, draft=draft, user_ids=user_ids, sender=sender)
         count = len(created)
+    if actor is not None:
         audit.record(
             session=session,
             action=audit.Action.NOTIFICATION_SENT,
@@ -109,6 +124,7 @@ def persist(
             target=request.title,
             detail=f"{count} recipient{'' if count == 1 else 's'}"
             + (" (all users)" if isinstance(request.recipients, str) else "")
+            + (" (written in the background)" if big else "")
             + note,
             ip=ip,
         )
@@ -123,10 +139,12 @@ def sender_of(actor: audit.Actor | None) -> Sender:
     return Sender(actor.type, actor.id, actor.name)  # type: ignore[arg-type]
 
 
-def _persist_now(request: SendRequest, actor: audit.Actor | None, ip: str | None) -> list[dict[str, Any]]:
+def _persist_now(
+    request: SendRequest, actor: audit.Actor | None, ip: str | None, background_over: int | None
+) -> list[dict[str, Any]] | bulk_sends.Accepted:
     """One unit of work, one thread hop: a send is mostly database round trips."""
     with session_scope() as session:
-        return persist(session=session, request=request, actor=actor, ip=ip)
+        return persist(session=session, request=request, actor=actor, ip=ip, background_over=background_over)
 
 
 async def publish(rows: list[dict[str, Any]]) -> None:
@@ -138,9 +156,24 @@ async def deliver(
     request: SendRequest, *, actor: audit.Actor | None = None, ip: str | None = None
 ) -> list[dict[str, Any]]:
     """Send a validated request now: persist (and audit), then publish. Returns the created rows."""
-    created = await run_in_threadpool(_persist_now, request, actor, ip)
+    created = await run_in_threadpool(_persist_now, request, actor, ip, None)
+    assert isinstance(created, list)
     await publish(created)
     return created
+
+
+async def deliver_or_accept(
+    request: SendRequest, *, actor: audit.Actor | None = None, ip: str | None = None
+) -> list[dict[str, Any]] | bulk_sends.Accepted:
+    """`deliver`, except that a send to more than `NC_BULK_SEND_THRESHOLD` recipients is
+    accepted (recorded, audited, queued) and written in batches in the background: the
+    answer does not wait for thousands of rows (POST /api/notifications answers 202)."""
+    outcome = await run_in_threadpool(_persist_now, request, actor, ip, get_settings().bulk_send_threshold)
+    if isinstance(outcome, bulk_sends.Accepted):
+        bulk_sends.drain_soon()
+    else:
+        await publish(outcome)
+    return outcome
 
 
 async def send(body: Any, *, actor: audit.Actor | None = None, ip: str | None = None) -> list[dict[str, Any]]:

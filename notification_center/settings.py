@@ -304,6 +304,9 @@ class Settings:
     group_window_seconds: float = 3600.0
     scheduler_interval_seconds: float = 1.0
     scheduler_batch_size: int = 500
+    # A send to more recipients than this is answered 202 and written in the background.
+    bulk_send_threshold: int = 1000
+    bulk_send_batch_size: int = 1000
     retention_days: float = 0.0
     undo_window_seconds: float = 10.0
     example_pages: bool = False
@@ -409,6 +412,11 @@ def load_settings() -> Settings:
         # returning, expiries, retention), and how many items it takes per claim.
         scheduler_interval_seconds=_float_env("NC_SCHEDULER_INTERVAL_SECONDS", 1.0, minimum=0.01),
         scheduler_batch_size=_int_env("NC_SCHEDULER_BATCH_SIZE", 500, minimum=1),
+        # Sends to more recipients than this answer 202 {"sendId", "count"} at once and are
+        # written in batches in the background (scheduling/bulk_sends.py).
+        bulk_send_threshold=_int_env("NC_BULK_SEND_THRESHOLD", 1000, minimum=1),
+        # Recipients per transaction of such a send: each batch reaches its streams when it commits.
+        bulk_send_batch_size=_int_env("NC_BULK_SEND_BATCH_SIZE", 1000, minimum=1),
         # Notifications older than this many days are purged in the background; 0 keeps them all.
         retention_days=_float_env("NC_RETENTION_DAYS", 0.0),
         # How long the token of a bulk action (POST /api/notifications/bulk) can undo it.

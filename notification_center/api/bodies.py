@@ -127,6 +127,13 @@ class SnoozeRequest(BaseModel):
         return check_future(value)
 
 
+class AcceptedResult(BaseModel):
+    """A send to a big audience, accepted: its rows are written in batches in the background."""
+
+    sendId: str = Field(description="the send in the history (GET /api/history/{sendId}): `written` of `recipients`")
+    count: int = Field(description="how many recipients it will reach")
+
+
 class ScheduledResult(BaseModel):
     scheduledId: str = Field(description="cancel with DELETE /api/scheduled/{id}")
     sendAt: datetime = Field(description="when it will be sent (UTC)")
@@ -236,6 +243,10 @@ class HistorySend(BaseModel):
     title: str
     type: NotificationType
     recipients: int = Field(ge=0)
+    state: Literal["sending", "sent"] = Field(
+        description="`sending` while a send to a big audience is still being written in the background"
+    )
+    written: int = Field(ge=0, description="recipients whose notification is written (all of them once `sent`)")
     delivered: int = Field(ge=0, description="recipients whose notification reached an open stream (live or replayed)")
     seen: int = Field(ge=0)
     read: int = Field(ge=0)

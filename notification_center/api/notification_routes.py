@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from notification_center import sending
 from notification_center.api import notification_actions
 from notification_center.api.bodies import (
+    AcceptedResult,
     NotificationBody,
     NotificationPage,
     ReadAllResult,
@@ -25,7 +26,7 @@ from notification_center.notifications import read_state, service
 from notification_center.notifications.schemas import SendRequest
 from notification_center.notifications.serialize import to_wire
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-from notification_center.scheduling import scheduled_sends
+from notification_center.scheduling import bulk_sends, scheduled_sends
 
 MAX_LIMIT = 100
 CATEGORY_SLUG = r"[a-z0-9][a-z0-9_-]{0,31}"
@@ -119,6 +120,8 @@ async def send(request: Request) -> Response:
         raise ApiError(422, exc.message, field=exc.field, **exc.extra) from None
     if isinstance(outcome, scheduled_sends.Scheduled):  # stored, not sent yet: 202, not 201
         return JSONResponse(outcome.to_wire(), status_code=202)
+    if isinstance(outcome, bulk_sends.Accepted):  # a big audience: written in the background
+        return JSONResponse(outcome.to_wire(), status_code=202)
     return JSONResponse({"count": len(outcome), "ids": [n["id"] for n in outcome]}, status_code=201)
 
 
@@ -166,6 +169,12 @@ routes = [
             (
                 Reply(201, "sent; one notification per recipient", SendResult),
                 Reply(202, "with `sendAt`: stored, sent at that time (GET /api/scheduled lists it)", ScheduledResult),
+                Reply(
+                    202,
+                    "to more than `NC_BULK_SEND_THRESHOLD` recipients (default 1,000): accepted, written in"
+                    " batches in the background; GET /api/history/{sendId} shows the progress",
+                    AcceptedResult,
+                ),
                 Reply(422, "an unknown recipient (named in `unknown`); nothing was sent"),
             ),
             auth="sender",

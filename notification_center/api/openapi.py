@@ -66,7 +66,10 @@ def _responses(replies: list[Reply], refs: dict[tuple[type[BaseModel], str], Any
             schema = refs[(reply.model, "serialization")]
         else:
             schema = {"type": "object"} if reply.media_type == JSON else {"type": "string"}
-        entry["content"].setdefault(reply.media_type, {"schema": schema})
+        content = entry["content"].setdefault(reply.media_type, {"schema": schema})
+        if content["schema"] != schema:  # one status, two bodies (POST /api/notifications' 202s)
+            known = content["schema"].get("oneOf", [content["schema"]])
+            content["schema"] = {"oneOf": [*known, schema]} if schema not in known else {"oneOf": known}
         for header in reply.headers:
             entry.setdefault("headers", {})[header] = {"schema": {"type": "string"}}
     return dict(sorted(responses.items()))

@@ -34,6 +34,13 @@ def persist(
     """Record the send (sent history) and write every channel's rows in the caller's
     transaction; returns the in-app rows. Call `publish` with them once it committed."""
     draft = record_send(session=session, sender=sender, draft=draft, recipients=len(set(user_ids)))
+    return persist_batch(session=session, draft=draft, user_ids=user_ids)
+
+
+def persist_batch(*, session: Session, draft: Draft, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every channel's rows for `user_ids` of a send already recorded (`draft.send_id`), in
+    the caller's transaction; returns the in-app rows. A big send is written this way a
+    batch at a time (scheduling/bulk_sends.py)."""
     first, *others = active_channels()
     notifications = first.persist(session=session, draft=draft, user_ids=user_ids, notifications=())
     for channel in others:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from notification_center.models import Delivery, DeliveryStatus, Notification, Send, User
+from notification_center.models import BulkSend, Delivery, DeliveryStatus, Notification, Send, User
 from notification_center.timefmt import iso_ms
 
 SEND_ID = r"send_[0-9a-f]{24}"  # models.new_public_id("send")
@@ -89,7 +89,18 @@ def channel_figures(*, session: Session, send_ids: Sequence[str]) -> dict[str, d
     return found
 
 
-def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
+def progress(*, session: Session, send_ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
+    """(written, done) of the sends among `send_ids` that were written in the background
+    (scheduling/bulk_sends.py); the others were written whole with their history row."""
+    if not send_ids:
+        return {}
+    query = select(BulkSend.id, BulkSend.written, BulkSend.done).where(col(BulkSend.id).in_(list(send_ids)))
+    return {send_id: (written, done) for send_id, written, done in session.exec(query)}
+
+
+def send_to_wire(send: Send, counts: Figures, written: tuple[int, bool] | None = None) -> dict[str, Any]:
+    """`written` is a background send's progress (None: written whole, so all of it)."""
+    count, done = written if written is not None else (send.recipients, True)
     return {
         "id": send.id,
         "sender": {"kind": send.sender_kind, "id": send.sender_id, "label": send.sender_label},
@@ -97,6 +108,8 @@ def send_to_wire(send: Send, counts: Figures) -> dict[str, Any]:
         "title": send.title,
         "type": send.type,
         "recipients": send.recipients,
+        "state": "sent" if done else "sending",
+        "written": count,
         "delivered": counts.delivered,
         "seen": counts.seen,
         "read": counts.read,
@@ -132,7 +145,8 @@ def list_sends(*, session: Session, filters: HistoryFilter, limit: int = 20, bef
     more = len(rows) > limit
     rows = rows[:limit]
     counts = figures(session=session, send_ids=[row.id for row in rows])
-    items = [send_to_wire(row, counts.get(row.id, Figures())) for row in rows]
+    written = progress(session=session, send_ids=[row.id for row in rows])
+    items = [send_to_wire(row, counts.get(row.id, Figures()), written.get(row.id)) for row in rows]
     return HistoryPage(items, rows[-1].id if more and rows else None)
 
 
@@ -155,7 +169,7 @@ def send_detail(*, session: Session, send_id: str, limit: int = 100, after: str 
     counts = figures(session=session, send_ids=[send_id]).get(send_id, Figures())
     channels = channel_deliveries(session=session, notification_ids=[row[4] for row in rows])
     return {
-        "send": send_to_wire(send, counts),
+        "send": send_to_wire(send, counts, progress(session=session, send_ids=[send_id]).get(send_id)),
         "recipients": [
             {
                 "username": username,

@@ -68,7 +68,11 @@ def _row(row: HistoryRow) -> rx.Component:
         rx.table.cell(rx.link(row.title, href=f"{DETAIL_ROUTE}?id=" + row.id, **testid("history-open"))),
         rx.table.cell(rx.badge(row.type, variant="soft")),
         rx.table.cell(rx.text(row.sender, " ", rx.text(f"({row.sender_kind})", as_="span", color="var(--gray-10)"))),
-        rx.table.cell(row.recipients, text_align="right"),
+        rx.table.cell(
+            rx.text(row.recipients, size="2"),
+            rx.text(row.progress, size="1", color="var(--gray-11)", **testid("history-progress")),
+            text_align="right",
+        ),
         rx.table.cell(_figure(row.delivered, row.recipients), text_align="right"),
         rx.table.cell(_figure(row.seen, row.recipients), text_align="right"),
         rx.table.cell(_figure(row.read, row.recipients), text_align="right"),
@@ -77,6 +81,7 @@ def _row(row: HistoryRow) -> rx.Component:
             "history-row",
             **{
                 "data-send-id": row.id,
+                "data-state": row.state,
                 "data-delivered": row.delivered.to_string(),
                 "data-seen": row.seen.to_string(),
                 "data-read": row.read.to_string(),

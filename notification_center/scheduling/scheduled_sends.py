@@ -29,6 +29,7 @@ from notification_center.keys import service as keys
 from notification_center.models import ApiKey, Role, ScheduledSend, ScheduledSendStatus, User
 from notification_center.notifications import service
 from notification_center.notifications.schemas import SendRequest
+from notification_center.scheduling import bulk_sends
 from notification_center.scheduling.claim import claim_due
 from notification_center.scheduling.runner import Claimed, DueWork
 from notification_center.timefmt import iso_ms
@@ -89,14 +90,17 @@ def _store(request: SendRequest, actor: audit.Actor, ip: str | None) -> Schedule
     return Scheduled(row.id, request.sendAt)
 
 
-async def send_or_schedule(body: Any, *, actor: audit.Actor, ip: str | None = None) -> list[dict[str, Any]] | Scheduled:
+async def send_or_schedule(
+    body: Any, *, actor: audit.Actor, ip: str | None = None
+) -> list[dict[str, Any]] | bulk_sends.Accepted | Scheduled:
     """What POST /api/notifications and the operator page do: validate `body`; with
-    `sendAt`, store it for later (a `Scheduled`), else send now (the created rows). Either
-    way `actor` (an operator or an API key) goes to the audit log. Raises
-    `sending.SendError` naming the field; then nothing was sent or stored."""
+    `sendAt`, store it for later (a `Scheduled`), else send now (the created rows, or for a
+    big audience `bulk_sends.Accepted`: written in the background). Either way `actor` (an
+    operator or an API key) goes to the audit log. Raises `sending.SendError` naming the
+    field; then nothing was sent or stored."""
     request = sending.validate(body)
     if request.sendAt is None:
-        return await sending.deliver(request, actor=actor, ip=ip)
+        return await sending.deliver_or_accept(request, actor=actor, ip=ip)
     return await run_in_threadpool(_store, request, actor, ip)
 
 
@@ -213,6 +217,7 @@ def _fire_due(session: Session, now: datetime, limit: int) -> Claimed:
             if reason := authority_lost(session, creator, now):
                 raise ValueError(reason)  # marked failed below, like an invalid body
             rows = sending.persist(session=session, request=request, actor=creator, note=f" (scheduled {scheduled_id})")
+            assert isinstance(rows, list)  # without `background_over` a send is written here
             outcome: dict[str, Any] = {"sent_count": len(rows)}
             created.extend(rows)
         except (ValueError, sending.SendError) as exc:  # pydantic's ValidationError is a ValueError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notification_center.scheduling import deliveries, expiry, retention, scheduled_sends, snooze
+from notification_center.scheduling import bulk_sends, deliveries, expiry, retention, scheduled_sends, snooze
 from notification_center.scheduling.runner import DueWork, Scheduler
 from notification_center.settings import Settings
 
@@ -17,6 +17,8 @@ def due_works(settings: Settings) -> list[DueWork]:
         retention.undo_work(batch),
         # Outside channels (push): one HTTP request per target, so smaller batches.
         deliveries.work(min(batch, deliveries.BATCH)),
+        # Big sends a stopped or crashed worker left half written: carried on from `written`.
+        bulk_sends.work(),
     ]
     if settings.retention_days > 0:
         # With a short retention (tests) check at least every few ticks, not once a minute.

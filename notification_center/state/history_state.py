@@ -42,6 +42,8 @@ class HistoryRow:
     push_sent: int = 0
     push_failed: int = 0
     push_clicked: int = 0
+    state: str = "sent"  # "sending" while a big send is written in the background
+    progress: str = ""  # e.g. "writing: 3,000 of 10,000" while sending
 
     @classmethod
     def from_wire(cls, item: dict[str, Any]) -> HistoryRow:
@@ -61,6 +63,10 @@ class HistoryRow:
             push_sent=push.get("sent", 0),
             push_failed=push.get("failed", 0),
             push_clicked=push.get("clicked", 0),
+            state=item.get("state", "sent"),
+            progress=""
+            if item.get("state", "sent") == "sent"
+            else f"writing: {item['written']:,} of {item['recipients']:,}",
         )
 
 

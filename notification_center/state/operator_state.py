@@ -23,7 +23,7 @@ from notification_center.components import browser_events
 from notification_center.db import session_scope
 from notification_center.history.charts import ChartData, chart_data
 from notification_center.realtime.broadcaster import get_notification_broadcaster
-from notification_center.scheduling import scheduled_sends
+from notification_center.scheduling import bulk_sends, scheduled_sends
 from notification_center.state import access
 from notification_center.state.auth_state import AuthState, holds_user_data, login_redirect
 from notification_center.state.browser_time import UTC_ZONE, zone
@@ -135,6 +135,8 @@ async def send_notification(
         return SendOutcome(
             True, f"Scheduled for {outcome.send_at.astimezone(where):%a %d %b %Y, %H:%M:%S} ({where.key})."
         )
+    if isinstance(outcome, bulk_sends.Accepted):
+        return SendOutcome(True, f"Sending to {outcome.count:,} users in the background; the history shows how far.")
     count = len(outcome)
     return SendOutcome(True, f"Sent {count} notification{'' if count == 1 else 's'}.")
 
