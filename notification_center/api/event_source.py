@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from notification_center import metrics
+from notification_center.api.batched_hop import BatchedHop
 from notification_center.api.stream_sweep import get_stream_sweeper
-from notification_center.auth.sessions import live_user_id
+from notification_center.auth.sessions import live_user_ids
 from notification_center.db import session_scope
 from notification_center.history.delivery import get_delivery_recorder
 from notification_center.notifications import service
@@ -87,18 +88,33 @@ def _page(session: Session, user_id: str, after: int, upto: int | None = None) -
     return [events.notification_event(to_wire(n), str(n.seq)) for n in rows]
 
 
-def _start(key: str, requested: int | None) -> Start | None:
-    """Sign-in check, latest cursor and the first replay page in one unit of work: one
-    thread hop per connect, which is what a reconnect storm of thousands is made of."""
+def _starts(requests: Sequence[tuple[str, int | None]]) -> list[Start | None]:
+    """Sign-in check, latest cursor and the first replay page of every (session key,
+    requested cursor) in one unit of work: connects that arrive together (a reconnect storm
+    is thousands of them) share one thread hop and two queries, and reconnecting streams of
+    one user from one cursor share their replay page. None for a session that is not live."""
     with session_scope() as session:
-        user_id = live_user_id(session=session, key=key)
-        if user_id is None:
-            return None
-        latest = service.latest_cursor(session=session, user_id=user_id)
-        resumed = requested is not None and requested <= latest
-        cursor = requested if resumed and requested is not None else latest
-        replay = _page(session, user_id, cursor) if cursor < latest else []
-        return Start(user_id, latest, cursor, resumed, replay, _missing(session, user_id, cursor, latest, replay))
+        users = live_user_ids(session=session, keys={key for key, _ in requests})
+        latest = service.latest_cursors(session=session, user_ids=set(users.values()))
+        pages: dict[tuple[str, int], tuple[list[events.StreamEvent], int]] = {}
+        starts: list[Start | None] = []
+        for key, requested in requests:
+            user_id = users.get(key)
+            if user_id is None:
+                starts.append(None)
+                continue
+            top = latest.get(user_id, 0)
+            resumed = requested is not None and requested <= top
+            cursor = requested if resumed and requested is not None else top
+            if cursor < top and (user_id, cursor) not in pages:
+                replay = _page(session, user_id, cursor)
+                pages[(user_id, cursor)] = (replay, _missing(session, user_id, cursor, top, replay))
+            replay, missing = pages.get((user_id, cursor), ([], 0))
+            starts.append(Start(user_id, top, cursor, resumed, replay, missing))
+        return starts
+
+
+_start = BatchedHop(_starts)
 
 
 def _missing(session: Session, user_id: str, cursor: int, latest: int, replay: list[events.StreamEvent]) -> int:
@@ -119,7 +135,7 @@ async def admit(session_key: str | None, requested_cursor: str | None, settings:
     if broadcaster.closing:
         return Refused(SHUTTING_DOWN)
     requested = service.parse_cursor(requested_cursor)
-    start = None if session_key is None else await run_in_threadpool(_start, session_key, requested)
+    start = None if session_key is None else await _start((session_key, requested))
     if start is None:
         return Refused(UNAUTHENTICATED)
     get_stream_sweeper(broadcaster, settings).ensure_running()

@@ -89,18 +89,20 @@ def session_key(cookie_value: str | None) -> str | None:
     return None if token is None else _token_id(token)
 
 
-# Built once: a stream's connect runs this, and building the expression each time cost
-# more than running it (py-spy, bench/README.md).
-_LIVE_USER_ID = select(AuthSession.user_id).where(
-    AuthSession.id == bindparam("key"),
-    col(AuthSession.revoked_at).is_(None),
-    col(AuthSession.expires_at) > bindparam("now"),
-)
-
-
-def live_user_id(*, session: Session, key: str) -> str | None:
-    """The user id behind a live session, by the session's id (see `session_key`)."""
-    return session.exec(_LIVE_USER_ID, params={"key": key, "now": utcnow()}).first()
+def live_user_ids(*, session: Session, keys: Collection[str]) -> dict[str, str]:
+    """The user ids behind live sessions, by the sessions' ids (see `session_key`):
+    {session id: user id} of the live ones, one query per 500 (connects that arrive together
+    are checked together: api/event_source.py)."""
+    found: dict[str, str] = {}
+    wanted = list(keys)
+    for start in range(0, len(wanted), 500):
+        query = select(AuthSession.id, AuthSession.user_id).where(
+            col(AuthSession.id).in_(wanted[start : start + 500]),
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > utcnow(),
+        )
+        found.update((key, user_id) for key, user_id in session.exec(query))
+    return found
 
 
 def live_session_keys(*, session: Session, keys: Collection[str]) -> set[str]:
