@@ -91,27 +91,46 @@ def _page(session: Session, user_id: str, after: int, upto: int | None = None) -
 def _starts(requests: Sequence[tuple[str, int | None]]) -> list[Start | None]:
     """Sign-in check, latest cursor and the first replay page of every (session key,
     requested cursor) in one unit of work: connects that arrive together (a reconnect storm
-    is thousands of them) share one thread hop and two queries, and reconnecting streams of
-    one user from one cursor share their replay page. None for a session that is not live."""
+    is thousands of them) share one thread hop, one query for their sessions, one for their
+    cursors and one per 200 users for the replays of those a page or less behind; streams of
+    one user resuming from one cursor share their page. None for a session that is not live."""
     with session_scope() as session:
         users = live_user_ids(session=session, keys={key for key, _ in requests})
         latest = service.latest_cursors(session=session, user_ids=set(users.values()))
-        pages: dict[tuple[str, int], tuple[list[events.StreamEvent], int]] = {}
-        starts: list[Start | None] = []
+        wanted: list[tuple[str, str, int, int, bool]] = []  # key, user, latest, cursor, resumed
         for key, requested in requests:
-            user_id = users.get(key)
-            if user_id is None:
-                starts.append(None)
-                continue
-            top = latest.get(user_id, 0)
-            resumed = requested is not None and requested <= top
-            cursor = requested if resumed and requested is not None else top
-            if cursor < top and (user_id, cursor) not in pages:
-                replay = _page(session, user_id, cursor)
-                pages[(user_id, cursor)] = (replay, _missing(session, user_id, cursor, top, replay))
-            replay, missing = pages.get((user_id, cursor), ([], 0))
-            starts.append(Start(user_id, top, cursor, resumed, replay, missing))
-        return starts
+            if (user_id := users.get(key)) is not None:
+                top = latest.get(user_id, 0)
+                resumed = requested is not None and requested <= top
+                wanted.append((key, user_id, top, requested if resumed and requested is not None else top, resumed))
+        pages = _replays(session, {(user_id, cursor): top for _, user_id, top, cursor, _ in wanted if cursor < top})
+        by_key = {
+            key: Start(user_id, top, cursor, resumed, *pages.get((user_id, cursor), ([], 0)))
+            for key, user_id, top, cursor, resumed in wanted
+        }
+        return [by_key.get(key) for key, _ in requests]
+
+
+def _replays(
+    session: Session, behind: dict[tuple[str, int], int]
+) -> dict[tuple[str, int], tuple[list[events.StreamEvent], int]]:
+    """(first replay page, missing) per (user, cursor) with that user's latest cursor. Users
+    a page or less behind, once each (the one a cursor furthest back), are read together; a
+    page is then that user's rows after the cursor. The rest (long resumes) one at a time."""
+    pages: dict[tuple[str, int], tuple[list[events.StreamEvent], int]] = {}
+    near: dict[str, int] = {}
+    for (user_id, cursor), top in behind.items():
+        if top - cursor <= REPLAY_PAGE:
+            near[user_id] = min(cursor, near.get(user_id, cursor))
+        else:
+            replay = _page(session, user_id, cursor)
+            pages[(user_id, cursor)] = (replay, _missing(session, user_id, cursor, top, replay))
+    rows = service.notifications_after_many(session=session, after=near) if near else {}
+    for (user_id, cursor), top in behind.items():
+        if (user_id, cursor) not in pages:
+            replay = [events.notification_event(to_wire(n), str(n.seq)) for n in rows[user_id] if n.seq > cursor]
+            pages[(user_id, cursor)] = (replay, _missing(session, user_id, cursor, top, replay))
+    return pages
 
 
 _start = BatchedHop(_starts)

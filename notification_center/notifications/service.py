@@ -5,12 +5,12 @@ nothing else writes notification SQL. Each takes the SQL session as `session=`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, update
+from sqlalchemy import and_, bindparam, case, insert, or_, update
 from sqlmodel import Session, col, func, select
 
 from notification_center.models import Notification, Status, User, new_public_id, utcnow
@@ -204,6 +204,21 @@ def notifications_after(
     if upto is not None:
         query = query.where(Notification.seq <= upto)
     return list(session.exec(query.order_by(col(Notification.seq)).limit(limit)))
+
+
+def notifications_after_many(*, session: Session, after: Mapping[str, int]) -> dict[str, list[Notification]]:
+    """`notifications_after` of many users at once ({user id: cursor} -> {user id: rows}),
+    one query per 200 users: a reconnect storm resumes thousands of users' streams, each a
+    few notifications behind. Unbounded per user: for users known to be a page or less behind."""
+    found: dict[str, list[Notification]] = {user_id: [] for user_id in after}
+    wanted, now = list(after.items()), utcnow()
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start : start + 200]
+        behind = or_(*(and_(Notification.user_id == user_id, Notification.seq > cursor) for user_id, cursor in chunk))
+        query = select(Notification).where(behind, visibility.in_inbox(now)).order_by(col(Notification.seq))
+        for row in session.exec(query):
+            found[row.user_id].append(row)
+    return found
 
 
 def counts(*, session: Session, user_id: str) -> Counts:
