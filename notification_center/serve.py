@@ -6,7 +6,7 @@ production:
 
 - Reflex 0.10.1 rebuilds the frontend on every start (15 s of downtime per restart). Here
   the build is reused while its inputs (the UI code, assets, Reflex version, port and
-  REFLEX_* settings) are unchanged, so a restart serves again in about two seconds.
+  REFLEX_* settings) are unchanged, so a restart serves again in about four seconds (3.5-4.2 s measured, bench D).
 - Reflex starts granian with its defaults, backlog 1024 and backpressure = backlog //
   workers: every SSE stream and Reflex websocket holds one of those slots, so a worker stops
   accepting anything (health, pages, the API) at 1,024 open connections. Here each worker
