@@ -60,3 +60,18 @@ def test_category_field_rules_name_the_field(slug: str, name: str, description: 
 
 def test_category_fields_within_the_rules_pass() -> None:
     categories.check_fields(slug="ops_2-x", name="Ops", description="d" * 500)
+
+
+async def test_a_big_send_tells_the_operator_it_goes_on_in_the_background(monkeypatch) -> None:
+    from notification_center.audit.service import Actor
+    from notification_center.scheduling import bulk_sends, scheduled_sends
+    from notification_center.state import operator_state
+
+    async def accepted(body, *, actor, ip=None):
+        assert body["recipients"] == "all"
+        return bulk_sends.Accepted("send_x", 12_000)
+
+    monkeypatch.setattr(scheduled_sends, "send_or_schedule", accepted)
+    outcome = await operator_state.send_notification({"title": "t", "recipients": "all"}, Actor("user", "user_1", "op"))
+    assert outcome.ok
+    assert outcome.message == "Sending to 12,000 users in the background; the history shows how far."
