@@ -97,18 +97,18 @@ def _starts(requests: Sequence[tuple[str, int | None]]) -> list[Start | None]:
     with session_scope() as session:
         users = live_user_ids(session=session, keys={key for key, _ in requests})
         latest = service.latest_cursors(session=session, user_ids=set(users.values()))
-        wanted: list[tuple[str, str, int, int, bool]] = []  # key, user, latest, cursor, resumed
+        # Per request, in order: one session (one browser's tabs) may ask from different cursors.
+        wanted: list[tuple[str, int, int, bool] | None] = []  # user, latest, cursor, resumed
         for key, requested in requests:
-            if (user_id := users.get(key)) is not None:
-                top = latest.get(user_id, 0)
-                resumed = requested is not None and requested <= top
-                wanted.append((key, user_id, top, requested if resumed and requested is not None else top, resumed))
-        pages = _replays(session, {(user_id, cursor): top for _, user_id, top, cursor, _ in wanted if cursor < top})
-        by_key = {
-            key: Start(user_id, top, cursor, resumed, *pages.get((user_id, cursor), ([], 0)))
-            for key, user_id, top, cursor, resumed in wanted
-        }
-        return [by_key.get(key) for key, _ in requests]
+            if (user_id := users.get(key)) is None:
+                wanted.append(None)
+                continue
+            top = latest.get(user_id, 0)
+            resumed = requested is not None and requested <= top
+            wanted.append((user_id, top, requested if resumed and requested is not None else top, resumed))
+        behind = {(w[0], w[2]): w[1] for w in wanted if w is not None and w[2] < w[1]}
+        pages = _replays(session, behind)
+        return [None if w is None else Start(w[0], w[1], w[2], w[3], *pages.get((w[0], w[2]), ([], 0))) for w in wanted]
 
 
 def _replays(

@@ -153,6 +153,28 @@ async def test_last_event_id_replays_what_was_missed(alice, op, via, transport):
         await resumed.close()
 
 
+async def test_streams_of_one_session_connecting_together_each_resume_from_their_own_cursor(alice, op, transport):
+    # Connects that arrive together are admitted in one batch (api/batched_hop.py): the tabs
+    # of one browser share a session but not a cursor, and each must get its own replay.
+    account, client = alice
+    for title in ("one", "two", "three"):
+        await send(op, account.username, title)
+    readers = [StreamReader(client, transport=transport, last_event_id=cursor) for cursor in ("1", None, "1", None)]
+    await asyncio.gather(*(reader.start() for reader in readers))
+    try:
+        for reader in readers[0::2]:
+            await reader.wait_notifications(2)
+            assert reader.events[0].id == "1" and reader.events[0].data["resumed"] is True
+            assert [e.id for e in reader.of_type("notification")] == ["2", "3"]
+        for reader in readers[1::2]:
+            await reader.wait_for(lambda r: r.events)
+            assert reader.events[0].id == "3" and reader.events[0].data["resumed"] is False
+        await asyncio.sleep(0.3)  # a wrong replay would have arrived by now
+        assert [reader.of_type("notification") for reader in readers[1::2]] == [[], []]
+    finally:
+        await asyncio.gather(*(reader.close() for reader in readers))
+
+
 @pytest.mark.parametrize("cursor", ["abc", "-1", "999999", "1.5", "9" * 40])
 async def test_malformed_or_unknown_cursor_replays_nothing_and_goes_live(alice, op, cursor, transport):
     account, client = alice
