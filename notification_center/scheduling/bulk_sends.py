@@ -7,8 +7,8 @@ transaction records the history row and a `BulkSend` (the notification and the r
 recipients) and the POST answers 202 `{"sendId", "count"}`.
 
 Each batch is one transaction that claims the `BulkSend` (claim.claim_due: one writer at a
-time across workers and nodes), writes the next `NC_BULK_SEND_BATCH_SIZE` recipients' rows through the
-delivery pipeline and advances `written`; it is published as soon as it commits. A crash
+time across workers and nodes), writes the next `NC_BULK_SEND_BATCH_SIZE` recipients' rows
+through the delivery pipeline and advances `written`; it is published as soon as it commits. A crash
 rolls back only the batch it interrupted, and the next claim (this worker's drain, or any
 worker's scheduler tick) carries on from `written`: nobody is skipped, nobody gets two.
 """
